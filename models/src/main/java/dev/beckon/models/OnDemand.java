@@ -1,0 +1,17 @@
+package dev.beckon.models;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How an on-demand service is activated: the service manager listens on {@code listen} and starts
+ * the service at the first connection; it exits by itself after {@code idleTimeout} without work
+ * ({@link Duration#ZERO}: never).
+ *
+ * @param accept false: one long-lived process gets the listening socket; true: one process per connection
+ */
+public record OnDemand(List<Template> listen, Duration idleTimeout, boolean accept) {
+    public OnDemand {
+        listen = List.copyOf(listen);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.beckon.models;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+
+/**
+ * One service of {@code services.toml}, as written: placeholders are still templates, {@code "auto"}
+ * ports still unassigned. {@link InstanceSpec} is the same service resolved for one target.
+ *
+ * @param type the activation module that manages it: {@code systemd-unit}, {@code inetd}, {@code xinetd}
+ *     or the name of an external module
+ * @param packagePath the package's absolute path on the machine that deploys, when there is one
+ * @param definedAt where its table starts, for messages about it
+ */
+public record Service(
+        String name,
+        String type,
+        String description,
+        Optional<Path> packagePath,
+        List<Template> exec,
+        SortedMap<String, Template> environment,
+        SortedMap<String, PortRequest> ports,
+        List<String> dependsOn,
+        Optional<OnDemand> onDemand,
+        SourceLocation definedAt) {
+
+    public Service {
+        exec = List.copyOf(exec);
+        environment = Immutables.sortedMap(environment);
+        ports = Immutables.sortedMap(ports);
+        dependsOn = List.copyOf(dependsOn);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.beckon.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * openbsd-inetd or xinetd running in the foreground on a configuration of the caller's own, never the
+ * machine's. Closing it stops the daemon and kills, by pid, every server it started.
+ */
+public final class InetdDaemon implements AutoCloseable {
+    private static final Duration START_LIMIT = Duration.ofSeconds(10);
+
+    /** Where {@code bin/test} unpacks Debian's xinetd, which cannot be installed beside openbsd-inetd. */
+    public static final Path UNPACKED_XINETD = Path.of("/opt/beckon-test-tools/xinetd/usr/sbin/xinetd");
+
+    private final String name;
+    private final Process process;
+    private final Path pidFile;
+    private final Path logFile;
+
+    private InetdDaemon(String name, Process process, Path pidFile, Path logFile) {
+        this.name = name;
+        this.process = process;
+        this.pidFile = pidFile;
+        this.logFile = logFile;
+    }
+
+    /**
+     * Starts openbsd-inetd ({@code inetd -d CONFIG}) and waits until it has read its configuration.
+     * openbsd-inetd writes no pid file in the foreground, so this writes {@code directory/inetd.pid}
+     * for it: what a model's {@code pid-file} setting points at.
+     */
+    public static InetdDaemon openbsdInetd(Path config, Path directory) throws IOException {
+        Path binary = Path.of("/usr/sbin/inetd");
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalStateException(binary + " is missing: install Debian's openbsd-inetd (bin/test does, as root)");
+        }
+        Files.createDirectories(directory);
+        Path log = directory.resolve("inetd.log");
+        Process process = start(List.of(binary.toString(), "-d", config.toAbsolutePath().toString()), log);
+        Path pidFile = directory.resolve("inetd.pid");
+        Files.writeString(pidFile, process.pid() + "\n");
+        InetdDaemon daemon = new InetdDaemon("inetd", process, pidFile, log);
+        // In debug mode it logs each service it adds; an empty configuration logs nothing, so give up waiting quietly.
+        daemon.awaitLog(text -> !Files.exists(config) || text.contains("ADD:") || configIsEmpty(config));
+        return daemon;
+    }
+
+    /**
+     * Starts xinetd ({@code xinetd -dontfork -f CONFIG -pidfile FILE}) and waits until it has written
+     * its pid file, which it does once its services are bound.
+     */
+    public static InetdDaemon xinetd(Path config, Path directory) throws IOException {
+        Path binary = Files.isExecutable(UNPACKED_XINETD) ? UNPACKED_XINETD : Path.of("/usr/sbin/xinetd");
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalStateException("xinetd is missing: bin/test unpacks Debian's xinetd to " + UNPACKED_XINETD
+                    + " when run as root");
+        }
+        Files.createDirectories(directory);
+        Path log = directory.resolve("xinetd.log");
+        Path pidFile = directory.resolve("xinetd.pid");
+        Files.deleteIfExists(pidFile);
+        Process process = start(List.of(binary.toString(), "-dontfork", "-f", config.toAbsolutePath().toString(),
+                "-pidfile", pidFile.toString()), log);
+        InetdDaemon daemon = new InetdDaemon("xinetd", process, pidFile, log);
+        daemon.awaitFile(pidFile);
+        return daemon;
+    }
+
+    private static Process start(List<String> command, Path log) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        builder.environment().keySet().removeIf(name -> name.startsWith("LISTEN_") || name.equals("NOTIFY_SOCKET"));
+        return builder.start();
+    }
+
+    private static boolean configIsEmpty(Path config) {
+        try {
+            return Files.readAllLines(config).stream().map(String::strip).allMatch(l -> l.isEmpty() || l.startsWith("#"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void awaitLog(java.util.function.Predicate<String> ready) throws IOException {
+        Instant deadline = Instant.now().plus(START_LIMIT);
+        while (Instant.now().isBefore(deadline)) {
+            failIfExited();
+            if (ready.test(Files.readString(logFile))) {
+                return;
+            }
+            Processes.sleep(Duration.ofMillis(20));
+        }
+        close();
+        throw new IllegalStateException(name + " did not come up within " + START_LIMIT.toSeconds() + " s; its log:\n"
+                + Processes.tail(logFile, 20));
+    }
+
+    private void awaitFile(Path file) {
+        Instant deadline = Instant.now().plus(START_LIMIT);
+        while (Instant.now().isBefore(deadline)) {
+            failIfExited();
+            if (Files.exists(file)) {
+                return;
+            }
+            Processes.sleep(Duration.ofMillis(20));
+        }
+        close();
+        throw new IllegalStateException(name + " wrote no " + file + " within " + START_LIMIT.toSeconds() + " s; its log:\n"
+                + Processes.tail(logFile, 20));
+    }
+
+    private void failIfExited() {
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited with code " + process.exitValue() + "; its log:\n"
+                    + Processes.tail(logFile, 20));
+        }
+    }
+
+    /** The daemon's pid. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** The file holding the daemon's pid, as a model's {@code pid-file} names it. */
+    public Path pidFile() {
+        return pidFile;
+    }
+
+    /** What the daemon printed. */
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** Makes the daemon read its configuration again (SIGHUP). */
+    public void reload() {
+        Processes.signal(pid(), "HUP");
+    }
+
+    /** The servers the daemon has started and that still run. */
+    public Set<Long> servers() {
+        Set<Long> pids = new TreeSet<>();
+        process.descendants().forEach(d -> pids.add(d.pid()));
+        return pids;
+    }
+
+    /** Whether the daemon still runs. */
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        Set<Long> everyone = servers();
+        everyone.add(process.pid());
+        process.destroy();
+        Processes.awaitExit(Set.of(process.pid()), Duration.ofSeconds(5));
+        everyone.addAll(servers());
+        Processes.killAll(everyone);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (pid " + pid() + ")";
+    }
+
+    /** For messages in tests: the daemon's log, when it exists. */
+    public Optional<String> log() {
+        try {
+            return Optional.of(Files.readString(logFile));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

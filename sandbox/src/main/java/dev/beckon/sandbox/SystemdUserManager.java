@@ -1,0 +1,281 @@
+package dev.beckon.sandbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A private systemd user manager, for tests and for machines where no systemd runs (containers, CI).
+ *
+ * <p>It runs in a mount namespace of its own with a tmpfs on {@code /run}, so it sees
+ * {@code /run/systemd/system} (systemd's sign that it may manage services) and keeps its runtime
+ * directory, bus and sockets away from the host's. From outside, its runtime directory is reached
+ * through the manager's root: {@code /proc/PID/root/run/user/0}. Its units live in this sandbox's
+ * own directory, never in the user's real configuration. Closing it stops the manager and kills,
+ * by pid, every process that ran inside it.
+ */
+public final class SystemdUserManager implements AutoCloseable {
+    /** The uid the manager sees itself as: root runs it as root, others through a user namespace mapping them to root. */
+    private static final String RUNTIME_DIR_INSIDE = "/run/user/0";
+    private static final String SYSTEMD = "/usr/lib/systemd/systemd";
+    private static final Duration START_LIMIT = Duration.ofSeconds(30);
+    private static final Duration STOP_LIMIT = Duration.ofSeconds(5);
+    private static final String PID_FILE = "manager.pid";
+
+    private final Path directory;
+    private final long pid;
+    private final String mountNamespace;
+
+    private SystemdUserManager(Path directory, long pid, String mountNamespace) {
+        this.directory = directory;
+        this.pid = pid;
+        this.mountNamespace = mountNamespace;
+    }
+
+    /**
+     * Starts a manager whose configuration, state and log live under {@code directory} and waits until
+     * it is running.
+     *
+     * @throws IllegalStateException when it cannot start; the message holds the tail of its log
+     */
+    public static SystemdUserManager start(Path directory) throws IOException {
+        if (!Files.isExecutable(Path.of(SYSTEMD))) {
+            throw new IllegalStateException(SYSTEMD + " is missing: install Debian's systemd package (apt-get install systemd dbus-user-session)");
+        }
+        directory = directory.toAbsolutePath();
+        Files.createDirectories(directory);
+        for (String sub : List.of("config/systemd/user", "data", "state", "cache")) {
+            Files.createDirectories(directory.resolve(sub));
+        }
+        Path log = directory.resolve("manager.log");
+        String script = String.join("\n",
+                "set -e",
+                "mount -t tmpfs -o mode=0755 beckon-sandbox /run",
+                "mkdir -p /run/systemd/system " + RUNTIME_DIR_INSIDE,
+                "chmod 0700 " + RUNTIME_DIR_INSIDE,
+                "exec " + SYSTEMD + " --user");
+        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private"));
+        if (!isRoot()) {
+            command.addAll(1, List.of("--user", "--map-root-user"));
+        }
+        command.addAll(List.of("--", "/bin/sh", "-c", script));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        Map<String, String> environment = builder.environment();
+        environment.keySet().removeIf(name -> name.startsWith("LISTEN_") || name.startsWith("DBUS_")
+                || name.equals("NOTIFY_SOCKET") || name.startsWith("SYSTEMD_") || name.startsWith("INVOCATION_ID")
+                || name.startsWith("XDG_"));
+        environment.put("XDG_RUNTIME_DIR", RUNTIME_DIR_INSIDE);
+        environment.put("XDG_CONFIG_HOME", directory.resolve("config").toString());
+        environment.put("XDG_DATA_HOME", directory.resolve("data").toString());
+        environment.put("XDG_STATE_HOME", directory.resolve("state").toString());
+        environment.put("XDG_CACHE_HOME", directory.resolve("cache").toString());
+        Process process = builder.start();
+        long pid = process.pid();
+        Files.writeString(directory.resolve(PID_FILE), pid + "\n");
+        try {
+            String namespace = awaitRunning(process, directory, log);
+            return new SystemdUserManager(directory, pid, namespace);
+        } catch (RuntimeException | IOException e) {
+            Processes.mountNamespace(pid).ifPresent(ns -> {
+                if (!ns.equals(Processes.mountNamespace(ProcessHandle.current().pid()).orElse(""))) {
+                    Processes.killAll(Processes.inMountNamespace(ns));
+                }
+            });
+            process.destroyForcibly();
+            Files.deleteIfExists(directory.resolve(PID_FILE));
+            throw e;
+        }
+    }
+
+    /**
+     * Finds the manager a previous {@link #start} left running under {@code directory}, as
+     * {@code beckon sandbox status|stop} do from a later process.
+     *
+     * @return empty when none runs there
+     */
+    public static Optional<SystemdUserManager> attach(Path directory) throws IOException {
+        directory = directory.toAbsolutePath();
+        Path pidFile = directory.resolve(PID_FILE);
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        String ours = Processes.mountNamespace(ProcessHandle.current().pid()).orElse("");
+        Optional<String> namespace = Processes.mountNamespace(pid).filter(ns -> !ns.equals(ours));
+        boolean isManager = ProcessHandle.of(pid).flatMap(h -> h.info().command())
+                .filter(c -> c.equals(SYSTEMD)).isPresent();
+        if (namespace.isEmpty() || !isManager) {
+            Files.deleteIfExists(pidFile);
+            return Optional.empty();
+        }
+        return Optional.of(new SystemdUserManager(directory, pid, namespace.get()));
+    }
+
+    private static String awaitRunning(Process process, Path directory, Path log) throws IOException {
+        Instant deadline = Instant.now().plus(START_LIMIT);
+        String ours = Processes.mountNamespace(ProcessHandle.current().pid()).orElse("");
+        Path runtime = Path.of("/proc", Long.toString(process.pid()), "root", RUNTIME_DIR_INSIDE.substring(1));
+        String lastState = "not started";
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the sandbox's systemd user manager exited with code " + process.exitValue()
+                        + "; its log (" + log + "):\n" + Processes.tail(log, 20));
+            }
+            boolean inOwnNamespace = Processes.mountNamespace(process.pid()).filter(ns -> !ns.equals(ours)).isPresent();
+            boolean isSystemd = process.info().command().filter(SYSTEMD::equals).isPresent();
+            if (inOwnNamespace && isSystemd && Files.exists(runtime.resolve("systemd/private")) && Files.exists(runtime.resolve("bus"))) {
+                // Not is-system-running: outside the namespace it answers "offline", seeing no /run/systemd/system.
+                CommandResult state = systemctl(runtime, List.of("show", "--property=SystemState", "--value"), Duration.ofSeconds(5));
+                lastState = state.stdout().strip();
+                if (lastState.equals("running") || lastState.equals("degraded")) {
+                    return Processes.mountNamespace(process.pid()).orElseThrow();
+                }
+            }
+            Processes.sleep(Duration.ofMillis(50));
+        }
+        throw new IllegalStateException("the sandbox's systemd user manager did not reach 'running' within "
+                + START_LIMIT.toSeconds() + " s (last state: " + lastState + "); its log (" + log + "):\n" + Processes.tail(log, 20));
+    }
+
+    /** The manager's pid, as seen from outside its namespace. */
+    public long pid() {
+        return pid;
+    }
+
+    /** Where this sandbox keeps its configuration, state and log. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** The manager's {@code $XDG_RUNTIME_DIR}, reached from outside through its root. */
+    public Path runtimeDirectory() {
+        return Path.of("/proc", Long.toString(pid), "root", RUNTIME_DIR_INSIDE.substring(1));
+    }
+
+    /** The D-Bus address of the sandbox's user bus. */
+    public String busAddress() {
+        return "unix:path=" + runtimeDirectory().resolve("bus");
+    }
+
+    /** Where the manager reads the user's unit files: its {@code $XDG_CONFIG_HOME/systemd/user}. */
+    public Path unitDirectory() {
+        return directory.resolve("config/systemd/user");
+    }
+
+    /** The manager's own output (it has no journal to write to). */
+    public Path logFile() {
+        return directory.resolve("manager.log");
+    }
+
+    /** Whether the manager still runs. */
+    public boolean isRunning() {
+        return Processes.isAlive(pid);
+    }
+
+    /** Every process that runs in the sandbox now, the manager included. */
+    public Set<Long> processes() {
+        return Processes.inMountNamespace(mountNamespace);
+    }
+
+    /** The shell lines that point {@code systemctl --user} and beckon at this sandbox. */
+    public List<String> exports() {
+        return List.of(
+                "export XDG_RUNTIME_DIR=" + runtimeDirectory(),
+                "export DBUS_SESSION_BUS_ADDRESS=" + busAddress(),
+                "export BECKON_SANDBOX=" + directory);
+    }
+
+    /**
+     * Runs {@code systemctl --user ARGS} against this manager: an independent witness for tests, never
+     * the way beckon itself drives systemd.
+     */
+    public CommandResult systemctl(String... arguments) {
+        return systemctl(runtimeDirectory(), List.of(arguments), Duration.ofSeconds(30));
+    }
+
+    private static CommandResult systemctl(Path runtimeDirectory, List<String> arguments, Duration limit) {
+        List<String> command = new ArrayList<>(List.of("systemctl", "--user", "--no-pager"));
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeIf(name -> name.startsWith("DBUS_") || name.startsWith("SYSTEMD_"));
+        builder.environment().put("XDG_RUNTIME_DIR", runtimeDirectory.toString());
+        builder.environment().put("SYSTEMD_COLORS", "0");
+        try {
+            Process process = builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            CompletableFuture<String> out = readAll(process.getInputStream());
+            CompletableFuture<String> err = readAll(process.getErrorStream());
+            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+                return new CommandResult(-1, out.get(), err.get() + "\n(timed out after " + limit.toSeconds() + " s)");
+            }
+            return new CommandResult(process.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running systemctl", e);
+        }
+    }
+
+    private static CompletableFuture<String> readAll(InputStream stream) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (stream) {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+    }
+
+    /**
+     * Stops the manager the way a logout would (SIGTERM: it stops its units and exits), then kills
+     * by pid whatever still runs in its namespace.
+     */
+    @Override
+    public void close() {
+        Set<Long> everyone = new TreeSet<>(processes());
+        ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> everyone.add(d.pid())));
+        everyone.add(pid);
+        if (Processes.isAlive(pid)) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+            Processes.awaitExit(Set.of(pid), STOP_LIMIT);
+        }
+        everyone.addAll(processes());
+        Processes.killAll(everyone);
+        try {
+            Files.deleteIfExists(directory.resolve(PID_FILE));
+        } catch (IOException e) {
+            // The pid file is only a hint for attach(), which checks the pid before trusting it.
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            return Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "systemd user manager sandbox (pid " + pid + ", " + directory + ")";
+    }
+}
