@@ -21,8 +21,8 @@ public final class Durations {
             return Duration.ZERO;
         }
         if (!WHOLE.matcher(text).matches()) {
-            throw new IllegalArgumentException("\"" + text
-                    + "\" is not a duration; write it like 500ms, 30s, 5m, 1h30m or 0 (units: ms, s, m, h, d)");
+            throw new IllegalArgumentException(Messages.quote(text)
+                    + " is not a duration; write it like 500ms, 30s, 5m, 1h30m or 0 (units: ms, s, m, h, d)");
         }
         Duration total = Duration.ZERO;
         Matcher part = PART.matcher(text);
@@ -38,7 +38,7 @@ public final class Durations {
                 });
             }
         } catch (ArithmeticException | NumberFormatException tooLarge) {
-            throw new IllegalArgumentException("duration \"" + text + "\" is too large");
+            throw new IllegalArgumentException("duration " + Messages.quote(text) + " is too large");
         }
         return total;
     }

@@ -40,14 +40,14 @@ public sealed interface ListenAddress {
     static ListenAddress parse(String text) {
         if (text.startsWith("/")) {
             if (!UNIX_PATH.matcher(text).matches()) {
-                throw new IllegalArgumentException("Unix socket path \"" + text
-                        + "\" may only contain letters, digits and . _ / @ + = , -");
+                throw new IllegalArgumentException("Unix socket path " + Messages.quote(text)
+                        + " may only contain letters, digits and . _ / @ + = , -");
             }
             if (text.contains("/../") || text.endsWith("/..") || text.contains("//")) {
-                throw new IllegalArgumentException("Unix socket path \"" + text + "\" must be normalized (no '..' or '//')");
+                throw new IllegalArgumentException("Unix socket path " + Messages.quote(text) + " must be normalized (no '..' or '//')");
             }
             if (text.getBytes(StandardCharsets.UTF_8).length > MAX_UNIX_PATH_BYTES) {
-                throw new IllegalArgumentException("Unix socket path \"" + text + "\" is longer than "
+                throw new IllegalArgumentException("Unix socket path " + Messages.quote(text) + " is longer than "
                         + MAX_UNIX_PATH_BYTES + " bytes, the kernel's limit");
             }
             return new Unix(text);
@@ -58,34 +58,34 @@ public sealed interface ListenAddress {
         if (text.startsWith("[")) {
             int close = text.indexOf("]:");
             if (close < 0) {
-                throw new IllegalArgumentException("listen address \"" + text + "\" must be [IPV6]:PORT");
+                throw new IllegalArgumentException("listen address " + Messages.quote(text) + " must be [IPV6]:PORT");
             }
             String host = text.substring(1, close);
             if (!IPV6.matcher(host).matches() || !host.contains(":")) {
-                throw new IllegalArgumentException("\"" + host + "\" in \"" + text + "\" is not an IPv6 address");
+                throw new IllegalArgumentException(Messages.quote(host) + " in " + Messages.quote(text) + " is not an IPv6 address");
             }
             return new Inet(Optional.of(host), port(text.substring(close + 2), text));
         }
         int colon = text.lastIndexOf(':');
         if (colon < 0) {
-            throw new IllegalArgumentException("listen address \"" + text
-                    + "\" must be a port, HOST:PORT, [IPV6]:PORT or an absolute Unix socket path");
+            throw new IllegalArgumentException("listen address " + Messages.quote(text)
+                    + " must be a port, HOST:PORT, [IPV6]:PORT or an absolute Unix socket path");
         }
         String host = text.substring(0, colon);
         if (!HOSTNAME.matcher(host).matches()) {
-            throw new IllegalArgumentException("\"" + host + "\" in \"" + text
-                    + "\" is not a host name or IPv4 address (IPv6 goes in brackets: [::1]:8080)");
+            throw new IllegalArgumentException(Messages.quote(host) + " in " + Messages.quote(text)
+                    + " is not a host name or IPv4 address (IPv6 goes in brackets: [::1]:8080)");
         }
         return new Inet(Optional.of(host), port(text.substring(colon + 1), text));
     }
 
     private static int port(String digits, String whole) {
         if (!PORT.matcher(digits).matches()) {
-            throw new IllegalArgumentException("\"" + digits + "\" in \"" + whole + "\" is not a port number");
+            throw new IllegalArgumentException(Messages.quote(digits) + " in " + Messages.quote(whole) + " is not a port number");
         }
         int port = Integer.parseInt(digits);
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port " + port + " in \"" + whole + "\" is outside 1-65535");
+            throw new IllegalArgumentException("port " + port + " in " + Messages.quote(whole) + " is outside 1-65535");
         }
         return port;
     }

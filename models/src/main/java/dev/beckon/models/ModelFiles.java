@@ -10,6 +10,7 @@ public record ModelFiles(Path services, Path infrastructure, Path distribution) 
 
     /** The three files under their usual names in one directory. */
     public static ModelFiles in(Path directory) {
-        return new ModelFiles(directory.resolve(SERVICES), directory.resolve(INFRASTRUCTURE), directory.resolve(DISTRIBUTION));
+        return new ModelFiles(directory.resolve(SERVICES).normalize(), directory.resolve(INFRASTRUCTURE).normalize(),
+                directory.resolve(DISTRIBUTION).normalize());
     }
 }

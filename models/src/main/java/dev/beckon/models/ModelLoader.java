@@ -58,6 +58,16 @@ public final class ModelLoader {
     private final Map<String, List<SourceLocation>> listenLocations = new TreeMap<>();
     /** Every template with where it was written, checked once all files are read. */
     private final List<TemplateUse> templateUses = new ArrayList<>();
+    /**
+     * Every name declared, valid or not: a reference to a service whose definition has errors is not
+     * also reported as a reference to an unknown service.
+     */
+    private final Set<String> declaredServices = new TreeSet<>();
+    private final Set<String> declaredTargets = new TreeSet<>();
+    /** Whether the file could be read at all; if not, references into it are not checked. */
+    private boolean servicesKnown;
+    private boolean targetsKnown;
+    private boolean distributionKnown;
 
     private record TemplateUse(String service, Template template, SourceLocation where, boolean isListen) {}
 
@@ -83,10 +93,9 @@ public final class ModelLoader {
         servicesFile.ifPresent(loader::readServices);
         infrastructureFile.ifPresent(loader::readInfrastructure);
         distributionFile.ifPresent(loader::readDistribution);
-        if (loader.diagnostics.hasErrors()) {
-            // References across files would only repeat what is already wrong.
-            throw new InvalidModelException(loader.diagnostics.sorted());
-        }
+        loader.servicesKnown = servicesFile.isPresent();
+        loader.targetsKnown = infrastructureFile.isPresent();
+        loader.distributionKnown = distributionFile.isPresent();
         return loader.crossCheckAndResolve();
     }
 
@@ -98,6 +107,7 @@ public final class ModelLoader {
         root.get("services").flatMap(this::table).ifPresent(all -> {
             for (String name : all.keys()) {
                 Node node = all.get(name).orElseThrow();
+                declaredServices.add(name);
                 if (checkName(node, name, "service") && table(node).isPresent()) {
                     readService(name, node).ifPresent(s -> services.put(name, s));
                 }
@@ -110,8 +120,8 @@ public final class ModelLoader {
         Optional<String> type = required(node, "type").flatMap(this::string);
         type.ifPresent(t -> {
             if (!NAME.matcher(t).matches()) {
-                diagnostics.error(node.get("type").orElseThrow().where(), "type \"" + t
-                        + "\" is not a module name: systemd-unit, inetd, xinetd, or an external module named like [a-z0-9][a-z0-9-]*");
+                diagnostics.error(node.get("type").orElseThrow().where(), "type " + Messages.quote(t)
+                        + " is not a module name: systemd-unit, inetd, xinetd, or an external module named like [a-z0-9][a-z0-9-]*");
             }
         });
         String description = node.get("description").flatMap(this::string).orElse("");
@@ -140,8 +150,8 @@ public final class ModelLoader {
             for (String variable : env.keys()) {
                 Node value = env.get(variable).orElseThrow();
                 if (!ENVIRONMENT_NAME.matcher(variable).matches()) {
-                    diagnostics.error(value.keyWhere(), "environment variable name \"" + variable
-                            + "\" must be letters, digits and underscores, not starting with a digit");
+                    diagnostics.error(value.keyWhere(), "environment variable name " + Messages.quote(variable)
+                            + " must be letters, digits and underscores, not starting with a digit");
                     continue;
                 }
                 if (variable.startsWith("LISTEN_") || variable.equals("NOTIFY_SOCKET") || variable.equals("WATCHDOG_USEC")
@@ -184,7 +194,7 @@ public final class ModelLoader {
             for (Node entry : list.elements()) {
                 string(entry).ifPresent(dependency -> {
                     if (dependsOn.contains(dependency)) {
-                        diagnostics.error(entry.where(), "service " + name + " lists " + dependency + " twice in depends-on");
+                        diagnostics.error(entry.where(), "service " + name + " lists " + Messages.name(dependency) + " twice in depends-on");
                     } else {
                         dependsOn.add(dependency);
                         dependencyLocations.computeIfAbsent(name, k -> new TreeMap<>()).put(dependency, entry.where());
@@ -263,6 +273,9 @@ public final class ModelLoader {
         }
         try {
             Template template = Template.parse(text);
+            if (isListen && template.placeholders().isEmpty()) {
+                ListenAddress.parse(text);
+            }
             templateUses.add(new TemplateUse(service, template, node.where(), isListen));
             return Optional.of(template);
         } catch (IllegalArgumentException e) {
@@ -279,6 +292,7 @@ public final class ModelLoader {
         root.get("targets").flatMap(this::table).ifPresent(all -> {
             for (String name : all.keys()) {
                 Node node = all.get(name).orElseThrow();
+                declaredTargets.add(name);
                 if (checkName(node, name, "target") && table(node).isPresent()) {
                     readTarget(name, node).ifPresent(t -> targets.put(name, t));
                 }
@@ -300,7 +314,7 @@ public final class ModelLoader {
             boolean valid = ListenAddress.HOSTNAME.matcher(text).matches()
                     || (ListenAddress.IPV6.matcher(text).matches() && text.contains(":"));
             if (!valid) {
-                diagnostics.error(h.where(), "hostname \"" + text + "\" is not a host name or IP address");
+                diagnostics.error(h.where(), "hostname " + Messages.quote(text) + " is not a host name or IP address");
             }
             return valid;
         }));
@@ -325,7 +339,7 @@ public final class ModelLoader {
             for (String key : table.keys()) {
                 Node value = table.get(key).orElseThrow();
                 if (!PROPERTY_NAME.matcher(key).matches()) {
-                    diagnostics.error(value.keyWhere(), "property name \"" + key + "\" may only hold letters, digits, _ and -");
+                    diagnostics.error(value.keyWhere(), "property name " + Messages.quote(key) + " may only hold letters, digits, _ and -");
                     continue;
                 }
                 scalarText(value).ifPresent(text -> properties.put(key, text));
@@ -338,7 +352,7 @@ public final class ModelLoader {
             int last = m.matches() ? Integer.parseInt(m.group(2)) : -1;
             if (first < 1 || last > 65535 || first > last) {
                 diagnostics.error(node.get("auto-ports").orElseThrow().where(),
-                        "auto-ports \"" + text + "\" must be a range FIRST-LAST within 1-65535, like \"20000-29999\"");
+                        "auto-ports " + Messages.quote(text) + " must be a range FIRST-LAST within 1-65535, like \"20000-29999\"");
                 return Optional.empty();
             }
             return Optional.of(new PortRange(first, last));
@@ -364,15 +378,15 @@ public final class ModelLoader {
                 continue;
             }
             if (!PROPERTY_NAME.matcher(key).matches()) {
-                diagnostics.error(value.keyWhere(), "container setting name \"" + key + "\" may only hold letters, digits, _ and -");
+                diagnostics.error(value.keyWhere(), "container setting name " + Messages.quote(key) + " may only hold letters, digits, _ and -");
                 continue;
             }
             scalarText(value).ifPresent(text -> {
                 if (defaults == null) {
                     settings.put(key, text);
                 } else if (type.equals("systemd-unit") && key.equals("scope") && !Set.of("user", "system").contains(text)) {
-                    diagnostics.error(value.where(), "scope must be \"user\" (the user's service manager) or \"system\" (PID 1), not \""
-                            + text + "\"");
+                    diagnostics.error(value.where(), "scope must be \"user\" (the user's service manager) or \"system\" (PID 1), not "
+                            + Messages.quote(text));
                 } else if (!key.equals("scope")) {
                     absolutePath(value, text).ifPresent(path -> settings.put(key, path.toString()));
                 } else {
@@ -385,12 +399,12 @@ public final class ModelLoader {
 
     private Optional<Path> absolutePath(Node node, String text) {
         if (!text.startsWith("/") || text.indexOf('\0') >= 0 || text.contains("\n")) {
-            diagnostics.error(node.where(), node.display() + " must be an absolute path, not \"" + text + "\"");
+            diagnostics.error(node.where(), node.display() + " must be an absolute path, not " + Messages.quote(text));
             return Optional.empty();
         }
         Path path = Path.of(text);
         if (!path.normalize().equals(path) || text.contains("/../") || text.endsWith("/..")) {
-            diagnostics.error(node.where(), node.display() + " must be a normalized path (no '..'), not \"" + text + "\"");
+            diagnostics.error(node.where(), node.display() + " must be a normalized path (no '..'), not " + Messages.quote(text));
             return Optional.empty();
         }
         return Optional.of(path);
@@ -407,7 +421,7 @@ public final class ModelLoader {
                 for (Node entry : list.elements()) {
                     string(entry).ifPresent(target -> {
                         if (placed.contains(target)) {
-                            diagnostics.error(entry.where(), "service " + service + " is placed on target " + target + " twice");
+                            diagnostics.error(entry.where(), "service " + service + " is placed on target " + Messages.name(target) + " twice");
                         } else {
                             placed.add(target);
                             placementLocations.computeIfAbsent(service, k -> new TreeMap<>()).put(target, entry.where());
@@ -428,6 +442,7 @@ public final class ModelLoader {
         List<String> order = activationOrder();
         checkTemplates();
         if (diagnostics.hasErrors()) {
+            // Resolving ports and addresses on a broken model would only repeat what is already wrong.
             throw new InvalidModelException(diagnostics.sorted());
         }
         List<InstanceSpec> instances = resolveInstances(order);
@@ -440,19 +455,18 @@ public final class ModelLoader {
     private void checkDistribution() {
         distribution.forEach((service, placed) -> {
             Node node = distributionNodes.get(service);
-            Service definition = services.get(service);
-            if (definition == null) {
-                diagnostics.error(node.keyWhere(), "unknown service " + service + didYouMean(service, services.keySet())
+            if (servicesKnown && !declaredServices.contains(service)) {
+                diagnostics.error(node.keyWhere(), "unknown service " + Messages.name(service) + didYouMean(service, declaredServices)
                         + "; services are defined in " + files.services().getFileName());
-                return;
             }
+            Service definition = services.get(service);
             for (String targetName : placed) {
                 Target target = targets.get(targetName);
                 SourceLocation where = placementLocations.get(service).get(targetName);
-                if (target == null) {
-                    diagnostics.error(where, "unknown target " + targetName + didYouMean(targetName, targets.keySet())
+                if (targetsKnown && !declaredTargets.contains(targetName)) {
+                    diagnostics.error(where, "unknown target " + Messages.name(targetName) + didYouMean(targetName, declaredTargets)
                             + "; targets are defined in " + files.infrastructure().getFileName());
-                } else if (!target.containers().containsKey(definition.type())) {
+                } else if (target != null && definition != null && !target.containers().containsKey(definition.type())) {
                     diagnostics.error(where, "service " + service + " has type " + definition.type() + ", which target "
                             + targetName + " does not offer (its containers: " + String.join(", ", target.containers().keySet())
                             + "); add [targets." + targetName + ".containers." + definition.type() + "]");
@@ -465,10 +479,10 @@ public final class ModelLoader {
         for (Service service : services.values()) {
             for (String dependency : service.dependsOn()) {
                 SourceLocation where = dependencyLocations.get(service.name()).get(dependency);
-                if (!services.containsKey(dependency)) {
-                    diagnostics.error(where, "service " + service.name() + " depends on unknown service " + dependency
-                            + didYouMean(dependency, services.keySet()));
-                } else if (!distribution.getOrDefault(service.name(), List.of()).isEmpty()
+                if (!declaredServices.contains(dependency)) {
+                    diagnostics.error(where, "service " + service.name() + " depends on unknown service " + Messages.name(dependency)
+                            + didYouMean(dependency, declaredServices));
+                } else if (distributionKnown && !distribution.getOrDefault(service.name(), List.of()).isEmpty()
                         && distribution.getOrDefault(dependency, List.of()).isEmpty()) {
                     diagnostics.error(where, "service " + service.name() + " depends on " + dependency
                             + ", which distribution.toml places on no target");
@@ -670,7 +684,7 @@ public final class ModelLoader {
                     String what = later.address() instanceof ListenAddress.Unix ? "socket " + later.address()
                             : "port " + ((ListenAddress.Inet) later.address()).port();
                     diagnostics.error(later.where(), "service " + later.service() + " claims " + what + " on target " + target
-                            + ", which service " + earlier.service() + " already claims at " + earlier.where());
+                            + ", which service " + earlier.service() + " already claims at " + earlier.where().inModel());
                 }
             }
         }
@@ -745,14 +759,14 @@ public final class ModelLoader {
 
     private SortedMap<String, InstanceSpec.Endpoint> endpoints(
             Service service, String targetName, Map<String, Map<String, SortedMap<String, Integer>>> portsByTarget) {
-        Set<String> referenced = new TreeSet<>();
+        Map<String, SourceLocation> referenced = new TreeMap<>();
         for (TemplateUse use : templateUses) {
             if (use.service().equals(service.name())) {
                 for (Placeholder p : use.template().placeholders()) {
                     if (p instanceof Placeholder.DependencyHost d) {
-                        referenced.add(d.service());
+                        referenced.putIfAbsent(d.service(), use.where());
                     } else if (p instanceof Placeholder.DependencyPort d) {
-                        referenced.add(d.service());
+                        referenced.putIfAbsent(d.service(), use.where());
                     }
                 }
             }
@@ -762,8 +776,8 @@ public final class ModelLoader {
             List<String> placed = distribution.getOrDefault(dependency, List.of());
             String chosen = placed.contains(targetName) ? targetName : placed.size() == 1 ? placed.get(0) : null;
             if (chosen == null) {
-                if (referenced.contains(dependency)) {
-                    diagnostics.error(service.definedAt(), "service " + service.name() + " on target " + targetName
+                if (referenced.containsKey(dependency)) {
+                    diagnostics.error(referenced.get(dependency), "service " + service.name() + " on target " + targetName
                             + " refers to {deps." + dependency + "...}, but " + dependency + " runs on several other targets ("
                             + String.join(", ", placed) + "), so which one is meant is ambiguous; place " + dependency
                             + " on " + targetName + " too, or on one target only");
@@ -785,7 +799,7 @@ public final class ModelLoader {
         for (String key : table.keys()) {
             if (!allowed.contains(key)) {
                 Node child = table.get(key).orElseThrow();
-                diagnostics.error(child.keyWhere(), "unknown key " + key + " in " + what + didYouMean(key, allowed)
+                diagnostics.error(child.keyWhere(), "unknown key " + Messages.name(key) + " in " + what + didYouMean(key, allowed)
                         + "; known keys: " + String.join(", ", new TreeSet<>(allowed)));
             }
         }
@@ -803,7 +817,7 @@ public final class ModelLoader {
         if (NAME.matcher(name).matches()) {
             return true;
         }
-        diagnostics.error(node.keyWhere(), kind + " name \"" + name + "\" must be 1-63 lower-case letters, digits and "
+        diagnostics.error(node.keyWhere(), kind + " name " + Messages.quote(name) + " must be 1-63 lower-case letters, digits and "
                 + "hyphens, starting with a letter or digit, so it is safe in unit and file names");
         return false;
     }
@@ -846,10 +860,11 @@ public final class ModelLoader {
         return known.isEmpty() ? " (it has none)" : "; " + what + ": " + String.join(", ", known);
     }
 
-    /** A near miss, within two edits, as a hint: "; did you mean description?". */
+    /** A near miss as a hint: " (did you mean description?)". */
     static String didYouMean(String wrong, Collection<String> known) {
         String best = null;
-        int bestDistance = 3;
+        // Short words are all near each other; only suggest when the slip is small for the word's length.
+        int bestDistance = Math.max(1, Math.min(3, wrong.length() / 3)) + 1;
         for (String candidate : known) {
             int distance = editDistance(wrong, candidate);
             if (distance < bestDistance) {
@@ -857,25 +872,27 @@ public final class ModelLoader {
                 bestDistance = distance;
             }
         }
-        return best == null ? "" : "; did you mean " + best + "?";
+        return best == null ? "" : " (did you mean " + best + "?)";
     }
 
+    /** Edits (insert, delete, substitute, swap two neighbours) from one word to the other. */
     private static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
         for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
+            d[0][j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1));
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
             }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
         }
-        return previous[b.length()];
+        return d[a.length()][b.length()];
     }
 }

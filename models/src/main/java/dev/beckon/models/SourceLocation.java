@@ -15,6 +15,12 @@ public record SourceLocation(Path file, int line, int column) {
         return new SourceLocation(file, 0, 0);
     }
 
+    /** {@code services.toml:4:18}: enough inside a message about the same model. */
+    public String inModel() {
+        Path name = file.getFileName();
+        return line == 0 ? name.toString() : name + ":" + line + ":" + column;
+    }
+
     @Override
     public String toString() {
         return line == 0 ? file.toString() : file + ":" + line + ":" + column;

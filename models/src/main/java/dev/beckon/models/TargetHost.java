@@ -29,14 +29,14 @@ public record TargetHost(Optional<String> user, String host, OptionalInt port) {
     public static TargetHost parse(String text) {
         Matcher m = DESTINATION.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("\"" + text
-                    + "\" is not \"localhost\" or an SSH destination like deploy@web1.example.org:2222");
+            throw new IllegalArgumentException(Messages.quote(text)
+                    + " is not \"localhost\" or an SSH destination like deploy@web1.example.org:2222");
         }
         OptionalInt port = OptionalInt.empty();
         if (m.group(3) != null) {
             int number = Integer.parseInt(m.group(3));
             if (number < 1 || number > 65535) {
-                throw new IllegalArgumentException("port " + number + " in \"" + text + "\" is outside 1-65535");
+                throw new IllegalArgumentException("port " + number + " in " + Messages.quote(text) + " is outside 1-65535");
             }
             port = OptionalInt.of(number);
         }

@@ -48,17 +48,18 @@ public final class Template {
                 literal.append('}');
                 i += 2;
             } else if (c == '}') {
-                throw new IllegalArgumentException("unmatched '}' at offset " + i + " in \"" + source
-                        + "\"; write '}}' for a literal brace");
+                throw new IllegalArgumentException("unmatched '}' at offset " + i + " in " + Messages.quote(source)
+                        + "; write '}}' for a literal brace");
             } else if (c == '{') {
                 int close = source.indexOf('}', i);
                 if (close < 0) {
-                    throw new IllegalArgumentException("unclosed '{' at offset " + i + " in \"" + source
-                            + "\"; write '{{' for a literal brace");
+                    throw new IllegalArgumentException("unclosed '{' at offset " + i + " in " + Messages.quote(source)
+                            + "; write '{{' for a literal brace");
                 }
                 String inside = source.substring(i + 1, close);
                 Placeholder placeholder = Placeholder.parse(inside).orElseThrow(() -> new IllegalArgumentException(
-                        "unknown placeholder {" + inside + "}; known forms: " + Placeholder.KNOWN_FORMS));
+                        "unknown placeholder " + Messages.quote("{" + inside + "}") + " in " + Messages.quote(source)
+                                + "; known forms: " + Placeholder.KNOWN_FORMS + "; write {{ and }} for literal braces"));
                 if (literal.length() > 0) {
                     parts.add(new Literal(literal.toString()));
                     literal.setLength(0);

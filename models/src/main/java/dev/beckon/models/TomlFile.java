@@ -138,7 +138,7 @@ final class TomlFile {
                     if (out.length() > 0) {
                         out.append('.');
                     }
-                    out.append(key.matches("[A-Za-z0-9_-]+") ? key : "\"" + key.replace("\"", "\\\"") + "\"");
+                    out.append(Messages.name(key));
                 }
             }
             return out.toString();

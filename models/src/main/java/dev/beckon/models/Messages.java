@@ -1,0 +1,40 @@
+package dev.beckon.models;
+
+import java.util.regex.Pattern;
+
+/**
+ * User text inside messages. A value from a model may hold a newline or a control character; printed
+ * raw, it would forge a second diagnostic line, so it is shown escaped.
+ */
+public final class Messages {
+    private static final Pattern BARE = Pattern.compile("[A-Za-z0-9_.-]+");
+
+    private Messages() {}
+
+    /** {@code "text"}, with quotes, backslashes and control characters escaped. */
+    public static String quote(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        text.codePoints().forEach(c -> {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
+                        out.append(String.format("\\u%04x", c));
+                    } else {
+                        out.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return out.append('"').toString();
+    }
+
+    /** A name as it is when it is a plain word, quoted and escaped when it is not. */
+    public static String name(String text) {
+        return BARE.matcher(text).matches() ? text : quote(text);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.beckon.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code beckon} command line. Subcommands return exit codes; only {@link #main} exits. */
+@Command(
+        name = "beckon",
+        mixinStandardHelpOptions = true,
+        versionProvider = BeckonCommand.Version.class,
+        description = "Declarative deployment of service-oriented systems, with services activated on demand.",
+        subcommands = {ValidateCommand.class, PlanCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class})
+public final class BeckonCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line as {@link #main} runs it, for tests that run it in-process. */
+    public static CommandLine commandLine() {
+        // picocli's own exit codes already match ExitCodes: 2 for usage errors, 1 for failures.
+        return new CommandLine(new BeckonCommand());
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The version from the jar's manifest, or "development" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = BeckonCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"beckon " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.beckon.cli;
+
+import java.util.regex.Pattern;
+
+/** Shows command lines the way a shell user would type them, for output meant for people. */
+final class ShellWords {
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
+    private ShellWords() {}
+
+    static String quote(String word) {
+        if (PLAIN.matcher(word).matches()) {
+            return word;
+        }
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
+}
