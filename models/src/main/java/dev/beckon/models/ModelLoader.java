@@ -701,7 +701,7 @@ public final class ModelLoader {
      * service and port names and takes the next free port from there, so a port stays where it was
      * when other services come and go, unless a new one happens to claim it first.
      */
-    private static Map<String, SortedMap<String, Integer>> assignPorts(Target target, List<Service> placed) {
+    private Map<String, SortedMap<String, Integer>> assignPorts(Target target, List<Service> placed) {
         Set<Integer> taken = new TreeSet<>();
         for (Service service : placed) {
             service.ports().values().forEach(p -> {
@@ -750,8 +750,14 @@ public final class ModelLoader {
                         free = OptionalInt.of(candidate);
                     }
                 }
-                // A full range leaves the port unassigned; the clash check then names it.
-                entry.setValue(free.orElse(range.first()));
+                if (free.isEmpty()) {
+                    diagnostics.error(portLocations.get(service.name()).get(entry.getKey()), "no free port left for "
+                            + service.name() + "'s port " + entry.getKey() + " in auto-ports " + range + " of target "
+                            + target.name() + "; widen the range with auto-ports = \"FIRST-LAST\" in " + files.infrastructure().getFileName());
+                    entry.setValue(0);
+                } else {
+                    entry.setValue(free.getAsInt());
+                }
             }
         }
         return assigned;
