@@ -1,0 +1,89 @@
+package dev.beckon.activation;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Writes files so that a crash at any moment leaves either the old file or the new one, never a part:
+ * a temporary file in the same directory, fsync, rename over the target, fsync of the directory.
+ */
+public final class AtomicFiles {
+    /** rw-r--r--: unit files and configuration, which service managers read as another user. */
+    public static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
+    /** rwxr-xr-x: launchers. */
+    public static final Set<PosixFilePermission> EXECUTABLE = PosixFilePermissions.fromString("rwxr-xr-x");
+
+    private AtomicFiles() {}
+
+    /**
+     * Replaces {@code file} with {@code content}, creating parent directories as needed.
+     *
+     * @return whether anything changed: false when the file already held exactly this content and mode
+     */
+    public static boolean write(Path file, String content, Set<PosixFilePermission> permissions) throws IOException {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        if (Files.isRegularFile(file) && Arrays.equals(Files.readAllBytes(file), bytes)
+                && Files.getPosixFilePermissions(file).equals(permissions)) {
+            return false;
+        }
+        Path directory = file.toAbsolutePath().getParent();
+        Files.createDirectories(directory);
+        Path temporary = Files.createTempFile(directory, "." + file.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            Files.setPosixFilePermissions(temporary, permissions);
+            try {
+                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot replace " + file + " atomically: " + e.getMessage(), e);
+            }
+            syncDirectory(directory);
+            return true;
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    /** Deletes a file durably; returns whether it was there. */
+    public static boolean delete(Path file) throws IOException {
+        boolean existed = Files.deleteIfExists(file);
+        if (existed) {
+            syncDirectory(file.toAbsolutePath().getParent());
+        }
+        return existed;
+    }
+
+    /** The file's content, or empty when there is no such file. */
+    public static Optional<String> read(Path file) throws IOException {
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void syncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}

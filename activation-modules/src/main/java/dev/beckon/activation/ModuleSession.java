@@ -1,0 +1,56 @@
+package dev.beckon.activation;
+
+import java.util.List;
+
+/**
+ * A module's work on one target during one deployment. The planner calls, per target: {@link #lock}
+ * every instance it will touch; {@link #deactivate} the obsolete ones (dependants first); {@link
+ * #activate} the new and changed ones (dependencies first); {@link #flush}; {@link #unlock}; {@link
+ * #close}. Undo is the same calls with the old instances.
+ *
+ * <p>Contract for implementations:
+ * <ul>
+ *   <li>{@code activate} of an instance identical to what runs changes nothing: no file written, no
+ *       reload, no restart. Of a changed instance, it restarts only what changed; for an on-demand
+ *       service whose socket settings are unchanged, the socket keeps listening throughout.
+ *   <li>"Activated" means verified: when {@code activate} returns, the instance runs or listens, and a
+ *       service that cannot start is an {@link ActivationException}, never a success.
+ *   <li>{@code deactivate} of an instance that is not there succeeds.
+ *   <li>Files are written atomically: a crash never leaves half a unit or entry behind.
+ * </ul>
+ */
+public interface ModuleSession extends AutoCloseable {
+
+    /**
+     * Asks the instance whether it may be changed now (Dysnomia's lock: a service may refuse, for
+     * example while it has connections it must not drop). Default: it may.
+     *
+     * @throws ActivationException when the instance refuses; the message says why
+     */
+    default void lock(ServiceInstance instance) throws ActivationException {}
+
+    /** Lets the instance go on after {@link #lock}. Default: nothing to do. */
+    default void unlock(ServiceInstance instance) throws ActivationException {}
+
+    /**
+     * Writes the files of every instance that is about to be activated, so one reload of the service
+     * manager covers them all. Optional: {@link #activate} writes what is missing itself.
+     */
+    default void install(List<ServiceInstance> instances) throws ActivationException {}
+
+    /** Makes the instance run (or listen, when on demand), and makes it come back after a reboot. */
+    void activate(ServiceInstance instance) throws ActivationException;
+
+    /** Stops the instance (its socket first, when on demand) and removes everything it wrote. */
+    void deactivate(ServiceInstance instance) throws ActivationException;
+
+    /** What runs on the target for this instance and whether it is what beckon wrote. */
+    InstanceStatus query(ServiceInstance instance) throws ActivationException;
+
+    /** Finishes deferred work, such as one reload after removing files. */
+    default void flush() throws ActivationException {}
+
+    /** Releases the connection to the service manager. */
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,83 @@
+package dev.beckon.activation;
+
+import dev.beckon.models.InstanceSpec;
+import dev.beckon.models.ListenAddress;
+import dev.beckon.models.OnDemand;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One service instance on one target, fully resolved: what an activation module works on. Every
+ * value is final text; modules escape or validate it for the files they write, never interpret
+ * placeholders.
+ *
+ * @param profile the deployment profile, part of every name beckon gives a unit or entry
+ * @param type the activation module's type name
+ * @param exec the command line, argv as the service must receive it
+ * @param onDemand how the service manager activates it, when it is not always running
+ * @param packagePath the package in the target's store, when the service has one
+ * @param instanceDirectory a directory on the target that belongs to this exact instance (in the store,
+ *     so it lives as long as a generation references it): where modules put launchers and the like
+ * @param container the settings of the target's container for this module, defaults applied
+ * @param stateDirectory the target's beckon state directory
+ */
+public record ServiceInstance(
+        String profile,
+        String service,
+        String target,
+        String type,
+        String description,
+        List<String> exec,
+        SortedMap<String, String> environment,
+        SortedMap<String, Integer> ports,
+        Optional<Activation> onDemand,
+        Optional<Path> packagePath,
+        Path instanceDirectory,
+        SortedMap<String, String> container,
+        Path stateDirectory) {
+
+    /**
+     * On-demand activation settings.
+     *
+     * @param idleTimeout how long the service may idle before it exits by itself; zero: never
+     * @param accept true: one process per connection; false: one process gets the listening sockets
+     */
+    public record Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept) {
+        public Activation {
+            listen = List.copyOf(listen);
+        }
+    }
+
+    public ServiceInstance {
+        exec = List.copyOf(exec);
+        environment = Collections.unmodifiableSortedMap(new TreeMap<>(environment));
+        ports = Collections.unmodifiableSortedMap(new TreeMap<>(ports));
+        container = Collections.unmodifiableSortedMap(new TreeMap<>(container));
+    }
+
+    /** Resolves a model's instance for a target whose store holds its package at {@code packagePath}. */
+    public static ServiceInstance of(InstanceSpec spec, String profile, Optional<Path> packagePath, Path instanceDirectory,
+            Path stateDirectory) {
+        String packageText = packagePath.map(Path::toString).orElse("");
+        Optional<Activation> activation = spec.service().onDemand()
+                .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept()));
+        return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
+                spec.service().description(), spec.exec(packageText), spec.environment(packageText), spec.ports(), activation,
+                packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory);
+    }
+
+    /** {@code SERVICE@TARGET}, how messages name an instance. */
+    public String id() {
+        return service + "@" + target;
+    }
+
+    /** Whether the service manager starts it on the first connection rather than at activation. */
+    public boolean isOnDemand() {
+        return onDemand.isPresent();
+    }
+}
