@@ -44,6 +44,12 @@ public final class ModelLoader {
             "systemd-unit", Map.of("scope", "user"),
             "inetd", Map.of("config", "/etc/inetd.conf", "pid-file", "/run/inetd.pid"),
             "xinetd", Map.of("directory", "/etc/xinetd.d", "pid-file", "/run/xinetd.pid"));
+    /**
+     * Settings of the built-in containers that have no default. systemd-unit's are for a service
+     * manager that is not where it usually is, such as the one {@code beckon sandbox} runs.
+     */
+    private static final Map<String, Set<String>> CONTAINER_OPTIONAL = Map.of(
+            "systemd-unit", Set.of("bus", "journal-directory"));
 
     private final Diagnostics diagnostics = new Diagnostics();
     private final ModelFiles files;
@@ -368,13 +374,16 @@ public final class ModelLoader {
     private Container readContainer(String target, String type, Node node) {
         Map<String, String> defaults = CONTAINER_DEFAULTS.get(type);
         SortedMap<String, String> settings = new TreeMap<>();
+        Set<String> known = new TreeSet<>();
         if (defaults != null) {
-            checkKeys(node, defaults.keySet(), "the " + type + " container of target " + target);
+            known.addAll(defaults.keySet());
+            known.addAll(CONTAINER_OPTIONAL.getOrDefault(type, Set.of()));
+            checkKeys(node, known, "the " + type + " container of target " + target);
             settings.putAll(defaults);
         }
         for (String key : node.keys()) {
             Node value = node.get(key).orElseThrow();
-            if (defaults != null && !defaults.containsKey(key)) {
+            if (defaults != null && !known.contains(key)) {
                 continue;
             }
             if (!PROPERTY_NAME.matcher(key).matches()) {
@@ -387,6 +396,13 @@ public final class ModelLoader {
                 } else if (type.equals("systemd-unit") && key.equals("scope") && !Set.of("user", "system").contains(text)) {
                     diagnostics.error(value.where(), "scope must be \"user\" (the user's service manager) or \"system\" (PID 1), not "
                             + Messages.quote(text));
+                } else if (key.equals("bus")) {
+                    if (!text.matches("unix:[A-Za-z0-9=,/._@-]+")) {
+                        diagnostics.error(value.where(), "bus must be a D-Bus unix address like unix:path=/run/user/1000/bus, not "
+                                + Messages.quote(text));
+                    } else {
+                        settings.put(key, text);
+                    }
                 } else if (!key.equals("scope")) {
                     absolutePath(value, text).ifPresent(path -> settings.put(key, path.toString()));
                 } else {

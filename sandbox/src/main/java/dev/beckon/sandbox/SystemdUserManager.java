@@ -32,6 +32,7 @@ public final class SystemdUserManager implements AutoCloseable {
     /** The uid the manager sees itself as: root runs it as root, others through a user namespace mapping them to root. */
     private static final String RUNTIME_DIR_INSIDE = "/run/user/0";
     private static final String SYSTEMD = "/usr/lib/systemd/systemd";
+    private static final String JOURNALD = "/usr/lib/systemd/systemd-journald";
     private static final Duration START_LIMIT = Duration.ofSeconds(30);
     private static final Duration STOP_LIMIT = Duration.ofSeconds(5);
     private static final String PID_FILE = "manager.pid";
@@ -58,15 +59,21 @@ public final class SystemdUserManager implements AutoCloseable {
         }
         directory = directory.toAbsolutePath();
         Files.createDirectories(directory);
-        for (String sub : List.of("config/systemd/user", "data", "state", "cache")) {
+        for (String sub : List.of("config/systemd/user", "data", "state", "cache", "journal")) {
             Files.createDirectories(directory.resolve(sub));
         }
         Path log = directory.resolve("manager.log");
+        // A journald of the sandbox's own keeps the services' logs; /var/log is masked so it cannot
+        // write into the host's persistent journal, and its runtime journal is the sandbox's directory.
         String script = String.join("\n",
                 "set -e",
                 "mount -t tmpfs -o mode=0755 beckon-sandbox /run",
-                "mkdir -p /run/systemd/system " + RUNTIME_DIR_INSIDE,
+                "mkdir -p /run/systemd/system /run/log/journal " + RUNTIME_DIR_INSIDE,
                 "chmod 0700 " + RUNTIME_DIR_INSIDE,
+                "if [ -d /var/log ]; then mount -t tmpfs -o mode=0755 beckon-sandbox-log /var/log; fi",
+                "mount --bind \"$BECKON_SANDBOX_JOURNAL\" /run/log/journal",
+                JOURNALD + " >\"$BECKON_SANDBOX_JOURNAL/../journald.log\" 2>&1 &",
+                "for i in $(seq 100); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.05; done",
                 "exec " + SYSTEMD + " --user");
         List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private"));
         if (!isRoot()) {
@@ -88,6 +95,7 @@ public final class SystemdUserManager implements AutoCloseable {
         environment.put("XDG_DATA_HOME", directory.resolve("data").toString());
         environment.put("XDG_STATE_HOME", directory.resolve("state").toString());
         environment.put("XDG_CACHE_HOME", directory.resolve("cache").toString());
+        environment.put("BECKON_SANDBOX_JOURNAL", directory.resolve("journal").toString());
         Process process = builder.start();
         long pid = process.pid();
         Files.writeString(directory.resolve(PID_FILE), pid + "\n");
@@ -182,9 +190,17 @@ public final class SystemdUserManager implements AutoCloseable {
         return directory.resolve("config/systemd/user");
     }
 
-    /** The manager's own output (it has no journal to write to). */
+    /** The manager's own output, from before its journal was up. */
     public Path logFile() {
         return directory.resolve("manager.log");
+    }
+
+    /**
+     * The sandbox's journal, where the services' output and the manager's messages about them go:
+     * read it with {@code journalctl --directory=DIR/MACHINE-ID} or {@code journalctl -D}.
+     */
+    public Path journalDirectory() {
+        return directory.resolve("journal");
     }
 
     /** Whether the manager still runs. */

@@ -40,6 +40,26 @@ class SystemdUserManagerTest {
     }
 
     @Test
+    void keepsTheServicesLogsInItsOwnJournal(SystemdUserManager systemd) throws Exception {
+        Files.writeString(systemd.unitDirectory().resolve("harness-logger.service"), """
+                [Service]
+                Type=oneshot
+                ExecStart=/bin/echo logged by the service
+                """);
+        assertSucceeds(systemd.systemctl("daemon-reload"));
+        assertSucceeds(systemd.systemctl("start", "harness-logger.service"));
+        String log = "";
+        for (int attempt = 0; attempt < 50 && !log.contains("logged by the service"); attempt++) {
+            Process journalctl = new ProcessBuilder("journalctl", "--directory=" + systemd.journalDirectory(), "--no-pager",
+                    "-o", "cat", "_SYSTEMD_UNIT=harness-logger.service").redirectErrorStream(true).start();
+            log = new String(journalctl.getInputStream().readAllBytes());
+            journalctl.waitFor();
+            Thread.sleep(100);
+        }
+        assertTrue(log.contains("logged by the service"), log);
+    }
+
+    @Test
     void keepsUnitsInItsOwnDirectory(SystemdUserManager systemd) {
         assertTrue(systemd.unitDirectory().startsWith(systemd.directory()), systemd.unitDirectory().toString());
         String paths = systemd.systemctl("show", "--property=UnitPath").stdout();
