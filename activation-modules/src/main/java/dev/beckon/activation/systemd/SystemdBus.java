@@ -1,0 +1,145 @@
+package dev.beckon.activation.systemd;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.freedesktop.dbus.DBusPath;
+import org.freedesktop.dbus.connections.impl.DBusConnection;
+import org.freedesktop.dbus.connections.impl.DBusConnectionBuilder;
+import org.freedesktop.dbus.exceptions.DBusException;
+import org.freedesktop.dbus.exceptions.DBusExecutionException;
+import org.freedesktop.dbus.interfaces.Properties;
+
+/**
+ * One connection to a systemd manager over D-Bus: its methods, its properties, and jobs awaited
+ * through {@code JobRemoved} rather than by polling or sleeping.
+ */
+final class SystemdBus implements AutoCloseable {
+    private static final String UNIT_INTERFACE = "org.freedesktop.systemd1.Unit";
+    private static final String MANAGER_INTERFACE = "org.freedesktop.systemd1.Manager";
+    /** Longer than systemd's default start timeout (90 s), so systemd decides, not we. */
+    private static final long JOB_LIMIT_SECONDS = 120;
+
+    private final String address;
+    private final DBusConnection connection;
+    private final SystemdManager manager;
+    /** Finished jobs by object path; a signal may arrive before the call that queued the job returns. */
+    private final Map<String, CompletableFuture<String>> jobs = new ConcurrentHashMap<>();
+
+    private SystemdBus(String address, DBusConnection connection) throws DBusException {
+        this.address = address;
+        this.connection = connection;
+        this.manager = connection.getRemoteObject(SystemdManager.BUS_NAME, SystemdManager.OBJECT_PATH, SystemdManager.class);
+        connection.addSigHandler(SystemdManager.JobRemoved.class,
+                signal -> jobs.computeIfAbsent(signal.job.getPath(), path -> new CompletableFuture<>()).complete(signal.result));
+        manager.Subscribe();
+    }
+
+    /** Connects to the manager at a D-Bus address such as {@code unix:path=/run/user/1000/bus}. */
+    static SystemdBus connect(String address) throws DBusException {
+        DBusConnection connection = DBusConnectionBuilder.forAddress(address).withShared(false).build();
+        try {
+            return new SystemdBus(address, connection);
+        } catch (DBusException | RuntimeException e) {
+            connection.disconnect();
+            throw e;
+        }
+    }
+
+    String address() {
+        return address;
+    }
+
+    SystemdManager manager() {
+        return manager;
+    }
+
+    /**
+     * Runs a job-queuing call ({@code StartUnit}, {@code StopUnit}, ...) and waits for the job to finish.
+     *
+     * @return systemd's result: done, canceled, timeout, failed, dependency or skipped
+     */
+    String runJob(Supplier<DBusPath> queue) throws SystemdCallException {
+        DBusPath job = call(queue);
+        CompletableFuture<String> result = jobs.computeIfAbsent(job.getPath(), path -> new CompletableFuture<>());
+        try {
+            return result.get(JOB_LIMIT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new SystemdCallException("job " + job.getPath() + " did not finish within " + JOB_LIMIT_SECONDS + " s", e);
+        } catch (ExecutionException e) {
+            throw new SystemdCallException("job " + job.getPath() + " failed: " + e.getCause(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SystemdCallException("interrupted while waiting for job " + job.getPath(), e);
+        } finally {
+            jobs.remove(job.getPath());
+        }
+    }
+
+    /** Calls a manager method, turning D-Bus's unchecked errors into a checked one with systemd's message. */
+    <T> T call(Supplier<T> method) throws SystemdCallException {
+        try {
+            return method.get();
+        } catch (DBusExecutionException e) {
+            throw new SystemdCallException(e.getMessage(), e);
+        }
+    }
+
+    void run(Runnable method) throws SystemdCallException {
+        call(() -> {
+            method.run();
+            return null;
+        });
+    }
+
+    /** A property of the {@code org.freedesktop.systemd1.Unit} interface of a unit, loading the unit if needed. */
+    String unitProperty(String unit, String property) throws SystemdCallException {
+        return String.valueOf(property(unit, UNIT_INTERFACE, property));
+    }
+
+    /** A property of any interface of a unit ({@code org.freedesktop.systemd1.Service}, ...). */
+    Object property(String unit, String iface, String property) throws SystemdCallException {
+        DBusPath path = call(() -> manager.LoadUnit(unit));
+        try {
+            Properties properties = connection.getRemoteObject(SystemdManager.BUS_NAME, path.getPath(), Properties.class);
+            return call(() -> properties.Get(iface, property));
+        } catch (DBusException e) {
+            throw new SystemdCallException("cannot read " + property + " of " + unit + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The manager's unit search path, first entry first. */
+    @SuppressWarnings("unchecked")
+    List<String> unitPath() throws SystemdCallException {
+        try {
+            Properties properties = connection.getRemoteObject(SystemdManager.BUS_NAME, SystemdManager.OBJECT_PATH, Properties.class);
+            return (List<String>) call(() -> properties.Get(MANAGER_INTERFACE, "UnitPath"));
+        } catch (DBusException e) {
+            throw new SystemdCallException("cannot read the manager's UnitPath: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (IOException e) {
+            // Closing a connection we no longer need: nothing left to do about a failure.
+        }
+    }
+
+    /** A call to systemd failed; the message is systemd's own. */
+    static final class SystemdCallException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        SystemdCallException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

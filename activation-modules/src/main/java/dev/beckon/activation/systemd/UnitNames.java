@@ -1,0 +1,69 @@
+package dev.beckon.activation.systemd;
+
+import dev.beckon.activation.ServiceInstance;
+import dev.beckon.models.ListenAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The units of one instance: {@code beckon-PROFILE-SERVICE.service} and, on demand, its sockets.
+ * One listener: {@code beckon-PROFILE-SERVICE.socket}. Several: one socket unit per listener,
+ * {@code beckon-PROFILE-SERVICE_NAME.socket} (an underscore cannot occur in service names, so no
+ * two instances share a unit name), each with its {@code FileDescriptorName=}.
+ *
+ * @param service the service unit; for one process per connection, the template {@code ...@.service}
+ * @param sockets the socket units with the name of the listener each holds, in the model's order
+ */
+record UnitNames(String service, List<Socket> sockets) {
+    private static final Pattern PROFILE = Pattern.compile("[a-z0-9]{1,32}");
+
+    /** A socket unit and the name its file descriptor carries ({@code LISTEN_FDNAMES}). */
+    record Socket(String unit, String fileDescriptorName, ListenAddress address) {}
+
+    static UnitNames of(ServiceInstance instance) {
+        if (!PROFILE.matcher(instance.profile()).matches()) {
+            throw new IllegalArgumentException("profile \"" + instance.profile()
+                    + "\" must be 1-32 lower-case letters and digits: it becomes part of unit names");
+        }
+        String base = "beckon-" + instance.profile() + "-" + instance.service();
+        if (instance.onDemand().isEmpty()) {
+            return new UnitNames(base + ".service", List.of());
+        }
+        List<ListenAddress> listen = instance.onDemand().get().listen();
+        boolean accept = instance.onDemand().get().accept();
+        if (accept && listen.size() != 1) {
+            throw new IllegalArgumentException(instance.id() + ": accept = true needs exactly one listen address, not "
+                    + listen.size());
+        }
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < listen.size(); i++) {
+            String preferred = listenerName(instance.ports(), listen.get(i), i);
+            String name = sockets.stream().anyMatch(s -> s.fileDescriptorName().equals(preferred)) ? preferred + "-" + i : preferred;
+            String unit = listen.size() == 1 ? base + ".socket" : base + "_" + name + ".socket";
+            sockets.add(new Socket(unit, name, listen.get(i)));
+        }
+        return new UnitNames(accept ? base + "@.service" : base + ".service", List.copyOf(sockets));
+    }
+
+    /** All unit file names, service first. */
+    List<String> files() {
+        List<String> names = new ArrayList<>();
+        names.add(service);
+        sockets.forEach(s -> names.add(s.unit()));
+        return names;
+    }
+
+    /** The listener's name: the port's name when its port is one the service declares, else listenN. */
+    private static String listenerName(Map<String, Integer> ports, ListenAddress address, int index) {
+        if (address instanceof ListenAddress.Inet inet) {
+            for (Map.Entry<String, Integer> port : ports.entrySet()) {
+                if (port.getValue() == inet.port()) {
+                    return port.getKey();
+                }
+            }
+        }
+        return "listen" + index;
+    }
+}

@@ -1,0 +1,222 @@
+package dev.beckon.activation.systemd;
+
+import static dev.beckon.activation.testing.TestServices.awaitExit;
+import static dev.beckon.activation.testing.TestServices.greeting;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.InstanceStatus;
+import dev.beckon.activation.ServiceInstance;
+import dev.beckon.activation.testing.GreetingServer;
+import dev.beckon.activation.testing.TestServices;
+import dev.beckon.models.ListenAddress;
+import dev.beckon.sandbox.SystemdSandboxExtension;
+import dev.beckon.sandbox.SystemdUserManager;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(SystemdSandboxExtension.class)
+class SystemdUnitModuleTest {
+    private static final Duration IDLE = Duration.ofMillis(500);
+
+    @TempDir
+    Path state;
+
+    private SystemdFixture fixture;
+
+    @BeforeEach
+    void setUp(SystemdUserManager systemd) {
+        fixture = new SystemdFixture(systemd, state);
+    }
+
+    @Test
+    void onDemandServiceListensWithoutAProcessUntilTheFirstConnection() throws Exception {
+        int port = TestServices.freePort();
+        ServiceInstance hello = fixture.greeter("hello", port, "hello", IDLE);
+        try (SystemdSession session = fixture.open()) {
+            session.activate(hello);
+            assertEquals("active", fixture.show("beckon-test-hello.socket", "ActiveState"));
+            assertEquals("inactive", fixture.show("beckon-test-hello.service", "ActiveState"));
+            assertEquals(InstanceStatus.Activity.LISTENING, session.query(hello).activity());
+
+            String first = greeting(port);
+            assertEquals("hello", TestServices.text(first));
+            assertEquals(String.valueOf(TestServices.pid(first)), fixture.show("beckon-test-hello.service", "MainPID"));
+
+            assertTrue(awaitExit(TestServices.pid(first), Duration.ofSeconds(10)), "the service did not exit when idle");
+            assertEquals("active", fixture.show("beckon-test-hello.socket", "ActiveState"), "the socket outlives the service");
+            String second = greeting(port);
+            assertNotEquals(TestServices.pid(first), TestServices.pid(second), "a new process serves after the idle exit");
+
+            session.deactivate(hello);
+            session.flush();
+        }
+    }
+
+    @Test
+    void activatingTheIdenticalInstanceAgainChangesNothing() throws Exception {
+        int port = TestServices.freePort();
+        ServiceInstance hello = fixture.greeter("same", port, "same", IDLE);
+        try (SystemdSession session = fixture.open()) {
+            session.activate(hello);
+            Path unit = fixture.unitDirectory().resolve("beckon-test-same.service");
+            Files.setLastModifiedTime(unit, FileTime.fromMillis(1_000_000));
+            String reloadedAt = fixture.showManager("GeneratorsStartTimestampMonotonic");
+            String socketSince = fixture.show("beckon-test-same.socket", "ActiveEnterTimestampMonotonic");
+
+            session.activate(hello);
+            session.flush();
+
+            assertEquals(FileTime.fromMillis(1_000_000), Files.getLastModifiedTime(unit), "the unit file was rewritten");
+            assertEquals(reloadedAt, fixture.showManager("GeneratorsStartTimestampMonotonic"), "systemd was reloaded");
+            assertEquals(socketSince, fixture.show("beckon-test-same.socket", "ActiveEnterTimestampMonotonic"), "the socket restarted");
+            session.deactivate(hello);
+        }
+    }
+
+    @Test
+    void deactivateLeavesNoUnitLinkPortOrProcess() throws Exception {
+        int port = TestServices.freePort();
+        ServiceInstance hello = fixture.greeter("gone", port, "gone", Duration.ofSeconds(30));
+        try (SystemdSession session = fixture.open()) {
+            session.activate(hello);
+            long pid = TestServices.pid(greeting(port));
+            assertTrue(Files.isSymbolicLink(fixture.unitDirectory().resolve("sockets.target.wants/beckon-test-gone.socket")));
+
+            session.deactivate(hello);
+            session.flush();
+
+            assertTrue(awaitExit(pid, Duration.ofSeconds(10)), "the running service was not stopped");
+            assertFalse(Files.exists(fixture.unitDirectory().resolve("beckon-test-gone.service")));
+            assertFalse(Files.exists(fixture.unitDirectory().resolve("beckon-test-gone.socket")));
+            assertFalse(Files.exists(fixture.unitDirectory().resolve("sockets.target.wants/beckon-test-gone.socket"),
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            assertThrows(ConnectException.class, () -> greeting(port));
+            assertEquals("not-found", fixture.show("beckon-test-gone.socket", "LoadState"));
+            InstanceStatus status = session.query(hello);
+            assertEquals(InstanceStatus.Presence.MISSING, status.presence());
+            assertEquals(InstanceStatus.Activity.INACTIVE, status.activity());
+
+            session.deactivate(hello);
+        }
+    }
+
+    @Test
+    void queryReportsUnitsEditedOrRemovedByHand() throws Exception {
+        ServiceInstance hello = fixture.greeter("drift", TestServices.freePort(), "drift", IDLE);
+        try (SystemdSession session = fixture.open()) {
+            session.activate(hello);
+            assertEquals(List.of(), session.query(hello).drift());
+            assertTrue(session.query(hello).isHealthy());
+
+            Path service = fixture.unitDirectory().resolve("beckon-test-drift.service");
+            Files.writeString(service, Files.readString(service).replace("Restart=no", "Restart=always"));
+            assertEquals(List.of("beckon-test-drift.service differs from what beckon wrote"), session.query(hello).drift());
+
+            Files.delete(fixture.unitDirectory().resolve("beckon-test-drift.socket"));
+            InstanceStatus status = session.query(hello);
+            assertEquals(InstanceStatus.Presence.PARTIAL, status.presence());
+            assertEquals(List.of("beckon-test-drift.service differs from what beckon wrote", "beckon-test-drift.socket is missing"),
+                    status.drift());
+            assertFalse(status.isHealthy());
+
+            session.activate(hello);
+            assertEquals(List.of(), session.query(hello).drift(), "activating again repairs the drift");
+            session.deactivate(hello);
+        }
+    }
+
+    @Test
+    void aServiceThatFailsReportsItsUnitResultAndLog() throws Exception {
+        ServiceInstance failing = fixture.daemon("failing", List.of("/bin/sh", "-c", "echo failing on purpose >&2; exit 1"));
+        try (SystemdSession session = fixture.open()) {
+            ActivationException e = assertThrows(ActivationException.class, () -> session.activate(failing));
+            assertTrue(e.getMessage().startsWith("failing@local: "), e.getMessage());
+            assertTrue(e.getMessage().contains("beckon-test-failing.service"), e.getMessage());
+            assertTrue(e.getMessage().contains("exit-code"), e.getMessage());
+            assertTrue(e.logTail().stream().anyMatch(l -> l.contains("failing on purpose")), e.describe());
+            session.deactivate(failing);
+        }
+    }
+
+    @Test
+    void aProgramThatIsNotThereFailsTheActivationNotTheFirstConnection() throws Exception {
+        int port = TestServices.freePort();
+        ServiceInstance missing = fixture.instance("missing", List.of("/nonexistent/bin/server"), Map.of("http", port),
+                Optional.of(new ServiceInstance.Activation(List.of(new ListenAddress.Inet(Optional.empty(), port)), IDLE, false)));
+        try (SystemdSession session = fixture.open()) {
+            ActivationException e = assertThrows(ActivationException.class, () -> session.activate(missing));
+            assertTrue(e.getMessage().contains("/nonexistent/bin/server is not an executable file"), e.getMessage());
+            assertEquals("inactive", fixture.show("beckon-test-missing.socket", "ActiveState"));
+            session.deactivate(missing);
+        }
+    }
+
+    @Test
+    void alwaysOnServiceRunsAndIsWantedAtBoot() throws Exception {
+        ServiceInstance sleeper = fixture.daemon("sleeper", List.of("/bin/sleep", "3600"));
+        try (SystemdSession session = fixture.open()) {
+            session.activate(sleeper);
+            assertEquals("active", fixture.show("beckon-test-sleeper.service", "ActiveState"));
+            assertEquals(InstanceStatus.Activity.RUNNING, session.query(sleeper).activity());
+            assertTrue(Files.isSymbolicLink(fixture.unitDirectory().resolve("default.target.wants/beckon-test-sleeper.service")));
+            String pid = fixture.show("beckon-test-sleeper.service", "MainPID");
+            session.deactivate(sleeper);
+            session.flush();
+            assertTrue(awaitExit(Long.parseLong(pid), Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void onePerConnectionServiceIsATemplateBehindAnAcceptingSocket() throws Exception {
+        int port = TestServices.freePort();
+        ServiceInstance echo = fixture.instance("per-connection", TestServices.javaCommand(GreetingServer.class, "each"),
+                Map.of("http", port), Optional.of(new ServiceInstance.Activation(
+                        List.of(new ListenAddress.Inet(Optional.of("127.0.0.1"), port)), Duration.ZERO, true)));
+        try (SystemdSession session = fixture.open()) {
+            session.activate(echo);
+            assertTrue(Files.exists(fixture.unitDirectory().resolve("beckon-test-per-connection@.service")));
+            assertEquals("yes", fixture.show("beckon-test-per-connection.socket", "Accept"));
+            long first = TestServices.pid(greeting(port));
+            long second = TestServices.pid(greeting(port));
+            assertNotEquals(first, second, "each connection gets its own process");
+            session.deactivate(echo);
+        }
+    }
+
+    @Test
+    void severalListenersGetOneNamedSocketEach() throws Exception {
+        int http = TestServices.freePort();
+        int admin = TestServices.freePort();
+        ServiceInstance multi = fixture.instance("multi", TestServices.javaCommand(GreetingServer.class, "multi"),
+                Map.of("http", http, "admin", admin), Optional.of(new ServiceInstance.Activation(List.of(
+                        new ListenAddress.Inet(Optional.of("127.0.0.1"), http),
+                        new ListenAddress.Inet(Optional.of("127.0.0.1"), admin)), IDLE, false)));
+        try (SystemdSession session = fixture.open()) {
+            session.activate(multi);
+            assertEquals("http", fixture.show("beckon-test-multi_http.socket", "FileDescriptorName"));
+            assertEquals("admin", fixture.show("beckon-test-multi_admin.socket", "FileDescriptorName"));
+            assertEquals("active", fixture.show("beckon-test-multi_admin.socket", "ActiveState"));
+            assertTrue(fixture.show("beckon-test-multi.service", "Triggers").isEmpty());
+            assertTrue(fixture.show("beckon-test-multi.service", "TriggeredBy").contains("beckon-test-multi_http.socket"));
+            session.deactivate(multi);
+            session.flush();
+            assertThrows(IOException.class, () -> greeting(admin));
+        }
+    }
+}
