@@ -284,13 +284,21 @@ final class SystemdSession implements ModuleSession {
                     changed.add(stale);
                 }
             }
+            boolean written = !changed.isEmpty();
             for (RenderedFile file : rendering.files()) {
-                if (AtomicFiles.write(unitDirectory.resolve(file.name()), file.content(), AtomicFiles.READABLE)) {
-                    changed.add(file.name());
+                Path path = unitDirectory.resolve(file.name());
+                boolean existed = Files.exists(path);
+                if (AtomicFiles.write(path, file.content(), AtomicFiles.READABLE)) {
+                    written = true;
+                    // A unit put back after it was removed by hand is no change of settings: what systemd
+                    // runs came from the same rendering, so it is not restarted for it.
+                    if (existed) {
+                        changed.add(file.name());
+                    }
                 }
-                changed.addAll(enable(file));
+                written |= !enable(file).isEmpty();
             }
-            if (!changed.isEmpty()) {
+            if (written) {
                 reloadPending = true;
             }
             return new InstallResult(before, changed);
@@ -469,6 +477,17 @@ final class SystemdSession implements ModuleSession {
 
     private ActivationException failure(ServiceInstance instance, String unit, String message, Throwable cause) {
         List<String> tail = logTail(unit);
+        // journald takes the service's output from a stream asynchronously; on this failure path only,
+        // give it a moment to arrive rather than report a failure without its reason.
+        for (int attempt = 0; attempt < 20 && tail.stream().noneMatch(l -> !l.contains(" systemd[")); attempt++) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            tail = logTail(unit);
+        }
         if (unit.endsWith(".socket") || tail.isEmpty()) {
             UnitNames names = UnitNames.of(instance);
             Set<String> lines = new LinkedHashSet<>(tail);

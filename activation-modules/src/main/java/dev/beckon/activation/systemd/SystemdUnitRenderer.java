@@ -71,6 +71,8 @@ final class SystemdUnitRenderer {
                 unit.append(String.join(" ", names.sockets().stream().map(UnitNames.Socket::unit).toList())).append('\n');
             }
         });
+        // The JVM exits with 128+15 when stopped with SIGTERM; that is a clean stop, not a failure.
+        unit.append("SuccessExitStatus=143\n");
         // With StandardInput=socket, output would go to the client by default.
         unit.append("StandardOutput=journal\n");
         unit.append("StandardError=journal\n");

@@ -1,0 +1,48 @@
+package dev.beckon.planner;
+
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** A plan as people read it, Terraform style. Pure: a plan always gives the same text. */
+public final class PlanText {
+    private PlanText() {}
+
+    public static String render(Plan plan) {
+        if (plan.isEmpty()) {
+            return "No changes. Every target runs what the model says.\n";
+        }
+        StringBuilder out = new StringBuilder();
+        Set<Action> present = EnumSet.noneOf(Action.class);
+        plan.changes().forEach(c -> present.add(c.action()));
+        out.append("beckon will:\n");
+        for (Action action : present) {
+            out.append("  ").append(action.symbol()).append(' ').append(action.name().toLowerCase()).append('\n');
+        }
+        Set<String> targets = new LinkedHashSet<>();
+        plan.desired().targets().keySet().forEach(targets::add);
+        plan.recorded().targets().keySet().forEach(targets::add);
+        plan.changes().forEach(c -> targets.add(c.target()));
+        for (String target : targets) {
+            List<Change> changes = plan.on(target);
+            if (changes.isEmpty()) {
+                continue;
+            }
+            out.append("\ntarget ").append(target).append('\n');
+            for (Change change : changes) {
+                out.append("  # ").append(change.id()).append(' ').append(change.action().future()).append('\n');
+                for (String reason : change.reasons()) {
+                    out.append("    (").append(reason).append(")\n");
+                }
+                ManifestEntry shown = change.desired().or(change::recorded).orElseThrow();
+                out.append("  ").append(change.action().symbol()).append(' ').append(shown.service()).append("  ")
+                        .append(shown.type()).append(shown.onDemand() ? ", on demand at " + String.join(", ", shown.listen())
+                                : ", always running").append('\n');
+            }
+        }
+        out.append("\nPlan: ").append(plan.count(Action.ACTIVATE)).append(" to activate, ").append(plan.count(Action.CHANGE))
+                .append(" to change, ").append(plan.count(Action.DEACTIVATE)).append(" to deactivate.\n");
+        return out.toString();
+    }
+}

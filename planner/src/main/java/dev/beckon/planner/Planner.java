@@ -1,0 +1,94 @@
+package dev.beckon.planner;
+
+import dev.beckon.activation.InstanceStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Compares what should run with what runs: the record of the last deployment, and what the targets
+ * report now, so that a unit edited or removed by hand is a change, not trusted away.
+ */
+public final class Planner {
+    private Planner() {}
+
+    /**
+     * @param live what each instance's module reports now, by {@code SERVICE@TARGET}, for the recorded
+     *     instances that the desired manifest keeps unchanged; missing entries are taken as healthy
+     */
+    public static Plan plan(Manifest desired, Manifest recorded, Map<String, InstanceStatus> live) {
+        List<Change> changes = new ArrayList<>();
+        List<ManifestEntry> obsolete = new ArrayList<>(recorded.entries());
+        obsolete.removeIf(r -> desired.entry(r.id()).filter(d -> d.type().equals(r.type())).isPresent());
+        for (int i = obsolete.size() - 1; i >= 0; i--) {
+            ManifestEntry gone = obsolete.get(i);
+            String why = desired.entry(gone.id()).isPresent() ? "its type changes to " + desired.entry(gone.id()).get().type()
+                    : "no longer in the model";
+            changes.add(new Change(Action.DEACTIVATE, gone.target(), gone.service(), Optional.empty(), Optional.of(gone), List.of(why)));
+        }
+        for (ManifestEntry wanted : desired.entries()) {
+            Optional<ManifestEntry> before = recorded.entry(wanted.id()).filter(r -> r.type().equals(wanted.type()));
+            if (before.isEmpty()) {
+                changes.add(new Change(Action.ACTIVATE, wanted.target(), wanted.service(), Optional.of(wanted), Optional.empty(),
+                        List.of()));
+                continue;
+            }
+            List<String> reasons = differences(before.get(), wanted);
+            if (reasons.isEmpty()) {
+                InstanceStatus status = live.get(wanted.id());
+                if (status != null && !status.isHealthy()) {
+                    reasons = drift(status);
+                }
+            }
+            if (!reasons.isEmpty()) {
+                changes.add(new Change(Action.CHANGE, wanted.target(), wanted.service(), Optional.of(wanted), before, reasons));
+            }
+        }
+        return new Plan(desired, recorded, changes);
+    }
+
+    /** Why two versions of an instance differ, in words; empty when they are the same. */
+    static List<String> differences(ManifestEntry before, ManifestEntry after) {
+        List<String> reasons = new ArrayList<>();
+        Set<String> files = new TreeSet<>(before.files().keySet());
+        files.addAll(after.files().keySet());
+        for (String file : files) {
+            String old = before.files().get(file);
+            String now = after.files().get(file);
+            if (old == null) {
+                reasons.add(file + " added");
+            } else if (now == null) {
+                reasons.add(file + " removed");
+            } else if (!old.equals(now)) {
+                reasons.add(file + " changed");
+            }
+        }
+        if (!before.packageHash().equals(after.packageHash())) {
+            reasons.add("package changed");
+        }
+        Set<String> dependencies = new TreeSet<>(before.endpoints().keySet());
+        dependencies.addAll(after.endpoints().keySet());
+        for (String dependency : dependencies) {
+            if (!Objects.equals(before.endpoints().get(dependency), after.endpoints().get(dependency))) {
+                reasons.add("dependency " + dependency + " changed");
+            }
+        }
+        if (reasons.isEmpty() && !before.hash().equals(after.hash())) {
+            reasons.add("instance settings changed");
+        }
+        return reasons;
+    }
+
+    private static List<String> drift(InstanceStatus status) {
+        List<String> reasons = new ArrayList<>();
+        status.drift().forEach(d -> reasons.add("drifted: " + d));
+        if (reasons.isEmpty()) {
+            reasons.add("drifted: " + status.activity().name().toLowerCase() + (status.detail().isEmpty() ? "" : ", " + status.detail()));
+        }
+        return reasons;
+    }
+}
