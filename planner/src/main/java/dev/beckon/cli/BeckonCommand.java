@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = BeckonCommand.Version.class,
         description = "Declarative deployment of service-oriented systems, with services activated on demand.",
-        subcommands = {ValidateCommand.class, PlanCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
+                RollbackCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -65,36 +65,77 @@ public final class Deployer {
     private DeployResult carryOut(Plan plan, String profile) {
         Deque<Undo> undo = new ArrayDeque<>();
         try (ModuleSessions sessions = new ModuleSessions(modules)) {
+            List<ManifestEntry> locked = new ArrayList<>();
             try {
-                for (Change change : plan.changes()) {
-                    if (change.action() == Action.DEACTIVATE) {
-                        ManifestEntry recorded = change.recorded().orElseThrow();
-                        undo.push(new Undo(change, recorded, true));
-                        run(change, false, () -> sessions.of(recorded).deactivate(recorded.toInstance(profile)));
-                    }
-                }
-                Map<ModuleSession, List<ServiceInstance>> installs = new LinkedHashMap<>();
-                List<Change> activations = plan.changes().stream().filter(c -> c.action() != Action.DEACTIVATE).toList();
-                for (Change change : activations) {
-                    ManifestEntry desired = change.desired().orElseThrow();
-                    undo.push(change.action() == Action.ACTIVATE ? new Undo(change, desired, false)
-                            : new Undo(change, change.recorded().orElseThrow(), true));
-                    installs.computeIfAbsent(sessions.of(desired), s -> new ArrayList<>()).add(desired.toInstance(profile));
-                }
-                for (Map.Entry<ModuleSession, List<ServiceInstance>> batch : installs.entrySet()) {
-                    batch.getKey().install(batch.getValue());
-                }
-                for (Change change : activations) {
-                    ManifestEntry desired = change.desired().orElseThrow();
-                    run(change, false, () -> sessions.of(desired).activate(desired.toInstance(profile)));
-                }
-                sessions.flushAll();
-                return new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of());
-            } catch (ActivationException failure) {
-                List<String> notUndone = putBack(undo, sessions, profile);
-                return new DeployResult(notUndone.isEmpty() ? DeployResult.Outcome.FAILED_AND_UNDONE
-                        : DeployResult.Outcome.FAILED_NOT_UNDONE, Optional.of(failure), notUndone);
+                lockRunningInstances(plan, profile, sessions, locked);
+            } catch (ActivationException refused) {
+                unlock(locked, sessions, profile);
+                return new DeployResult(DeployResult.Outcome.FAILED_AND_UNDONE, Optional.of(refused), List.of());
             }
+            try {
+                return changeAndUndoOnFailure(plan, profile, sessions, undo);
+            } finally {
+                unlock(locked, sessions, profile);
+            }
+        }
+    }
+
+    /**
+     * Asks every instance that runs and is about to change whether it may (Dysnomia's lock): a
+     * service may refuse, for example while it has connections it must not drop. Nothing has been
+     * changed when one refuses.
+     */
+    private void lockRunningInstances(Plan plan, String profile, ModuleSessions sessions, List<ManifestEntry> locked)
+            throws ActivationException {
+        for (Change change : plan.changes()) {
+            if (change.recorded().isPresent()) {
+                ManifestEntry running = change.recorded().get();
+                sessions.of(running).lock(running.toInstance(profile));
+                locked.add(running);
+            }
+        }
+    }
+
+    private void unlock(List<ManifestEntry> locked, ModuleSessions sessions, String profile) {
+        for (ManifestEntry entry : locked) {
+            try {
+                sessions.of(entry).unlock(entry.toInstance(profile));
+            } catch (ActivationException e) {
+                events.targetStep(entry.target(), "could not unlock " + entry.service() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private DeployResult changeAndUndoOnFailure(Plan plan, String profile, ModuleSessions sessions, Deque<Undo> undo) {
+        try {
+            for (Change change : plan.changes()) {
+                if (change.action() == Action.DEACTIVATE) {
+                    ManifestEntry recorded = change.recorded().orElseThrow();
+                    undo.push(new Undo(change, recorded, true));
+                    run(change, false, () -> sessions.of(recorded).deactivate(recorded.toInstance(profile)));
+                }
+            }
+            Map<ModuleSession, List<ServiceInstance>> installs = new LinkedHashMap<>();
+            List<Change> activations = plan.changes().stream().filter(c -> c.action() != Action.DEACTIVATE).toList();
+            for (Change change : activations) {
+                ManifestEntry desired = change.desired().orElseThrow();
+                undo.push(change.action() == Action.ACTIVATE ? new Undo(change, desired, false)
+                        : new Undo(change, change.recorded().orElseThrow(), true));
+                installs.computeIfAbsent(sessions.of(desired), s -> new ArrayList<>()).add(desired.toInstance(profile));
+            }
+            for (Map.Entry<ModuleSession, List<ServiceInstance>> batch : installs.entrySet()) {
+                batch.getKey().install(batch.getValue());
+            }
+            for (Change change : activations) {
+                ManifestEntry desired = change.desired().orElseThrow();
+                run(change, false, () -> sessions.of(desired).activate(desired.toInstance(profile)));
+            }
+            sessions.flushAll();
+            return new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of());
+        } catch (ActivationException failure) {
+            List<String> notUndone = putBack(undo, sessions, profile);
+            return new DeployResult(notUndone.isEmpty() ? DeployResult.Outcome.FAILED_AND_UNDONE
+                    : DeployResult.Outcome.FAILED_NOT_UNDONE, Optional.of(failure), notUndone);
         }
     }
 

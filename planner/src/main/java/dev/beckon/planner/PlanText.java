@@ -4,10 +4,27 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** A plan as people read it, Terraform style. Pure: a plan always gives the same text. */
 public final class PlanText {
     private PlanText() {}
+
+    private static void details(ManifestEntry entry, StringBuilder out) {
+        if (!entry.description().isEmpty()) {
+            out.append("      ").append(entry.description()).append('\n');
+        }
+        out.append("      exec: ").append(entry.exec().stream().map(ShellWords::quote).collect(Collectors.joining(" "))).append('\n');
+        entry.environment().forEach((name, value) -> out.append("      env:  ").append(name).append('=')
+                .append(ShellWords.quote(value)).append('\n'));
+        if (!entry.ports().isEmpty()) {
+            out.append("      ports: ").append(entry.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining(", "))).append('\n');
+        }
+        if (!entry.dependsOn().isEmpty()) {
+            out.append("      after: ").append(String.join(", ", entry.dependsOn())).append('\n');
+        }
+    }
 
     public static String render(Plan plan) {
         if (plan.isEmpty()) {
@@ -38,7 +55,12 @@ public final class PlanText {
                 ManifestEntry shown = change.desired().or(change::recorded).orElseThrow();
                 out.append("  ").append(change.action().symbol()).append(' ').append(shown.service()).append("  ")
                         .append(shown.type()).append(shown.onDemand() ? ", on demand at " + String.join(", ", shown.listen())
+                                + (shown.accept() ? ", one process per connection" : "")
+                                + (shown.idleTimeout().equals("0") ? "" : ", exits after " + shown.idleTimeout() + " idle")
                                 : ", always running").append('\n');
+                if (change.action() == Action.ACTIVATE) {
+                    details(shown, out);
+                }
             }
         }
         out.append("\nPlan: ").append(plan.count(Action.ACTIVATE)).append(" to activate, ").append(plan.count(Action.CHANGE))

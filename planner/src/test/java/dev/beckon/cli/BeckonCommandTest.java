@@ -100,30 +100,32 @@ class BeckonCommandTest {
     @Test
     void planShowsWhatWouldRunWhere() throws IOException {
         writeModel(SERVICES, INFRASTRUCTURE, "db = [\"local\"]\napp = [\"local\"]\n");
-        Run run = beckon("plan", dir.toString());
+        Run run = beckon("plan", dir.toString(), "--home", dir.resolve("home").toString());
         assertEquals(0, run.exitCode(), run.err());
         assertEquals("""
-                target local (localhost, reached as 127.0.0.1)
+                beckon will:
+                  + activate
+
+                target local
+                  # db@local will be activated
                   + db  systemd-unit, always running
                       The database
                       exec: /usr/bin/db --port 5432
                       ports: sql=5432
+                  # app@local will be activated
                   + app  systemd-unit, on demand at 127.0.0.1:8080, exits after 30s idle
                       exec: /usr/bin/app --db 127.0.0.1:5432 --motto 'it'\\''s on demand'
                       env:  MODE=production
-                      after: db@local
+                      after: db
 
-                target spare (localhost, reached as 127.0.0.9)
-                  (nothing placed here)
-
-                2 instances to run on 2 targets.
+                Plan: 2 to activate, 0 to change, 0 to deactivate.
                 """, run.out());
     }
 
     @Test
     void planOfABrokenModelFailsWithTheSameErrorsAsValidate() throws IOException {
         writeModel(SERVICES, INFRASTRUCTURE, "nothing = [\"local\"]\n");
-        Run plan = beckon("plan", dir.toString());
+        Run plan = beckon("plan", dir.toString(), "--home", dir.resolve("home").toString());
         assertEquals(1, plan.exitCode());
         assertEquals(beckon("validate", dir.toString()).err(), plan.err());
     }

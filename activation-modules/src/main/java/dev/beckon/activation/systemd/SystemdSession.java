@@ -95,6 +95,12 @@ final class SystemdSession implements ModuleSession {
             // It bound its listeners itself; they must be free before the sockets bind them.
             stop(instance, names.service());
         }
+        if (names.sockets().stream().anyMatch(s -> install.changed().contains(s.unit()))) {
+            // The running service holds the old listeners; a socket restarted on the same address could not bind.
+            Set<String> units = new TreeSet<>(install.before());
+            units.addAll(names.files());
+            stopServices(instance, units);
+        }
         for (UnitNames.Socket socket : names.sockets()) {
             String state = bus.unitProperty(socket.unit(), "ActiveState");
             if (!state.equals("active")) {
@@ -276,6 +282,11 @@ final class SystemdSession implements ModuleSession {
         try {
             Set<String> before = existingUnits(instance);
             Set<String> changed = new TreeSet<>();
+            if (before.stream().anyMatch(u -> u.endsWith(".socket") && rendering.file(u).isEmpty())) {
+                // A running service holds the listeners of the sockets that go; they must be closed
+                // before new sockets can bind the same addresses.
+                stopServices(instance, before);
+            }
             for (String stale : before) {
                 if (rendering.file(stale).isEmpty()) {
                     // Switching between on-demand and always-on leaves units behind; stop them before they go.
@@ -444,6 +455,15 @@ final class SystemdSession implements ModuleSession {
         }
     }
 
+    /** Stops the service units among an instance's units (every running instance of a template). */
+    private void stopServices(ServiceInstance instance, Set<String> units) throws SystemdCallException, ActivationException {
+        for (String unit : units) {
+            if (unit.endsWith(".service")) {
+                stop(instance, unit);
+            }
+        }
+    }
+
     private static boolean isTemplate(String unit) {
         return unit.endsWith("@.service");
     }
@@ -465,7 +485,8 @@ final class SystemdSession implements ModuleSession {
             return;
         }
         String unitResult = serviceProperty(unit, "Result");
-        throw failure(instance, unit, action + " of " + unit + " " + result + (unitResult.isEmpty() ? "" : " (result: " + unitResult + ")"), null);
+        throw failure(instance, unit, action + " of " + unit + " " + result
+                + (unitResult.isEmpty() || unitResult.equals("success") ? "" : " (result: " + unitResult + ")"), null);
     }
 
     /** The {@code Result} of a service or socket unit, or empty for other units. */

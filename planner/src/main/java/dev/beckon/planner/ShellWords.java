@@ -1,14 +1,14 @@
-package dev.beckon.cli;
+package dev.beckon.planner;
 
 import java.util.regex.Pattern;
 
 /** Shows command lines the way a shell user would type them, for output meant for people. */
-final class ShellWords {
+public final class ShellWords {
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
     private ShellWords() {}
 
-    static String quote(String word) {
+    public static String quote(String word) {
         if (PLAIN.matcher(word).matches()) {
             return word;
         }
