@@ -16,7 +16,22 @@ public final class BeckonCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        quietLibraryLogs();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The libraries (dbus-java, JGit) log through java.util.logging; their informational lines are
+     * not for people running beckon. {@code BECKON_DEBUG=1} shows everything.
+     */
+    private static void quietLibraryLogs() {
+        boolean debug = System.getenv("BECKON_DEBUG") != null && !System.getenv("BECKON_DEBUG").isEmpty();
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.logging.Level level = debug ? java.util.logging.Level.ALL : java.util.logging.Level.WARNING;
+        root.setLevel(level);
+        for (java.util.logging.Handler handler : root.getHandlers()) {
+            handler.setLevel(level);
+        }
     }
 
     /** The command line as {@link #main} runs it, for tests that run it in-process. */

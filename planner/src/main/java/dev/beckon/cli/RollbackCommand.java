@@ -43,6 +43,10 @@ final class RollbackCommand implements Callable<Integer> {
                 out.flush();
                 return ExitCodes.OK;
             }
+            if (!plan.isEmpty()) {
+                out.println();
+                out.println("Deploying generation " + target.number() + " of profile " + deployments.profile() + ":");
+            }
             out.flush();
             Deployments.Outcome outcome = deployments.rollback(target, new ProgressPrinter(out));
             return DeployCommand.report(out, outcome, Duration.ofNanos(System.nanoTime() - started), "Rolled back to");
