@@ -77,8 +77,11 @@ public final class ModelLoader {
 
     private record TemplateUse(String service, Template template, SourceLocation where, boolean isListen) {}
 
-    private ModelLoader(ModelFiles files) {
+    private final PortHints hints;
+
+    private ModelLoader(ModelFiles files, PortHints hints) {
         this.files = files;
+        this.hints = hints;
     }
 
     /** Loads {@code services.toml}, {@code infrastructure.toml} and {@code distribution.toml} from a directory. */
@@ -92,7 +95,17 @@ public final class ModelLoader {
      * @throws InvalidModelException carrying every error found, in file order
      */
     public static SystemModel load(ModelFiles files) throws InvalidModelException {
-        ModelLoader loader = new ModelLoader(files);
+        return load(files, PortHints.NONE);
+    }
+
+    /**
+     * Loads a model whose {@code "auto"} ports keep the numbers they had where they are still free:
+     * {@code hints} are the ports of the last deployment.
+     *
+     * @throws InvalidModelException carrying every error found, in file order
+     */
+    public static SystemModel load(ModelFiles files, PortHints hints) throws InvalidModelException {
+        ModelLoader loader = new ModelLoader(files, hints);
         Optional<TomlFile> servicesFile = TomlFile.read(files.services(), loader.diagnostics);
         Optional<TomlFile> infrastructureFile = TomlFile.read(files.infrastructure(), loader.diagnostics);
         Optional<TomlFile> distributionFile = TomlFile.read(files.distribution(), loader.diagnostics);
@@ -749,6 +762,16 @@ public final class ModelLoader {
                 }
             });
             assigned.put(service.name(), ports);
+        }
+        // Ports that were assigned before keep their numbers first, so deployments do not move them.
+        for (Service service : placed) {
+            for (Map.Entry<String, Integer> entry : assigned.get(service.name()).entrySet()) {
+                OptionalInt before = hints.port(target.name(), service.name(), entry.getKey());
+                if (entry.getValue() == -1 && before.isPresent() && before.getAsInt() >= range.first()
+                        && before.getAsInt() <= range.last() && taken.add(before.getAsInt())) {
+                    entry.setValue(before.getAsInt());
+                }
+            }
         }
         for (Service service : placed) {
             SortedMap<String, Integer> ports = assigned.get(service.name());

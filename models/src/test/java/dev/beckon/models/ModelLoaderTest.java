@@ -148,6 +148,17 @@ class ModelLoaderTest {
     }
 
     @Test
+    void autoPortsKeepTheNumbersOfTheLastDeploymentWhereTheyAreStillFree() throws Exception {
+        String infrastructure = "[targets.a]\nhost = \"localhost\"\ncontainers = { systemd-unit = {} }\n";
+        String one = "[services.one]\ntype = \"systemd-unit\"\nexec = [\"/bin/one\"]\nports = { http = \"auto\", admin = \"auto\" }\n";
+        load(one, infrastructure, "one = [\"a\"]\n");
+        PortHints lastDeployment = new PortHints(Map.of("a", Map.of("one", Map.of("http", 21000, "admin", 99))));
+        SystemModel model = ModelLoader.load(ModelFiles.in(dir), lastDeployment);
+        assertEquals(21000, model.instances().get(0).ports().get("http"), "a recorded port is kept");
+        assertNotEquals(99, model.instances().get(0).ports().get("admin"), "a recorded port outside the range is not");
+    }
+
+    @Test
     void reportsAnExhaustedAutoPortRange() throws Exception {
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> load("""
                 [services.one]

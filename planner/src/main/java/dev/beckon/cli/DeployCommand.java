@@ -37,15 +37,15 @@ final class DeployCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        SystemModel loaded;
-        try {
-            loaded = ModelLoader.load(model.files());
-        } catch (InvalidModelException e) {
-            ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
-            return ExitCodes.FAILED;
-        }
         long started = System.nanoTime();
         try (Deployments deployments = profile.open()) {
+            SystemModel loaded;
+            try {
+                loaded = ModelLoader.load(model.files(), deployments.portHints());
+            } catch (InvalidModelException e) {
+                ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
+                return ExitCodes.FAILED;
+            }
             Plan plan = deployments.plan(deployments.desired(loaded));
             out.print(PlanText.render(plan));
             if (plan.isEmpty() || dryRun) {

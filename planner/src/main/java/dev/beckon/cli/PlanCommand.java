@@ -36,14 +36,14 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        SystemModel loaded;
-        try {
-            loaded = ModelLoader.load(model.files());
-        } catch (InvalidModelException e) {
-            ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
-            return ExitCodes.FAILED;
-        }
         try (Deployments deployments = profile.open()) {
+            SystemModel loaded;
+            try {
+                loaded = ModelLoader.load(model.files(), deployments.portHints());
+            } catch (InvalidModelException e) {
+                ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
+                return ExitCodes.FAILED;
+            }
             Plan plan = deployments.plan(deployments.desired(loaded));
             out.print(json ? PlanJson.render(plan) : PlanText.render(plan));
             out.flush();

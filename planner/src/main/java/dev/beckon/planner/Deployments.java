@@ -1,6 +1,7 @@
 package dev.beckon.planner;
 
 import dev.beckon.models.ModelFiles;
+import dev.beckon.models.PortHints;
 import dev.beckon.models.SystemModel;
 import dev.beckon.models.Target;
 import dev.beckon.planner.generations.Generation;
@@ -75,6 +76,15 @@ public final class Deployments implements AutoCloseable {
     public Manifest recorded() throws PlanningException {
         Optional<Generation> current = generations.current();
         return current.isEmpty() ? Manifest.empty(profile) : manifest(current.get().number());
+    }
+
+    /** The ports of the current generation, so that {@code "auto"} ports keep their numbers. */
+    public PortHints portHints() throws PlanningException {
+        Map<String, Map<String, Map<String, Integer>>> ports = new LinkedHashMap<>();
+        for (ManifestEntry entry : recorded().entries()) {
+            ports.computeIfAbsent(entry.target(), t -> new LinkedHashMap<>()).put(entry.service(), entry.ports());
+        }
+        return new PortHints(ports);
     }
 
     /** The plan from what runs now (recorded and live) to {@code desired}. */

@@ -94,6 +94,25 @@ class DeployerTest {
         return Planner.plan(desired, recorded, new Inspector(MODULES).live(recorded));
     }
 
+    /**
+     * What a target runs, byte for byte: every beckon unit file and link with its content, and every
+     * beckon unit the manager has loaded with its state.
+     */
+    private String targetSnapshot() throws Exception {
+        StringBuilder snapshot = new StringBuilder();
+        try (var files = Files.walk(systemd.unitDirectory())) {
+            for (Path file : files.sorted().toList()) {
+                if (file.getFileName().toString().startsWith("beckon-")) {
+                    snapshot.append(systemd.unitDirectory().relativize(file)).append(Files.isSymbolicLink(file)
+                            ? " -> " + Files.readSymbolicLink(file) : "\n" + Files.readString(file)).append('\n');
+                }
+            }
+        }
+        snapshot.append(systemd.systemctl("list-units", "--all", "--plain", "--no-legend", "beckon-*").stdout()
+                .lines().map(l -> l.replaceAll("\\s+", " ")).sorted().reduce("", (a, b) -> a + b + "\n"));
+        return snapshot.toString();
+    }
+
     @Test
     void deploysChangesUndoesAFailureAndSeesDrift() throws Exception {
         Deployer deployer = new Deployer(MODULES, new DeployEvents() {});
@@ -115,6 +134,7 @@ class DeployerTest {
         assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(upgrade).outcome());
         assertEquals("hello v2", TestServices.text(TestServices.greeting(port)));
 
+        String before = targetSnapshot();
         Manifest withFailure = resolve(model("hello v3", true));
         DeployResult failed = deployer.deploy(plan(withFailure, second));
         assertEquals(DeployResult.Outcome.FAILED_AND_UNDONE, failed.outcome(), failed.toString());
@@ -122,6 +142,7 @@ class DeployerTest {
         assertTrue(failed.failure().orElseThrow().logTail().stream().anyMatch(l -> l.contains("cannot start")),
                 failed.failure().get().describe());
         assertEquals("hello v2", TestServices.text(TestServices.greeting(port)), "the undo brings back what ran before");
+        assertEquals(before, targetSnapshot(), "unit files, links and active units are exactly as before");
         Path units = systemd.unitDirectory();
         assertFalse(Files.exists(units.resolve("beckon-default-broken.service")));
         assertFalse(Files.exists(dir.resolve("state/lock")), "the lock is released after a clean undo");
