@@ -1,5 +1,6 @@
 package dev.beckon.planner;
 
+import dev.beckon.activation.InstanceStatus;
 import dev.beckon.models.ModelFiles;
 import dev.beckon.models.PortHints;
 import dev.beckon.models.SystemModel;
@@ -85,6 +86,11 @@ public final class Deployments implements AutoCloseable {
             ports.computeIfAbsent(entry.target(), t -> new LinkedHashMap<>()).put(entry.service(), entry.ports());
         }
         return new PortHints(ports);
+    }
+
+    /** What the targets report for each instance of a manifest. */
+    public Map<String, InstanceStatus> live(Manifest manifest) throws PlanningException {
+        return new Inspector(modules).live(manifest);
     }
 
     /** The plan from what runs now (recorded and live) to {@code desired}. */

@@ -27,9 +27,11 @@ class DeployCommandTest {
     private Path model;
     private String home;
     private int port;
+    private SystemdUserManager systemd;
 
     @BeforeEach
     void setUp(SystemdUserManager systemd) throws Exception {
+        this.systemd = systemd;
         model = Files.createDirectories(dir.resolve("model"));
         home = dir.resolve("home").toString();
         port = TestServices.freePort();
@@ -99,6 +101,20 @@ class DeployCommandTest {
         assertEquals(1, failed.exitCode(), failed.out() + failed.err());
         assertTrue(failed.out().contains("Deployment failed and was undone"), failed.out());
         assertEquals("hello v2", greeting(), "a failed deployment leaves what ran before");
+
+        Run status = beckon("status", "--home", home);
+        assertEquals(0, status.exitCode(), status.out() + status.err());
+        assertTrue(status.out().contains("\ntarget local\n  hello                running    beckon-default-hello.service is active\n"),
+                status.out());
+        assertTrue(status.out().endsWith("1 instance: 1 as deployed.\n"), status.out());
+        Path unit = systemd.unitDirectory().resolve("beckon-default-hello.service");
+        String deployed = Files.readString(unit);
+        Files.writeString(unit, deployed + "# edited by hand\n");
+        Run drifted = beckon("status", "--home", home, "--json");
+        assertEquals(1, drifted.exitCode(), drifted.out() + drifted.err());
+        assertTrue(drifted.out().contains("\"state\" : \"drifted\""), drifted.out());
+        assertTrue(drifted.out().contains("beckon-default-hello.service differs from what beckon wrote"), drifted.out());
+        Files.writeString(unit, deployed);
 
         Run generations = beckon("generations", "--home", home);
         assertEquals(2, generations.out().lines().count(), generations.out());
