@@ -1,0 +1,222 @@
+package dev.beckon.idle;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where {@link IdleMonitor#accept} takes connections, so that deciding to exit can never race with
+ * accepting: a connection is taken from the kernel and counted as an activity under one lock, and
+ * the monitor pauses the gate under the same lock before it looks whether anything is active.
+ * Whatever it then sees is complete: every connection this process took is counted, and every one
+ * it did not take is still in the backlog of the socket the service manager holds, which starts a
+ * new process for it.
+ *
+ * <p>The listeners are never closed here: the process ends instead, which leaves the service
+ * manager's copy listening and, for the channel of {@code System.inheritedChannel()}, keeps the JDK
+ * from pointing fds 0-2 at /dev/null.
+ */
+final class AcceptGate {
+    private enum State { OPEN, PAUSED, CLOSED }
+
+    private final Object lock = new Object();
+    private final ActivityCounter counter;
+    private State state = State.OPEN;
+    /** Per set of listeners a caller waits on: one for all of them, one per single listener. */
+    private final Map<List<ServerSocketChannel>, Waiter> waiters = new HashMap<>();
+    /** Every listener a caller accepted from; the ones whose backlog {@link #backlogPending} looks at. */
+    private final Set<ServerSocketChannel> managed = new LinkedHashSet<>();
+    private Selector backlogProbe;
+
+    AcceptGate(ActivityCounter counter) {
+        this.counter = counter;
+    }
+
+    /**
+     * Takes the next connection from one of {@code listeners}, counting it as a begun activity
+     * before anything else can look; waits while the gate is paused.
+     *
+     * @return the connection, in blocking mode; empty once the gate is closed
+     * @throws InterruptedIOException when the calling thread is interrupted while it waits
+     */
+    Optional<SocketChannel> accept(List<ServerSocketChannel> listeners) throws IOException {
+        Waiter waiter = waiterFor(listeners);
+        while (true) {
+            synchronized (lock) {
+                while (true) {
+                    if (state == State.CLOSED) {
+                        return Optional.empty();
+                    }
+                    if (state == State.OPEN) {
+                        SocketChannel connection = waiter.acceptNow();
+                        if (connection != null) {
+                            counter.begin();
+                            return Optional.of(connection);
+                        }
+                        if (!waiter.selecting) {
+                            break;
+                        }
+                    }
+                    // Paused, or another thread already waits on this selector: a selector woken for
+                    // close() could otherwise leave a second thread blocked in it.
+                    awaitChange();
+                }
+                waiter.selecting = true;
+            }
+            try {
+                if (Thread.interrupted()) {
+                    // select() would return at once, again and again, while the flag is set.
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for a connection");
+                }
+                waiter.selector.select();
+                waiter.selector.selectedKeys().clear();
+            } catch (ClosedSelectorException closing) {
+                // close() closed it to wake this thread; the loop sees CLOSED.
+            } finally {
+                synchronized (lock) {
+                    waiter.selecting = false;
+                    lock.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void awaitChange() throws InterruptedIOException {
+        try {
+            lock.wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a connection");
+        }
+    }
+
+    private Waiter waiterFor(List<ServerSocketChannel> listeners) throws IOException {
+        synchronized (lock) {
+            Waiter waiter = waiters.get(listeners);
+            if (waiter == null) {
+                if (state == State.CLOSED) {
+                    return Waiter.CLOSED;
+                }
+                waiter = new Waiter(listeners);
+                waiters.put(List.copyOf(listeners), waiter);
+                managed.addAll(listeners);
+            }
+            return waiter;
+        }
+    }
+
+    /** Stops handing out connections until {@link #resume} or {@link #close}; false when not open. */
+    boolean pause() {
+        synchronized (lock) {
+            if (state != State.OPEN) {
+                return false;
+            }
+            state = State.PAUSED;
+            return true;
+        }
+    }
+
+    void resume() {
+        synchronized (lock) {
+            if (state == State.PAUSED) {
+                state = State.OPEN;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** Hands out no connection any more and wakes every waiting caller, who gets an empty answer. */
+    void close() {
+        List<Selector> selectors = new ArrayList<>();
+        synchronized (lock) {
+            state = State.CLOSED;
+            lock.notifyAll();
+            for (Waiter waiter : waiters.values()) {
+                selectors.add(waiter.selector);
+            }
+            if (backlogProbe != null) {
+                selectors.add(backlogProbe);
+            }
+        }
+        for (Selector selector : selectors) {
+            try {
+                selector.close();
+            } catch (IOException e) {
+                // Only wakes waiters; the process is about to end anyway.
+            }
+        }
+    }
+
+    /**
+     * Whether a connection waits in the backlog of a listener that callers accept from; only
+     * meaningful while paused, when no caller can take it.
+     */
+    boolean backlogPending() throws IOException {
+        synchronized (lock) {
+            if (managed.isEmpty() || state == State.CLOSED) {
+                return false;
+            }
+            if (backlogProbe == null) {
+                backlogProbe = Selector.open();
+            }
+            for (ServerSocketChannel listener : managed) {
+                if (listener.isOpen() && listener.keyFor(backlogProbe) == null) {
+                    listener.register(backlogProbe, SelectionKey.OP_ACCEPT);
+                }
+            }
+            int ready = backlogProbe.selectNow();
+            backlogProbe.selectedKeys().clear();
+            return ready > 0;
+        }
+    }
+
+    /** A selector over some listeners, and the order to try them in. */
+    private static final class Waiter {
+        static final Waiter CLOSED = new Waiter();
+
+        final Selector selector;
+        private final List<ServerSocketChannel> listeners;
+        /** Whether a thread waits in {@link #selector}; guarded by the gate's lock. */
+        boolean selecting;
+        private int next;
+
+        private Waiter() {
+            this.selector = null;
+            this.listeners = List.of();
+        }
+
+        Waiter(List<ServerSocketChannel> listeners) throws IOException {
+            this.listeners = List.copyOf(listeners);
+            this.selector = Selector.open();
+            for (ServerSocketChannel listener : this.listeners) {
+                listener.configureBlocking(false);
+                listener.register(selector, SelectionKey.OP_ACCEPT);
+            }
+        }
+
+        /** Accepts without blocking, starting after the listener that gave the last one, so none starves. */
+        SocketChannel acceptNow() throws IOException {
+            for (int tried = 0; tried < listeners.size(); tried++) {
+                ServerSocketChannel listener = listeners.get((next + tried) % listeners.size());
+                SocketChannel connection = listener.accept();
+                if (connection != null) {
+                    next = (next + tried + 1) % listeners.size();
+                    return connection;
+                }
+            }
+            return null;
+        }
+    }
+}

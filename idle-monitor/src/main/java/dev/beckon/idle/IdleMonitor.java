@@ -1,0 +1,679 @@
+package dev.beckon.idle;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+
+/**
+ * Lets a service be started on demand by its service manager (systemd, inetd, xinetd) and end
+ * itself when nothing happened for a while.
+ *
+ * <p>{@link #start()} reads what the manager handed over: listening sockets from systemd
+ * ({@code LISTEN_FDS}), a listening socket on standard input (systemd {@code StandardInput=socket},
+ * inetd and xinetd {@code wait}), or one connection (inetd {@code nowait}, systemd {@code Accept=yes}).
+ * When nothing was handed over it binds the addresses the {@link Builder} names and never ends by
+ * itself, since nothing would start it again.
+ *
+ * <p>The service marks each connection or request as an {@link #begin() activity}. When none was
+ * active for the idle timeout ({@code BECKON_IDLE_TIMEOUT}, else {@link Builder#idleTimeout}), the
+ * monitor stops handing out connections, tells systemd {@code STOPPING=1}, runs the application's
+ * {@link Builder#onShutdown shutdown action} if it has one, and ends the process with exit code 0.
+ * A connection that arrives meanwhile is either served by this process or left in the backlog of the
+ * socket the manager still holds, which starts a new process for it; none is accepted and dropped,
+ * provided the service takes its connections through {@link #accept()}. SIGTERM drains in-flight
+ * activities, for at most {@link Builder#drainTimeout}, and exits 0.
+ *
+ * <pre>{@code
+ * IdleMonitor monitor = IdleMonitor.builder()
+ *         .standaloneListener("echo", new InetSocketAddress("127.0.0.1", 7000))
+ *         .start();
+ * Optional<SocketChannel> next;
+ * while ((next = monitor.accept()).isPresent()) {
+ *     SocketChannel client = next.get();
+ *     pool.execute(() -> {
+ *         try (client) {
+ *             serve(client);
+ *         } finally {
+ *             monitor.end();
+ *         }
+ *     });
+ * }
+ * }</pre>
+ *
+ * <p>Starting a monitor starts at most two daemon threads, and only when they have work: one that
+ * watches for idleness (when the process may end when idle) and one that talks to systemd (when
+ * {@code NOTIFY_SOCKET} is set, which is also the only case that loads a native binding). Create one
+ * monitor per process. It logs through {@code System.Logger} under the name {@code dev.beckon.idle}.
+ */
+public final class IdleMonitor {
+    /** The environment variable holding the idle timeout, in beckon's model syntax ({@code 30s}, {@code 1h30m}, {@code 0}). */
+    public static final String IDLE_TIMEOUT_VARIABLE = "BECKON_IDLE_TIMEOUT";
+
+    private static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long MAX_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Duration NOTIFY_FLUSH_LIMIT = Duration.ofSeconds(2);
+
+    /** What the service manager handed this process, which decides how it ends. */
+    public enum Mode {
+        /** Listening sockets from systemd as fds 3 and up ({@code LISTEN_FDS}); ends when idle. */
+        SYSTEMD_LISTENERS,
+        /** A listening socket on standard input (systemd {@code StandardInput=socket}, inetd and xinetd {@code wait}); ends when idle. */
+        STANDARD_INPUT_LISTENER,
+        /** One connection (inetd {@code nowait}, systemd {@code Accept=yes}); ends once it is served. */
+        CONNECTION,
+        /** Nothing: the monitor bound the builder's standalone addresses; never ends by itself. */
+        STANDALONE
+    }
+
+    /**
+     * One begun activity; closing it ends it, like {@link IdleMonitor#end()}. Close it exactly once:
+     * the same instance is handed out for every activity, so that beginning one allocates nothing.
+     */
+    @FunctionalInterface
+    public interface Activity extends AutoCloseable {
+        /** Ends the activity. */
+        @Override
+        void close();
+    }
+
+    private final Mode mode;
+    private final String origin;
+    private final List<InheritedSockets.Named> listeners;
+    private final List<ServerSocketChannel> channels;
+    private final Duration idleTimeout;
+    private final Duration drainTimeout;
+    private final Runnable onShutdown;
+    private final IntConsumer exit;
+    private final Notifier notifier;
+    private final ActivityCounter counter = new ActivityCounter();
+    private final Activity activity = new EndingActivity();
+    private final AcceptGate gate = new AcceptGate(counter);
+    private final AtomicReference<SocketChannel> connection;
+    private final AtomicBoolean readySent = new AtomicBoolean();
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+
+    private IdleMonitor(Builder builder, InheritedSockets.Found found, List<InheritedSockets.Named> listeners,
+            Duration idleTimeout, Notifier notifier) {
+        this.mode = found.mode();
+        this.origin = found.origin();
+        this.listeners = List.copyOf(listeners);
+        List<ServerSocketChannel> channels = new ArrayList<>(listeners.size());
+        for (InheritedSockets.Named listener : listeners) {
+            channels.add(listener.channel());
+        }
+        this.channels = List.copyOf(channels);
+        this.idleTimeout = idleTimeout;
+        this.drainTimeout = builder.drainTimeout;
+        this.onShutdown = builder.onShutdown;
+        this.exit = builder.exit;  // null: Runtime.exit
+        this.notifier = notifier;
+        this.connection = new AtomicReference<>(found.connection());
+        if (found.connection() != null) {
+            // The connection counts from the start: the process ends when the service is done with it.
+            counter.begin();
+        }
+    }
+
+    /**
+     * Starts a monitor configured by the environment alone, as {@code builder().start()} does: no
+     * standalone address, no idle timeout unless {@code BECKON_IDLE_TIMEOUT} sets one.
+     *
+     * @return the running monitor; see {@link Builder#start()} for what it found and did
+     * @throws IOException see {@link Builder#start()}
+     * @throws IllegalStateException see {@link Builder#start()}
+     */
+    public static IdleMonitor start() throws IOException {
+        return builder().start();
+    }
+
+    /** A builder for what the environment does not say. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** What the service manager handed over, which decides whether and when the process ends. */
+    public Mode mode() {
+        return mode;
+    }
+
+    /**
+     * How long the process stays without activity before it ends.
+     *
+     * @return the timeout; {@link Duration#ZERO} when it never ends by itself: the timeout is 0, or
+     *     the monitor bound its own sockets ({@link Mode#STANDALONE}); also zero for
+     *     {@link Mode#CONNECTION}, which ends as soon as its connection is served
+     */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /**
+     * Every listening socket, in the order the manager passed them (fd order) or the builder named
+     * them. They are standard {@code ServerSocketChannel}s: plain NIO, Jetty's
+     * {@code ServerConnector.open(channel)} and Netty's {@code new NioServerSocketChannel(channel)}
+     * take them. Do not close them: the process ends instead, and the manager keeps its own copy.
+     *
+     * @return the listeners; empty for {@link Mode#CONNECTION}, and in {@link Mode#STANDALONE} when
+     *     the builder named no address
+     */
+    public List<ServerSocketChannel> listeners() {
+        return channels;
+    }
+
+    /**
+     * The listener with that name: systemd's {@code FileDescriptorName=} (from {@code LISTEN_FDNAMES}),
+     * or the name given to {@link Builder#standaloneListener}. A listener whose manager gives no names
+     * (a socket on standard input, as from inetd, xinetd and systemd's {@code StandardInput=socket})
+     * answers to every name when it is the only one, so a service asking for its one listener by name
+     * runs unchanged under every manager.
+     *
+     * @return the first listener so named; empty when none is
+     */
+    public Optional<ServerSocketChannel> listener(String name) {
+        Objects.requireNonNull(name, "name");
+        for (InheritedSockets.Named listener : listeners) {
+            if (name.equals(listener.name())) {
+                return Optional.of(listener.channel());
+            }
+        }
+        if (listeners.size() == 1 && listeners.get(0).name() == null) {
+            return Optional.of(listeners.get(0).channel());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Waits for the next connection on any listener and counts it as a begun activity: call
+     * {@link #end()} when done with it. Taking connections here, rather than from the listeners
+     * directly, is what makes the idle exit lose none (see the class comment). The first call also
+     * tells systemd {@code READY=1} (see {@link #ready()}).
+     *
+     * <p>The listeners are switched to non-blocking mode and registered with selectors of the
+     * monitor's own; the connections come back in blocking mode.
+     *
+     * @return the connection; in {@link Mode#CONNECTION}, the inherited connection the first time
+     *     (later calls wait); empty once the process is ending (idle, SIGTERM or {@link #shutdown()}),
+     *     which ends the caller's accept loop
+     * @throws IllegalStateException when there is no listener at all (nothing was inherited and the
+     *     builder named no standalone address)
+     * @throws java.io.InterruptedIOException when the calling thread is interrupted while waiting
+     * @throws IOException when accepting fails (too many open files, or the application closed a listener)
+     */
+    public Optional<SocketChannel> accept() throws IOException {
+        ready();
+        if (mode == Mode.CONNECTION) {
+            SocketChannel inherited = connection.getAndSet(null);
+            // Later calls wait for the end, as in the other modes, so the application's main thread
+            // does not return (and the JVM exit) before the shutdown has run.
+            return inherited != null ? Optional.of(inherited) : gate.accept(List.of());
+        }
+        if (channels.isEmpty()) {
+            throw new IllegalStateException("there is no listener to accept from: nothing was inherited ("
+                    + origin + ") and the builder named no standalone address");
+        }
+        return gate.accept(channels);
+    }
+
+    /**
+     * Like {@link #accept()}, from one listener only, for services that treat their listeners
+     * differently (one accepting thread per listener).
+     *
+     * @return the connection, counted as a begun activity; empty once the process is ending
+     * @throws IllegalArgumentException when {@code listener} is not one of {@link #listeners()}
+     * @throws java.io.InterruptedIOException when the calling thread is interrupted while waiting
+     * @throws IOException when accepting fails
+     */
+    public Optional<SocketChannel> accept(ServerSocketChannel listener) throws IOException {
+        if (!channels.contains(listener)) {
+            throw new IllegalArgumentException("not one of this monitor's listeners: " + listener);
+        }
+        ready();
+        return gate.accept(List.of(listener));
+    }
+
+    /**
+     * Marks the start of an activity (a connection, a request): while any is active the process does
+     * not end for idleness. Costs one atomic add; pair it with exactly one {@link #end()}, or close
+     * the returned {@link Activity} once:
+     *
+     * <pre>{@code
+     * try (IdleMonitor.Activity request = monitor.begin()) {
+     *     handle(request);
+     * }
+     * }</pre>
+     *
+     * @return the activity, whose {@code close()} ends it
+     */
+    public Activity begin() {
+        counter.begin();
+        return activity;
+    }
+
+    /** Marks the end of an activity begun by {@link #begin()} or handed out by {@link #accept()}. */
+    public void end() {
+        counter.end();
+    }
+
+    /**
+     * Tells systemd that start-up is finished ({@code READY=1}), which a {@code Type=notify} unit waits
+     * for; the first {@link #accept()} does it by itself, so only services that accept on their own
+     * (Jetty, Netty) need to call it, once their server runs. Only the first call sends anything.
+     * Sent on the monitor's notify thread; does nothing when {@code NOTIFY_SOCKET} is unset.
+     */
+    public void ready() {
+        if (!readySent.get() && readySent.compareAndSet(false, true)) {
+            notifier.send(SdNotify.READY);
+        }
+    }
+
+    /**
+     * Tells systemd a line of status, shown by {@code systemctl status} ({@code STATUS=...}). Line
+     * breaks become spaces, since they would start another state. Sent on the monitor's notify
+     * thread; does nothing when {@code NOTIFY_SOCKET} is unset.
+     */
+    public void status(String text) {
+        notifier.send("STATUS=" + text.replace('\n', ' ').replace('\r', ' '));
+    }
+
+    /**
+     * Ends the process now, the way SIGTERM does: stops handing out connections, tells systemd
+     * {@code STOPPING=1}, runs the shutdown action, waits for active work (at most the drain
+     * timeout) and exits with 0. Returns at once when the process is already ending (so the shutdown
+     * action may call it); otherwise it does not return.
+     */
+    public void shutdown() {
+        Thread stopper = startShutdown("shutdown requested by the application");
+        if (stopper != null && stopper != Thread.currentThread()) {
+            try {
+                stopper.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Runs the shutdown on a thread of its own that is not a daemon: once the gate closes, the
+     * application's accept loop ends and its main thread may return, and the JVM must not exit
+     * before the drain, the shutdown action and {@code STOPPING=1} are done. The watcher and the
+     * JVM's signal threads are daemons.
+     *
+     * @return the thread; {@code null} when a shutdown already runs
+     */
+    private Thread startShutdown(String reason) {
+        if (!shuttingDown.compareAndSet(false, true)) {
+            return null;
+        }
+        Thread stopper = new Thread(() -> stop(reason), "beckon-idle-shutdown");
+        stopper.setDaemon(false);
+        stopper.start();
+        return stopper;
+    }
+
+    private void stop(String reason) {
+        gate.close();
+        // Before the log line: the first log call initialises the logging backend, which takes a while.
+        notifier.send(SdNotify.STOPPING);
+        long active = counter.active();
+        Log.info(reason + (active > 0 ? "; waiting up to " + DurationText.format(drainTimeout) + " for " + active
+                + " active connection" + (active == 1 ? "" : "s") + " or request" + (active == 1 ? "" : "s") : "")
+                + "; exiting");
+        if (onShutdown != null) {
+            try {
+                onShutdown.run();
+            } catch (RuntimeException | Error e) {
+                Log.warning("the application's shutdown action failed", e);
+            }
+        }
+        if (!awaitNothingActive(drainTimeout)) {
+            Log.warning(counter.active() + " activities still active after " + DurationText.format(drainTimeout)
+                    + " (the drain timeout); exiting anyway");
+        }
+        notifier.flush(NOTIFY_FLUSH_LIMIT);
+        if (exit == null) {
+            Runtime.getRuntime().exit(0);
+        } else {
+            exit.accept(0);
+        }
+    }
+
+    private boolean awaitNothingActive(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (counter.idleMark() < 0) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(MIN_POLL_NANOS);
+        }
+        return true;
+    }
+
+    /** The idle watcher's loop; runs on a daemon thread of its own. */
+    private void watchForIdleness() {
+        long timeout = idleTimeout.toNanos();
+        long poll = mode == Mode.CONNECTION ? MIN_POLL_NANOS : Math.max(MIN_POLL_NANOS, Math.min(MAX_POLL_NANOS, timeout / 4));
+        long mark = -1;
+        long idleSince = 0;
+        boolean warnedAboutAccounting = false;
+        while (!shuttingDown.get()) {
+            long now = System.nanoTime();
+            long current = counter.idleMark();
+            if (current < 0) {
+                if (!warnedAboutAccounting && counter.endedMoreThanBegun()) {
+                    warnedAboutAccounting = true;
+                    Log.warning("end() was called more often than begin(): the activity count is off, so this process"
+                            + " will not end when idle");
+                }
+                mark = -1;
+                LockSupport.parkNanos(poll);
+                continue;
+            }
+            if (current != mark) {
+                mark = current;
+                idleSince = now;
+            }
+            long remaining = idleSince + timeout - now;
+            if (remaining > 0) {
+                // Short naps rather than the whole rest: an activity that comes and goes meanwhile
+                // restarts the clock, and must be seen soon after it ends.
+                LockSupport.parkNanos(Math.min(remaining, poll));
+                continue;
+            }
+            if (stopAcceptingIfStillIdle(mark)) {
+                startShutdown(mode == Mode.CONNECTION ? "connection served" : "idle for " + DurationText.format(idleTimeout));
+                return;
+            }
+            mark = -1;
+        }
+    }
+
+    /**
+     * Pauses the gate, then looks again: a connection taken before the pause was counted under the
+     * gate's lock, so it shows here; one still in a backlog would be served sooner by this process
+     * than by a new one.
+     */
+    private boolean stopAcceptingIfStillIdle(long mark) {
+        if (!gate.pause()) {
+            return false;
+        }
+        boolean stillIdle = counter.idleMark() == mark;
+        if (stillIdle) {
+            try {
+                stillIdle = !gate.backlogPending();
+            } catch (IOException e) {
+                // Exiting is still safe: whatever waits in the backlog starts the next process.
+                Log.warning("cannot look for waiting connections before ending: " + e);
+            }
+        }
+        if (!stillIdle) {
+            gate.resume();
+            return false;
+        }
+        // Stays paused, not closed: closing ends the application's accept loop, which must wait
+        // until the non-daemon shutdown thread runs (see startShutdown).
+        return true;
+    }
+
+    private void startThreads(Duration watchdogTimeout, boolean handleSigterm) {
+        if (watchdogTimeout != null) {
+            notifier.pingEvery(watchdogTimeout.dividedBy(2));
+        }
+        boolean endsWhenIdle = mode == Mode.CONNECTION
+                || (mode != Mode.STANDALONE && !idleTimeout.isZero());
+        if (!endsWhenIdle) {
+            if (handleSigterm) {
+                takeOverSigterm();
+            }
+            return;
+        }
+        // Anonymous classes rather than lambdas, here and on the whole start-up path: the first
+        // lambda costs a JVM several milliseconds, which an on-demand service pays on every start.
+        Thread watcher = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                if (handleSigterm) {
+                    // Here rather than in start(): installing it costs tens of milliseconds of
+                    // class loading that the first connection would wait for. Until it is in
+                    // place (a few milliseconds after start-up) SIGTERM gets the JVM's default.
+                    takeOverSigterm();
+                }
+                watchForIdleness();
+            }
+        }, "beckon-idle-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    private void takeOverSigterm() {
+        if (!Sigterm.handle(new Runnable() {
+            @Override
+            public void run() {
+                startShutdown("SIGTERM");
+            }
+        })) {
+            Log.warning("cannot take over SIGTERM on this JVM: a stop request ends the process without draining");
+        }
+    }
+
+    /** The one {@link Activity} instance: closing it is {@link #end()}. */
+    private final class EndingActivity implements Activity {
+        @Override
+        public void close() {
+            counter.end();
+        }
+    }
+
+    private String describe() {
+        List<String> names = new ArrayList<>();
+        for (InheritedSockets.Named listener : listeners) {
+            String address;
+            try {
+                address = String.valueOf(listener.channel().getLocalAddress());
+            } catch (IOException e) {
+                address = "(address unknown: " + e.getMessage() + ")";
+            }
+            names.add(address + (listener.name() == null ? "" : " (" + listener.name() + ")"));
+        }
+        return String.join(", ", names);
+    }
+
+    /**
+     * Settings the environment does not give. Every setting is optional; {@link #start()} applies
+     * them.
+     */
+    public static final class Builder {
+        private Duration idleTimeout = Duration.ZERO;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private final List<StandaloneAddress> standalone = new ArrayList<>();
+        private Runnable onShutdown;
+        private boolean handleSigterm = true;
+        private Map<String, String> environment = System.getenv();
+        /** Standard input's channel; {@code null}: {@code System.inheritedChannel()}. */
+        private InheritedSockets.StandardInput standardInput;
+        /** How the process ends; {@code null}: {@code Runtime.exit}. */
+        private IntConsumer exit;
+
+        private Builder() {}
+
+        /**
+         * The idle timeout when {@code BECKON_IDLE_TIMEOUT} is not set; the variable wins, since the
+         * deployment that sets it knows the service's setting. {@link Duration#ZERO} (the default):
+         * never end by itself.
+         *
+         * @throws IllegalArgumentException when negative
+         */
+        public Builder idleTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("the idle timeout cannot be negative: " + timeout);
+            }
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long an ending process waits for active work to finish (SIGTERM, {@link
+         * IdleMonitor#shutdown()}) before it exits anyway; 10 s by default. Keep it below systemd's
+         * {@code TimeoutStopSec=} (90 s by default), after which systemd kills the process.
+         *
+         * @throws IllegalArgumentException when negative
+         */
+        public Builder drainTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("the drain timeout cannot be negative: " + timeout);
+            }
+            this.drainTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * An address to listen on when no service manager handed over any socket (development, or a
+         * service run by hand), with the name {@link IdleMonitor#listener(String)} finds it by. Call
+         * it once per listener. Such a process never ends by itself: nothing would start it again.
+         */
+        public Builder standaloneListener(String name, SocketAddress address) {
+            standalone.add(new StandaloneAddress(Objects.requireNonNull(name, "name"), Objects.requireNonNull(address, "address")));
+            return this;
+        }
+
+        /**
+         * What the application does when the monitor ends the process (idle, SIGTERM,
+         * {@link IdleMonitor#shutdown()}): stop its own server (Jetty's {@code server.stop()}, Netty's
+         * {@code channel.close().sync()} and {@code group.shutdownGracefully()}), flush what it must.
+         * Called once, on the monitor's thread, after the monitor stopped handing out connections and
+         * told systemd {@code STOPPING=1}; when it returns, the monitor waits for active work (at most
+         * the drain timeout) and exits with 0. A failure is logged and the exit goes on.
+         */
+        public Builder onShutdown(Runnable action) {
+            this.onShutdown = Objects.requireNonNull(action, "action");
+            return this;
+        }
+
+        /**
+         * Whether the monitor takes over SIGTERM to drain before exiting with 0 (the default). Turn it
+         * off when the application handles SIGTERM itself; it can then call
+         * {@link IdleMonitor#shutdown()}.
+         */
+        public Builder handleSigterm(boolean handle) {
+            this.handleSigterm = handle;
+            return this;
+        }
+
+        /** For tests: the environment to read instead of the process's. */
+        Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(environment);
+            return this;
+        }
+
+        /** For tests: what standard input holds, instead of {@code System.inheritedChannel()}. */
+        Builder standardInput(InheritedSockets.StandardInput standardInput) {
+            this.standardInput = standardInput;
+            return this;
+        }
+
+        /** For tests: how the process ends, instead of {@code Runtime.exit}. */
+        Builder exit(IntConsumer exit) {
+            this.exit = exit;
+            return this;
+        }
+
+        /**
+         * Reads the environment, takes the inherited sockets (or binds the standalone addresses) and
+         * starts watching.
+         *
+         * <p>What it finds, in this order: fds from systemd when {@code LISTEN_PID} is this process
+         * and {@code LISTEN_FDS} is positive ({@link Mode#SYSTEMD_LISTENERS}, or
+         * {@link Mode#CONNECTION} for {@code Accept=yes}); else a listening socket on standard input
+         * ({@link Mode#STANDARD_INPUT_LISTENER}); else a connected socket there
+         * ({@link Mode#CONNECTION}); else nothing ({@link Mode#STANDALONE}: it binds the standalone
+         * addresses and logs, once, that the process will not end when idle). Variables meant for
+         * another process ({@code LISTEN_PID}, {@code WATCHDOG_PID} naming another pid) are ignored,
+         * as are malformed {@code LISTEN_*} variables: "not activated" is a normal answer.
+         *
+         * <p>It also starts the watchdog pings when {@code WATCHDOG_USEC} asks for them and
+         * {@code NOTIFY_SOCKET} is set, and takes over SIGTERM unless told not to.
+         *
+         * @return the running monitor
+         * @throws IllegalStateException when {@code BECKON_IDLE_TIMEOUT} is not a duration,
+         *     {@code NOTIFY_SOCKET} is not a Unix socket address, {@code WATCHDOG_USEC} or
+         *     {@code WATCHDOG_PID} is not a positive number, or systemd passed fds 3 and up that this
+         *     JVM may not turn into channels (the message says which flag allows it); each message
+         *     names the variable and its value
+         * @throws IOException when a standalone address cannot be bound, or the JDK cannot make a
+         *     channel of an inherited socket
+         */
+        public IdleMonitor start() throws IOException {
+            // Only when a variable names a process: ProcessHandle costs class loading at every start.
+            long pid = environment.containsKey("LISTEN_PID") || environment.containsKey("WATCHDOG_PID")
+                    ? ProcessHandle.current().pid() : -1;
+            Duration timeout = idleTimeoutFromEnvironment();
+            Duration watchdog = SdNotify.watchdogTimeout(environment, pid).orElse(null);
+            Notifier notifier = Notifier.forSocket(environment.get("NOTIFY_SOCKET"));
+            InheritedSockets.Found found = InheritedSockets.find(environment, pid, standardInput);
+            List<InheritedSockets.Named> listeners = found.mode() == Mode.STANDALONE ? bindStandalone() : found.listeners();
+            Duration effectiveTimeout = found.mode() == Mode.STANDARD_INPUT_LISTENER || found.mode() == Mode.SYSTEMD_LISTENERS
+                    ? timeout : Duration.ZERO;
+            IdleMonitor monitor = new IdleMonitor(this, found, listeners, effectiveTimeout, notifier);
+            if (found.mode() == Mode.STANDALONE) {
+                Log.info("not socket-activated (" + found.origin() + "): "
+                        + (listeners.isEmpty() ? "no standalone address to listen on" : "listening on " + monitor.describe())
+                        + "; this process will not end when idle, since nothing would start it again");
+            }
+            if (watchdog != null && !notifier.isActive()) {
+                Log.warning("WATCHDOG_USEC is set but NOTIFY_SOCKET is not: cannot send watchdog pings");
+            }
+            monitor.startThreads(notifier.isActive() ? watchdog : null, handleSigterm);
+            return monitor;
+        }
+
+        private Duration idleTimeoutFromEnvironment() {
+            String value = environment.get(IDLE_TIMEOUT_VARIABLE);
+            if (value == null) {
+                return idleTimeout;
+            }
+            try {
+                return DurationText.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(IDLE_TIMEOUT_VARIABLE + "=" + DurationText.quote(value) + " " + e.getMessage(), e);
+            }
+        }
+
+        private record StandaloneAddress(String name, SocketAddress address) {}
+
+        private List<InheritedSockets.Named> bindStandalone() throws IOException {
+            List<InheritedSockets.Named> bound = new ArrayList<>();
+            try {
+                for (StandaloneAddress wanted : standalone) {
+                    ServerSocketChannel channel = wanted.address() instanceof UnixDomainSocketAddress
+                            ? ServerSocketChannel.open(StandardProtocolFamily.UNIX) : ServerSocketChannel.open();
+                    bound.add(new InheritedSockets.Named(wanted.name(), channel));
+                    try {
+                        channel.bind(wanted.address());
+                    } catch (IOException e) {
+                        throw new IOException("cannot listen on " + wanted.address() + " (" + wanted.name() + "): " + e.getMessage(), e);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                for (InheritedSockets.Named listener : bound) {
+                    listener.channel().close();
+                }
+                throw e;
+            }
+            return bound;
+        }
+    }
+}

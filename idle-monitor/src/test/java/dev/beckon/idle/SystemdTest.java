@@ -1,0 +1,361 @@
+package dev.beckon.idle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.beckon.idle.services.EchoService;
+import dev.beckon.sandbox.CommandResult;
+import dev.beckon.sandbox.SystemdSandboxExtension;
+import dev.beckon.sandbox.SystemdUserManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The library under a real systemd user manager (the project's private sandbox): socket units holding
+ * the listening sockets, the service started at the first connection and started again after it
+ * ended for idleness, {@code Type=notify}, the watchdog and {@code systemctl stop}.
+ */
+@ExtendWith(SystemdSandboxExtension.class)
+class SystemdTest {
+    /** Connection bursts in the deadline race; each idle exit in between is one activation cycle. */
+    private static final int RACE_CYCLES = Integer.getInteger("idle.race.cycles", 24);
+
+    @TempDir
+    Path logs;
+
+    private final List<String> unitsToStop = new ArrayList<>();
+    private SystemdUserManager systemd;
+
+    @AfterEach
+    void stopUnits() {
+        if (systemd != null) {
+            for (String unit : unitsToStop) {
+                systemd.systemctl("stop", unit);
+            }
+        }
+    }
+
+    @Test
+    void standardInputSocketStartsTheServiceWhichExitsZeroWhenIdleAndStartsAgain(SystemdUserManager systemd) throws Exception {
+        this.systemd = systemd;
+        int port = Clients.freePort();
+        install("stdin-echo", port, "300ms", Map.of(), List.of());
+
+        String first = Clients.ask(port, "one");
+        long pid = Clients.pid(first);
+        assertEquals("one pid=" + pid + " listener=any", first);
+        assertEquals(pid, Clients.pid(Clients.ask(port, "two")), "a second connection within the timeout is served by the same process");
+
+        assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(10)), "did not exit when idle; " + ChildJvm.logs(logs));
+        awaitProperty("stdin-echo.service", "ActiveState", "inactive");
+        assertEquals("success", property("stdin-echo.service", "Result"));
+        assertEquals("0", property("stdin-echo.service", "ExecMainStatus"));
+        assertEquals("active", property("stdin-echo.socket", "ActiveState"), "the socket must still listen");
+
+        long next = Clients.pid(Clients.ask(port, "three"));
+        assertNotEquals(pid, next, "a connection after the idle exit starts a new process");
+        assertTrue(ChildJvm.logs(logs).contains("idle for 300ms"), ChildJvm.logs(logs));
+    }
+
+    @Test
+    void listenFdsGiveSeveralSocketsByTheirNames(SystemdUserManager systemd) throws Exception {
+        this.systemd = systemd;
+        int web = Clients.freePort();
+        int admin = Clients.freePort();
+        write("fds-web.socket", socketUnit(web, "FileDescriptorName=web\nService=fds.service\n"));
+        write("fds-admin.socket", socketUnit(admin, "FileDescriptorName=admin\nService=fds.service\n"));
+        write("fds.service", serviceUnit("300ms", "Sockets=fds-web.socket fds-admin.socket\n",
+                List.of(ChildJvm.ADD_OPENS), "--names", "web,admin"));
+        reloadAndStart("fds-web.socket", "fds-admin.socket");
+        unitsToStop.add("fds.service");
+
+        String fromWeb = Clients.ask(web, "w");
+        long pid = Clients.pid(fromWeb);
+        assertEquals("w pid=" + pid + " listener=web", fromWeb);
+        assertEquals("a pid=" + pid + " listener=admin", Clients.ask(admin, "a"));
+
+        assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(10)), ChildJvm.logs(logs));
+        awaitProperty("fds.service", "ActiveState", "inactive");
+        assertEquals("0", property("fds.service", "ExecMainStatus"));
+        assertNotEquals(pid, Clients.pid(Clients.ask(admin, "again")));
+    }
+
+    @Test
+    void notifyUnitBecomesActiveOnReadyShowsItsStatusAndStopsWhenIdle(SystemdUserManager systemd) throws Exception {
+        this.systemd = systemd;
+        int port = Clients.freePort();
+        install("notify-echo", port, "400ms", Map.of("Type", "notify"), List.of(),
+                "--status", "serving echoes", "--linger-on-shutdown", "2000");
+
+        long pid = Clients.pid(Clients.ask(port, "hello"));
+        awaitProperty("notify-echo.service", "ActiveState", "active");
+        assertEquals("serving echoes", property("notify-echo.service", "StatusText"));
+
+        // STOPPING=1 puts the unit in stop-sigterm while the shutdown action still runs: systemd heard it.
+        awaitProperty("notify-echo.service", "SubState", "stop-sigterm");
+        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "STOPPING=1 must come before the exit");
+        assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(10)));
+        awaitProperty("notify-echo.service", "ActiveState", "inactive");
+        assertEquals("success", property("notify-echo.service", "Result"));
+        assertEquals("0", property("notify-echo.service", "ExecMainStatus"));
+    }
+
+    @Test
+    void watchdogPingsKeepAServiceWithWatchdogSecAlive(SystemdUserManager systemd) throws Exception {
+        this.systemd = systemd;
+        // The control: the same watchdog kills a process that does not ping, so this sandbox enforces it.
+        write("silent.service", "[Service]\nExecStart=/bin/sleep 60\nWatchdogSec=1s\n");
+        int port = Clients.freePort();
+        install("watched-echo", port, "0", Map.of("Type", "notify", "WatchdogSec", "1s"), List.of());
+        systemd.systemctl("daemon-reload");
+        assertSucceeds(systemd.systemctl("start", "silent.service"));
+        unitsToStop.add("silent.service");
+
+        long pid = Clients.pid(Clients.ask(port, "hello"));
+        awaitProperty("watched-echo.service", "ActiveState", "active");
+        Thread.sleep(3_500);
+
+        assertEquals("watchdog", property("silent.service", "Result"), "the control service was not killed by the watchdog");
+        assertEquals("active", property("watched-echo.service", "ActiveState"));
+        assertEquals("success", property("watched-echo.service", "Result"));
+        assertEquals(String.valueOf(pid), property("watched-echo.service", "MainPID"));
+        assertEquals(pid, Clients.pid(Clients.ask(port, "still there")));
+    }
+
+    @Test
+    void sigtermLetsTheRequestInFlightFinishThenExitsZero(SystemdUserManager systemd) throws Exception {
+        this.systemd = systemd;
+        int port = Clients.freePort();
+        install("drain-echo", port, "30s", Map.of(), List.of(), "--drain", "5000");
+        long pid = Clients.pid(Clients.ask(port, "hello"));
+
+        CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Clients.ask(port, "slow 1500");
+            } catch (IOException e) {
+                return "failed: " + e;
+            }
+        });
+        awaitLog("slow request");
+        long stopping = System.nanoTime();
+        assertSucceeds(systemd.systemctl("stop", "drain-echo.service"));
+        long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping);
+
+        assertEquals("done pid=" + pid, slow.get(10, TimeUnit.SECONDS));
+        assertTrue(stopMillis >= 1_000, "stopped after " + stopMillis + " ms, before the request in flight finished");
+        assertEquals("success", property("drain-echo.service", "Result"));
+        assertEquals("0", property("drain-echo.service", "ExecMainStatus"));
+        assertTrue(ChildJvm.logs(logs).contains("SIGTERM; waiting up to 5s for 1 active connection"), ChildJvm.logs(logs));
+    }
+
+    @Test
+    void theServicesOwnOutputSurvivesTheIdleExit(SystemdUserManager systemd) throws Exception {
+        this.systemd = systemd;
+        int port = Clients.freePort();
+        // No log file: the library logs to standard error, which systemd puts in the journal.
+        write("stdio-echo.socket", socketUnit(port, ""));
+        write("stdio-echo.service", serviceUnit("200ms", "StandardInput=socket\n", List.of(), false,
+                "--close-listeners-on-shutdown", "heard after closing the listener"));
+        reloadAndStart("stdio-echo.socket");
+        unitsToStop.add("stdio-echo.service");
+        int flagPort = Clients.freePort();
+        write("stdio-flag-echo.socket", socketUnit(flagPort, ""));
+        write("stdio-flag-echo.service", serviceUnit("200ms", "StandardInput=socket\n", List.of(ChildJvm.ADD_OPENS), false,
+                "--close-listeners-on-shutdown", "heard after closing the listener"));
+        reloadAndStart("stdio-flag-echo.socket");
+        unitsToStop.add("stdio-flag-echo.service");
+
+        long plain = Clients.pid(Clients.ask(port, "hello"));
+        long withFlag = Clients.pid(Clients.ask(flagPort, "hello"));
+        assertTrue(Clients.awaitExit(plain, Duration.ofSeconds(10)) && Clients.awaitExit(withFlag, Duration.ofSeconds(10)));
+
+        // The monitor never closes the channel itself, so its own last words reach the journal.
+        awaitJournal("idle for 200ms; exiting");
+        // An application that closes the listener (as Jetty and Netty do) silences itself through
+        // the JDK's channel, unless the monitor could wrap standard input's socket itself.
+        String flagged = awaitJournal("heard after closing the listener pid=" + withFlag);
+        assertFalse(flagged.contains("heard after closing the listener pid=" + plain),
+                "the JDK no longer points fds 0-2 at /dev/null? then the README's warning can go");
+    }
+
+    /**
+     * Bursts of connections at random moments around the idle deadline, each burst after the previous
+     * one was answered, until the service has been started {@link #RACE_CYCLES} times: some bursts
+     * reach the old process before it decides, some while it decides, some after it exited and wait
+     * for the next one. Every connection must be answered.
+     */
+    @Test
+    void noConnectionIsLostAroundTheIdleDeadline(SystemdUserManager systemd) throws Exception {
+        this.systemd = systemd;
+        int port = Clients.freePort();
+        long timeoutMillis = 300;
+        install("race-echo", port, timeoutMillis + "ms", Map.of(), List.of());
+        Random random = new Random(7);
+        ExecutorService clients = Executors.newFixedThreadPool(3);
+        Set<Long> processes = new LinkedHashSet<>();
+        Map<String, Integer> burstsByOutcome = new TreeMap<>();
+        int connections = 0;
+        long lastAnswer = System.nanoTime();
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        try {
+            processes.add(Clients.pid(Clients.ask(port, "first")));
+            for (int burst = 0; processes.size() <= RACE_CYCLES; burst++) {
+                if (System.nanoTime() > giveUp || burst > RACE_CYCLES * 6) {
+                    fail("only " + processes.size() + " activations in " + burst + " bursts; " + burstsByOutcome);
+                }
+                // The watcher ends the process between the timeout and a quarter more after the last end.
+                long delay = timeoutMillis - 80 + random.nextInt((int) (timeoutMillis / 4 + 160));
+                long wait = delay - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastAnswer);
+                if (wait > 0) {
+                    Thread.sleep(wait);
+                }
+                List<Future<String>> answers = new ArrayList<>();
+                for (int client = 0; client < 3; client++) {
+                    int jitter = random.nextInt(25);
+                    answers.add(clients.submit(() -> {
+                        Thread.sleep(jitter);
+                        return Clients.ask(port, "burst", Duration.ofSeconds(20));
+                    }));
+                }
+                long previous = processes.stream().reduce((a, b) -> b).orElseThrow();
+                Set<Long> servedBy = new LinkedHashSet<>();
+                for (Future<String> answer : answers) {
+                    try {
+                        servedBy.add(Clients.pid(answer.get(30, TimeUnit.SECONDS)));
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        fail("connection " + connections + " (burst " + burst + ", " + delay + " ms after the last answer)"
+                                + " was not answered: " + e.getCause() + "\n" + ChildJvm.logs(logs));
+                    }
+                    connections++;
+                }
+                lastAnswer = System.nanoTime();
+                processes.addAll(servedBy);
+                String outcome = servedBy.equals(Set.of(previous)) ? "served by the running process"
+                        : servedBy.contains(previous) ? "split between the old and a new process" : "served by a new process";
+                burstsByOutcome.merge(outcome, 1, Integer::sum);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        System.out.println("deadline race: " + connections + " connections, " + processes.size() + " processes, " + burstsByOutcome);
+        assertTrue(burstsByOutcome.getOrDefault("served by the running process", 0) > 0, burstsByOutcome.toString());
+        assertTrue(burstsByOutcome.getOrDefault("served by a new process", 0) > 0, burstsByOutcome.toString());
+        assertEquals("active", property("race-echo.socket", "ActiveState"));
+        assertEquals("0", property("race-echo.socket", "NRefused"));
+    }
+
+    private void install(String name, int port, String idleTimeout, Map<String, String> serviceSettings, List<String> jvmOptions,
+            String... serviceArgs) throws IOException {
+        write(name + ".socket", socketUnit(port, ""));
+        StringBuilder extra = new StringBuilder("StandardInput=socket\n");
+        serviceSettings.forEach((key, value) -> extra.append(key).append('=').append(value).append('\n'));
+        write(name + ".service", serviceUnit(idleTimeout, extra.toString(), jvmOptions, serviceArgs));
+        reloadAndStart(name + ".socket");
+        unitsToStop.add(name + ".service");
+    }
+
+    private static String socketUnit(int port, String extra) {
+        return "[Socket]\nListenStream=127.0.0.1:" + port + "\n" + extra;
+    }
+
+    private String serviceUnit(String idleTimeout, String extra, List<String> jvmOptions, String... serviceArgs) {
+        return serviceUnit(idleTimeout, extra, jvmOptions, true, serviceArgs);
+    }
+
+    private String serviceUnit(String idleTimeout, String extra, List<String> jvmOptions, boolean logToFile, String... serviceArgs) {
+        List<String> options = new ArrayList<>(jvmOptions);
+        if (logToFile) {
+            options.add("-Didle.test.logs=" + logs);
+        }
+        return "[Unit]\n"
+                // Each idle exit is followed by a start; the default limit (5 in 10 s) would fail the socket.
+                + "StartLimitIntervalSec=0\n"
+                + "[Service]\n"
+                + "ExecStart=" + ChildJvm.shellLine(ChildJvm.command(options, EchoService.class, serviceArgs)) + "\n"
+                + "Environment=BECKON_IDLE_TIMEOUT=" + idleTimeout + "\n"
+                + "StandardOutput=journal\nStandardError=journal\n"
+                + extra;
+    }
+
+    private void write(String unit, String text) throws IOException {
+        Files.writeString(systemd.unitDirectory().resolve(unit), text);
+    }
+
+    private void reloadAndStart(String... sockets) {
+        assertSucceeds(systemd.systemctl("daemon-reload"));
+        for (String socket : sockets) {
+            assertSucceeds(systemd.systemctl("start", socket));
+            unitsToStop.add(0, socket);
+        }
+    }
+
+    private String property(String unit, String name) {
+        return systemd.systemctl("show", "--property=" + name, "--value", unit).stdout().strip();
+    }
+
+    private void awaitProperty(String unit, String name, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String value = property(unit, name);
+        while (!value.equals(expected)) {
+            if (System.nanoTime() > deadline) {
+                fail(unit + " " + name + " stayed " + value + ", expected " + expected + "; "
+                        + systemd.systemctl("status", unit).stdout() + "\n" + ChildJvm.logs(logs));
+            }
+            Thread.sleep(20);
+            value = property(unit, name);
+        }
+    }
+
+    /** Waits until the sandbox's journal holds the text; returns the whole journal. */
+    private String awaitJournal(String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Process journalctl = new ProcessBuilder("journalctl", "--directory=" + systemd.journalDirectory(), "--no-pager",
+                    "-o", "cat").redirectErrorStream(true).start();
+            String journal = new String(journalctl.getInputStream().readAllBytes());
+            journalctl.waitFor();
+            if (journal.contains(text)) {
+                return journal;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("the journal never showed " + text + ":\n" + journal);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private void awaitLog(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!ChildJvm.logs(logs).contains(text)) {
+            if (System.nanoTime() > deadline) {
+                fail("the service never logged " + text + ": " + ChildJvm.logs(logs));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static void assertSucceeds(CommandResult result) {
+        assertTrue(result.succeeded(), result.toString());
+    }
+}
