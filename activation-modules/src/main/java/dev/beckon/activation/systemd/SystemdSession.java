@@ -257,7 +257,7 @@ final class SystemdSession implements ModuleSession {
                 return new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, socket.unit() + " is " + state);
             }
         }
-        return new InstanceStatus(presence, InstanceStatus.Activity.LISTENING, drift, "listening, no process runs");
+        return new InstanceStatus(presence, InstanceStatus.Activity.LISTENING, drift, "no process runs");
     }
 
     @Override

@@ -1,18 +1,19 @@
 package dev.beckon.examples.hello;
 
+import dev.beckon.idle.IdleMonitor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channel;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * The hello-world service: greets every client with one line and closes the connection.
  *
- * <p>Started by a service manager that holds the listening socket, it serves that socket (handed to
- * it on standard input); started by hand, it binds {@code --port} itself.
+ * <p>Started by a service manager that holds the listening socket, it serves that socket and ends
+ * itself when idle for {@code BECKON_IDLE_TIMEOUT}; started by hand, it listens on {@code --port}
+ * itself and never ends by itself. Both through beckon's idle-monitor library.
  */
 public final class HelloServer {
     private HelloServer() {}
@@ -27,18 +28,16 @@ public final class HelloServer {
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; known: --greeting, --port");
             }
         }
-        Channel inherited = System.inheritedChannel();
-        ServerSocketChannel server;
-        if (inherited instanceof ServerSocketChannel listening) {
-            server = listening;
-        } else {
-            server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", port));
-            System.err.println("hello: no socket inherited, listening on 127.0.0.1:" + port);
-        }
-        ByteBuffer line = ByteBuffer.wrap((greeting + "\n").getBytes(StandardCharsets.UTF_8));
-        while (true) {
-            try (SocketChannel client = server.accept()) {
-                client.write(line.duplicate());
+        IdleMonitor monitor = IdleMonitor.builder()
+                .standaloneListener("greeting", new InetSocketAddress("127.0.0.1", port))
+                .start();
+        byte[] line = (greeting + "\n").getBytes(StandardCharsets.UTF_8);
+        Optional<SocketChannel> next;
+        while ((next = monitor.accept()).isPresent()) {
+            try (SocketChannel client = next.get()) {
+                client.write(ByteBuffer.wrap(line));
+            } finally {
+                monitor.end();
             }
         }
     }
