@@ -63,6 +63,14 @@ class DeployCommandTest {
                 busyPort == 0 ? "" : ", \"127.0.0.1:" + busyPort + "\""));
     }
 
+    private String manager(String property) {
+        return systemd.systemctl("show", "--property=" + property, "--value").stdout().strip();
+    }
+
+    private String unit(String name, String property) {
+        return systemd.systemctl("show", "--property=" + property, "--value", name).stdout().strip();
+    }
+
     private String greeting() throws Exception {
         return TestServices.text(TestServices.greeting(port));
     }
@@ -78,9 +86,14 @@ class DeployCommandTest {
         Run noChange = beckon("plan", model.toString(), "--home", home, "--detailed-exitcode");
         assertEquals(0, noChange.exitCode(), noChange.out() + noChange.err());
         assertEquals("No changes. Every target runs what the model says.\n", noChange.out());
+        String reloadedAt = manager("GeneratorsStartTimestampMonotonic");
+        String socketSince = unit("beckon-default-hello.socket", "ActiveEnterTimestampMonotonic");
         Run noOp = beckon("deploy", model.toString(), "--home", home);
         assertEquals(0, noOp.exitCode());
         assertEquals("No changes. Every target runs what the model says.\n", noOp.out());
+        assertEquals(reloadedAt, manager("GeneratorsStartTimestampMonotonic"), "a no-op deploy must not reload systemd");
+        assertEquals(socketSince, unit("beckon-default-hello.socket", "ActiveEnterTimestampMonotonic"),
+                "a no-op deploy must not restart anything");
 
         writeServices("hello v2", 0);
         Run changes = beckon("plan", model.toString(), "--home", home, "--detailed-exitcode");

@@ -108,6 +108,13 @@ class DeployerTest {
                 }
             }
         }
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            // Listening sockets (state 0A) on the model's ports; other tests on this machine open their own.
+            String modelPort = String.format(":%04X", port);
+            Files.readAllLines(Path.of(table)).stream().skip(1).map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f[3].equals("0A") && f[1].endsWith(modelPort))
+                    .map(f -> "listening " + f[1] + "\n").sorted().forEach(snapshot::append);
+        }
         snapshot.append(systemd.systemctl("list-units", "--all", "--plain", "--no-legend", "beckon-*").stdout()
                 .lines().map(l -> l.replaceAll("\\s+", " ")).sorted().reduce("", (a, b) -> a + b + "\n"));
         return snapshot.toString();
