@@ -84,13 +84,13 @@ class HelloWorldIT {
         assertEquals("active", show(systemd, "beckon-default-hello.socket", "ActiveState"), "the socket listens");
         assertEquals("inactive", show(systemd, "beckon-default-hello.service", "ActiveState"), "no process runs yet");
 
-        assertEquals("hello from local\n", greeting());
+        assertEquals("hello from local\n", greeting(systemd));
         long pid = Long.parseLong(show(systemd, "beckon-default-hello.service", "MainPID"));
         assertTrue(pid > 0, "the first connection started the service");
         assertTrue(awaitExit(pid, Duration.ofSeconds(15)), "the service did not end itself after its idle timeout");
         assertEquals("success", show(systemd, "beckon-default-hello.service", "Result"), "an idle exit is a clean one");
         assertEquals("active", show(systemd, "beckon-default-hello.socket", "ActiveState"));
-        assertEquals("hello from local\n", greeting(), "the next connection starts it again");
+        assertEquals("hello from local\n", greeting(systemd), "the next connection starts it again");
 
         writeModel(model, "hello again from {target.name}");
         List<String> upgrade = underLoad(() -> assertDeploys(beckon("deploy", model.toString(), "--home", home)));
@@ -165,6 +165,30 @@ class HelloWorldIT {
 
     private static String show(SystemdUserManager systemd, String unit, String property) {
         return systemd.systemctl("show", "--property=" + property, "--value", unit).stdout().strip();
+    }
+
+    /** A greeting, or a failure that shows what the service and systemd logged. */
+    private static String greeting(SystemdUserManager systemd) throws IOException {
+        try {
+            return greeting();
+        } catch (IOException e) {
+            throw new AssertionError("no greeting (" + e + "); the journal says:\n" + journal(systemd), e);
+        }
+    }
+
+    private static String journal(SystemdUserManager systemd) {
+        try {
+            Process journalctl = new ProcessBuilder("journalctl", "--directory=" + systemd.journalDirectory(), "--no-pager",
+                    "-n", "60", "-o", "short-iso").redirectErrorStream(true).start();
+            String text = new String(journalctl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            journalctl.waitFor();
+            return text;
+        } catch (IOException e) {
+            return "(cannot read it: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)";
+        }
     }
 
     private static String greeting() throws IOException {
