@@ -213,7 +213,7 @@ final class SystemdSession implements ModuleSession {
                 present++;
                 if (!onDisk.get().equals(file.content())) {
                     drift.add(file.name() + " differs from what beckon wrote");
-                } else if (Boolean.parseBoolean(bus.unitProperty(file.name(), "NeedDaemonReload"))) {
+                } else if (!isTemplate(file.name()) && Boolean.parseBoolean(bus.unitProperty(file.name(), "NeedDaemonReload"))) {
                     drift.add(file.name() + " changed on disk since systemd last loaded it");
                 }
             }

@@ -195,6 +195,7 @@ class SystemdUnitModuleTest {
             long first = TestServices.pid(greeting(port));
             long second = TestServices.pid(greeting(port));
             assertNotEquals(first, second, "each connection gets its own process");
+            assertTrue(session.query(echo).isHealthy(), session.query(echo).toString());
             session.deactivate(echo);
         }
     }
