@@ -30,6 +30,8 @@ public final class Deployments implements AutoCloseable {
     private final ModuleFinder modules;
     private final Map<String, String> environment;
     private final Generations generations;
+    /** The current generation's manifest, once read; {@code null} until then and after the current one changes. */
+    private Manifest recorded;
 
     private Deployments(String profile, ModuleFinder modules, Map<String, String> environment, Generations generations) {
         this.profile = profile;
@@ -73,10 +75,13 @@ public final class Deployments implements AutoCloseable {
         return new ManifestResolver(modules, (Target t) -> StateDirectories.of(t, environment)).resolve(model, profile);
     }
 
-    /** What the current generation holds; empty before the first deployment. */
+    /** What the current generation holds; empty before the first deployment. Read once per command. */
     public Manifest recorded() throws PlanningException {
-        Optional<Generation> current = generations.current();
-        return current.isEmpty() ? Manifest.empty(profile) : manifest(current.get().number());
+        if (recorded == null) {
+            Optional<Generation> current = generations.current();
+            recorded = current.isEmpty() ? Manifest.empty(profile) : manifest(current.get().number());
+        }
+        return recorded;
     }
 
     /** The ports of the current generation, so that {@code "auto"} ports keep their numbers. */
@@ -95,8 +100,8 @@ public final class Deployments implements AutoCloseable {
 
     /** The plan from what runs now (recorded and live) to {@code desired}. */
     public Plan plan(Manifest desired) throws PlanningException {
-        Manifest recorded = recorded();
-        return Planner.plan(desired, recorded, new Inspector(modules).live(recorded));
+        Manifest current = recorded();
+        return Planner.plan(desired, current, live(current));
     }
 
     /** A deployment's result and, when it succeeded with changes, the generation it became. */
@@ -114,8 +119,7 @@ public final class Deployments implements AutoCloseable {
         if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
             return new Outcome(result, Optional.empty());
         }
-        Manifest recorded = recorded();
-        if (Arrays.equals(ManifestJson.write(recorded), ManifestJson.write(plan.desired()))) {
+        if (Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
             // Only drift was repaired: the targets run the current generation again.
             return new Outcome(result, generations.current());
         }
@@ -128,6 +132,7 @@ public final class Deployments implements AutoCloseable {
             throw new PlanningException("deployed, but cannot read the model files to record them: " + e.getMessage(), e);
         }
         try {
+            recorded = null;
             return new Outcome(result, Optional.of(generations.record(ManifestJson.write(plan.desired()), models, user, message)));
         } catch (GenerationsException e) {
             throw new PlanningException("deployed, but the new generation could not be recorded: " + e.getMessage(), e);
@@ -154,6 +159,7 @@ public final class Deployments implements AutoCloseable {
             return new Outcome(result, Optional.empty());
         }
         try {
+            recorded = null;
             return new Outcome(result, Optional.of(generations.makeCurrent(to.number())));
         } catch (GenerationsException e) {
             throw new PlanningException("rolled back, but generation " + to.number() + " could not be made current: "
