@@ -31,6 +31,11 @@ final class SystemdBus implements AutoCloseable {
     private final SystemdManager manager;
     /** Finished jobs by object path; a signal may arrive before the call that queued the job returns. */
     private final Map<String, CompletableFuture<String>> jobs = new ConcurrentHashMap<>();
+    /**
+     * Each unit's properties object. A unit's object path never changes for its name, so it is
+     * loaded once per connection, not once per property read.
+     */
+    private final Map<String, Properties> unitProperties = new ConcurrentHashMap<>();
 
     private SystemdBus(String address, DBusConnection connection) throws DBusException {
         this.address = address;
@@ -105,13 +110,18 @@ final class SystemdBus implements AutoCloseable {
 
     /** A property of any interface of a unit ({@code org.freedesktop.systemd1.Service}, ...). */
     Object property(String unit, String iface, String property) throws SystemdCallException {
-        DBusPath path = call(() -> manager.LoadUnit(unit));
-        try {
-            Properties properties = connection.getRemoteObject(SystemdManager.BUS_NAME, path.getPath(), Properties.class);
-            return call(() -> properties.Get(iface, property));
-        } catch (DBusException e) {
-            throw new SystemdCallException("cannot read " + property + " of " + unit + ": " + e.getMessage(), e);
+        Properties properties = unitProperties.get(unit);
+        if (properties == null) {
+            DBusPath path = call(() -> manager.LoadUnit(unit));
+            try {
+                properties = connection.getRemoteObject(SystemdManager.BUS_NAME, path.getPath(), Properties.class);
+            } catch (DBusException e) {
+                throw new SystemdCallException("cannot read " + property + " of " + unit + ": " + e.getMessage(), e);
+            }
+            unitProperties.put(unit, properties);
         }
+        Properties found = properties;
+        return call(() -> found.Get(iface, property));
     }
 
     /** The manager's unit search path, first entry first. */
