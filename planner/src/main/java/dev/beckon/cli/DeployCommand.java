@@ -38,7 +38,7 @@ final class DeployCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
-        try (Deployments deployments = profile.open()) {
+        try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "deploy")) {
             SystemModel loaded;
             try {
                 loaded = ModelLoader.load(model.files(), deployments.portHints());
@@ -75,7 +75,8 @@ final class DeployCommand implements Callable<Integer> {
             case FAILED_AND_UNDONE -> out.println("Deployment failed and was undone: every target runs what it ran before.\n"
                     + "  failed: " + result.failure().orElseThrow().getMessage());
             case FAILED_NOT_UNDONE -> {
-                out.println("Deployment failed and could NOT be fully undone; the targets' locks are kept until a person looks.");
+                out.println("Deployment failed and could NOT be fully undone: the targets are in between. Its journal is kept;"
+                        + " the next beckon command on this profile tries again to bring them back.");
                 out.println("  failed: " + result.failure().orElseThrow().getMessage());
                 result.notUndone().forEach(line -> out.println("  not put back: " + line));
             }

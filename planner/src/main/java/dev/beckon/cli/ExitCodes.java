@@ -9,7 +9,7 @@ final class ExitCodes {
     /** The command line itself is wrong; for {@code plan --detailed-exitcode}: there are changes. */
     static final int USAGE = 2;
     static final int CHANGES = 2;
-    /** A deployment failed and could not be fully undone: the targets are in between, their locks kept. */
+    /** A deployment failed and could not be fully undone: the targets are in between, its journal kept. */
     static final int NOT_UNDONE = 3;
 
     private ExitCodes() {}

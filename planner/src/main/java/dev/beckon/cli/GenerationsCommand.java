@@ -26,7 +26,7 @@ final class GenerationsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Deployments deployments = profile.open()) {
+        try (Deployments deployments = profile.open(spec.commandLine().getErr())) {
             List<Generation> generations = deployments.generations();
             if (generations.isEmpty()) {
                 out.println("Profile " + deployments.profile() + " has no deployments yet.");

@@ -36,7 +36,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Deployments deployments = profile.open()) {
+        try (Deployments deployments = profile.open(spec.commandLine().getErr())) {
             SystemModel loaded;
             try {
                 loaded = ModelLoader.load(model.files(), deployments.portHints());

@@ -17,6 +17,12 @@ final class ProgressPrinter implements DeployEvents {
     }
 
     @Override
+    public void notice(String text) {
+        out.println(text);
+        out.flush();
+    }
+
+    @Override
     public void targetStep(String target, String what) {
         out.println("  [" + target + "] " + what);
         out.flush();

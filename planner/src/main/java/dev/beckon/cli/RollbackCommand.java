@@ -33,7 +33,7 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
-        try (Deployments deployments = profile.open()) {
+        try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "rollback")) {
             Generation target = deployments.rollbackTarget(Optional.ofNullable(to));
             Plan plan = deployments.rollbackPlan(target);
             out.println("Rolling profile " + deployments.profile() + " back to generation " + target.number() + ":");

@@ -34,7 +34,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Deployments deployments = profile.open()) {
+        try (Deployments deployments = profile.open(spec.commandLine().getErr())) {
             Optional<Generation> current = deployments.generations().stream().filter(Generation::current).findFirst();
             if (current.isEmpty()) {
                 out.println("Profile " + deployments.profile() + " has no deployments yet.");

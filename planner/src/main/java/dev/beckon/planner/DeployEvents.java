@@ -5,6 +5,9 @@ import java.time.Duration;
 
 /** What a deployment reports as it goes, for people to follow; every method has a do-nothing default. */
 public interface DeployEvents {
+    /** Something people should know that concerns no one target: a stale lock taken over, a recovery. */
+    default void notice(String text) {}
+
     /** A target-wide step: locking, copying packages, recording. */
     default void targetStep(String target, String what) {}
 

@@ -33,36 +33,137 @@ public final class Deployer {
         this.events = events;
     }
 
+    /** Opens the journal of a deployment once its steps are known and its targets locked; may return null: no journal. */
+    public interface JournalOpener {
+        IntentJournal begin(List<String> steps) throws PlanningException;
+    }
+
     /**
-     * Deploys the plan.
-     *
-     * @throws PlanningException when it cannot start (a target locked or its store not writable); then nothing changed
+     * For a deployment that needs no journal of its own: a recovery, which the interrupted deployment's journal
+     * covers until it is done.
      */
-    public DeployResult deploy(Plan plan) throws PlanningException {
+    public static final JournalOpener WITHOUT_JOURNAL = steps -> null;
+
+    /**
+     * Deploys the plan, journaling each step when {@code journal} opens one.
+     *
+     * @throws PlanningException when it cannot start (a target locked, its store or the journal not writable);
+     *     then nothing changed
+     */
+    public DeployResult deploy(Plan plan, JournalOpener journal) throws PlanningException {
         String profile = plan.desired().profile();
-        Map<String, Path> stateDirectories = stateDirectories(plan);
-        List<TargetLock> locks = new ArrayList<>();
-        DeployResult result = null;
+        List<DeploymentLock> locks = new ArrayList<>();
         try {
-            for (Map.Entry<String, Path> target : stateDirectories.entrySet()) {
+            for (Map.Entry<String, Path> target : stateDirectories(plan).entrySet()) {
                 events.targetStep(target.getKey(), "locking " + target.getValue());
-                locks.add(TargetLock.acquire(target.getKey(), target.getValue(), profile));
+                locks.add(DeploymentLock.acquire(DeploymentLock.targetLockFile(target.getValue()), "target " + target.getKey(),
+                        profile, "deploy", warning -> events.targetStep(target.getKey(), warning)));
             }
-            distribute(plan);
-            result = carryOut(plan, profile);
-            return result;
-        } finally {
-            for (TargetLock lock : locks) {
-                if (result != null && result.outcome() == DeployResult.Outcome.FAILED_NOT_UNDONE) {
-                    lock.keep();
-                } else {
-                    lock.close();
+            Steps steps = new Steps(journal.begin(stepNames(plan)));
+            try {
+                distribute(plan);
+                try {
+                    steps.done(DISTRIBUTE);
+                } catch (ActivationException e) {
+                    throw new PlanningException(e.getMessage() + "; no service was changed", e);
                 }
+                return carryOut(plan, profile, steps);
+            } finally {
+                steps.close();
+            }
+        } finally {
+            releaseAll(locks);
+        }
+    }
+
+    private void releaseAll(List<DeploymentLock> locks) throws PlanningException {
+        PlanningException first = null;
+        for (DeploymentLock lock : locks) {
+            try {
+                lock.close();
+            } catch (PlanningException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static final String DISTRIBUTE = "copy packages into the targets' stores";
+    private static final String FINISH = "reload the service managers and verify";
+
+    /** The steps a plan takes, in order, as its journal lists them. */
+    static List<String> stepNames(Plan plan) {
+        List<String> names = new ArrayList<>();
+        names.add(DISTRIBUTE);
+        for (Change change : deactivations(plan)) {
+            names.add(stepName(change));
+        }
+        for (List<Change> batch : installBatches(plan).values()) {
+            names.add(installStepName(batch));
+        }
+        for (Change change : activations(plan)) {
+            names.add(stepName(change));
+        }
+        names.add(FINISH);
+        return names;
+    }
+
+    private static String stepName(Change change) {
+        return change.action().summary().substring(3) + " " + change.id();
+    }
+
+    private static String installStepName(List<Change> batch) {
+        ManifestEntry first = batch.get(0).desired().orElseThrow();
+        return "install on " + first.target() + " (" + first.type() + "): "
+                + String.join(", ", batch.stream().map(Change::service).toList());
+    }
+
+    private static List<Change> deactivations(Plan plan) {
+        return plan.changes().stream().filter(c -> c.action() == Action.DEACTIVATE).toList();
+    }
+
+    private static List<Change> activations(Plan plan) {
+        return plan.changes().stream().filter(c -> c.action() != Action.DEACTIVATE).toList();
+    }
+
+    /** The activations grouped by module session, so that each session installs its instances at once (one reload). */
+    private static Map<String, List<Change>> installBatches(Plan plan) {
+        Map<String, List<Change>> batches = new LinkedHashMap<>();
+        for (Change change : activations(plan)) {
+            batches.computeIfAbsent(ModuleSessions.key(change.desired().orElseThrow()), k -> new ArrayList<>()).add(change);
+        }
+        return batches;
+    }
+
+    /** Marks steps done in the journal, when there is one. */
+    private static final class Steps implements AutoCloseable {
+        private final IntentJournal journal;
+
+        Steps(IntentJournal journal) {
+            this.journal = journal;
+        }
+
+        void done(String step) throws ActivationException {
+            if (journal != null) {
+                try {
+                    journal.stepDone(step);
+                } catch (IOException e) {
+                    throw new ActivationException(step, "cannot mark the step done in the deployment journal: " + e.getMessage(), e);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (journal != null) {
+                journal.close();
             }
         }
     }
 
-    private DeployResult carryOut(Plan plan, String profile) {
+    private DeployResult carryOut(Plan plan, String profile, Steps steps) {
         Deque<Undo> undo = new ArrayDeque<>();
         try (ModuleSessions sessions = new ModuleSessions(modules)) {
             List<ManifestEntry> locked = new ArrayList<>();
@@ -73,7 +174,7 @@ public final class Deployer {
                 return new DeployResult(DeployResult.Outcome.FAILED_AND_UNDONE, Optional.of(refused), List.of());
             }
             try {
-                return changeAndUndoOnFailure(plan, profile, sessions, undo);
+                return changeAndUndoOnFailure(plan, profile, sessions, undo, steps);
             } finally {
                 unlock(locked, sessions, profile);
             }
@@ -106,31 +207,35 @@ public final class Deployer {
         }
     }
 
-    private DeployResult changeAndUndoOnFailure(Plan plan, String profile, ModuleSessions sessions, Deque<Undo> undo) {
+    private DeployResult changeAndUndoOnFailure(Plan plan, String profile, ModuleSessions sessions, Deque<Undo> undo,
+            Steps steps) {
         try {
-            for (Change change : plan.changes()) {
-                if (change.action() == Action.DEACTIVATE) {
-                    ManifestEntry recorded = change.recorded().orElseThrow();
-                    undo.push(new Undo(change, recorded, true));
-                    run(change, false, () -> sessions.of(recorded).deactivate(recorded.toInstance(profile)));
-                }
+            for (Change change : deactivations(plan)) {
+                ManifestEntry recorded = change.recorded().orElseThrow();
+                undo.push(new Undo(change, recorded, true));
+                run(change, false, () -> sessions.of(recorded).deactivate(recorded.toInstance(profile)));
+                steps.done(stepName(change));
             }
-            Map<ModuleSession, List<ServiceInstance>> installs = new LinkedHashMap<>();
-            List<Change> activations = plan.changes().stream().filter(c -> c.action() != Action.DEACTIVATE).toList();
-            for (Change change : activations) {
-                ManifestEntry desired = change.desired().orElseThrow();
-                undo.push(change.action() == Action.ACTIVATE ? new Undo(change, desired, false)
+            // Undone in reverse activation order, so that dependants are put back before what they depend on.
+            for (Change change : activations(plan)) {
+                undo.push(change.action() == Action.ACTIVATE ? new Undo(change, change.desired().orElseThrow(), false)
                         : new Undo(change, change.recorded().orElseThrow(), true));
-                installs.computeIfAbsent(sessions.of(desired), s -> new ArrayList<>()).add(desired.toInstance(profile));
             }
-            for (Map.Entry<ModuleSession, List<ServiceInstance>> batch : installs.entrySet()) {
-                batch.getKey().install(batch.getValue());
+            for (List<Change> batch : installBatches(plan).values()) {
+                List<ServiceInstance> instances = new ArrayList<>();
+                for (Change change : batch) {
+                    instances.add(change.desired().orElseThrow().toInstance(profile));
+                }
+                sessions.of(batch.get(0).desired().orElseThrow()).install(instances);
+                steps.done(installStepName(batch));
             }
-            for (Change change : activations) {
+            for (Change change : activations(plan)) {
                 ManifestEntry desired = change.desired().orElseThrow();
                 run(change, false, () -> sessions.of(desired).activate(desired.toInstance(profile)));
+                steps.done(stepName(change));
             }
             sessions.flushAll();
+            steps.done(FINISH);
             return new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of());
         } catch (ActivationException failure) {
             List<String> notUndone = putBack(undo, sessions, profile);

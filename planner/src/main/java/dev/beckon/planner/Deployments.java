@@ -32,6 +32,8 @@ public final class Deployments implements AutoCloseable {
     private final Generations generations;
     /** The current generation's manifest, once read; {@code null} until then and after the current one changes. */
     private Manifest recorded;
+    /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
+    private DeploymentLock profileLock;
 
     private Deployments(String profile, ModuleFinder modules, Map<String, String> environment, Generations generations) {
         this.profile = profile;
@@ -108,20 +110,63 @@ public final class Deployments implements AutoCloseable {
     public record Outcome(DeployResult result, Optional<Generation> generation) {}
 
     /**
+     * Takes the profile's lock for a command that changes targets or generations, then recovers from an
+     * interrupted deployment if one left its journal. Held until {@link #close}.
+     *
+     * @throws DeploymentLock.LockedException when another live beckon holds it; nothing changed
+     */
+    public void lockForChanges(String command, DeployEvents events) throws PlanningException {
+        if (profileLock == null) {
+            profileLock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, command, events::notice);
+        }
+        recoverInterrupted(events);
+    }
+
+    /**
+     * For commands that only read: recovers from an interrupted deployment first, unless a live beckon holds
+     * the profile (then its journal is no interruption, and the command reads what is there now).
+     */
+    public void recoverUnlessBusy(DeployEvents events) throws PlanningException {
+        if (IntentJournal.find(generations.directory()).isEmpty()) {
+            return;
+        }
+        try (DeploymentLock lock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, "recover", events::notice)) {
+            recoverInterrupted(events);
+        } catch (DeploymentLock.LockedException busy) {
+            events.notice("A deployment of profile " + profile + " is in progress (" + busy.holder().describe()
+                    + "): what follows may change under it.");
+        }
+    }
+
+    /**
+     * The state directory of every target this profile knows: from its current generation and from the journal
+     * of an interrupted deployment, which may name targets no generation has yet.
+     */
+    public Map<String, Path> knownStateDirectories() throws PlanningException {
+        Map<String, Path> directories = new java.util.TreeMap<>();
+        recorded().targets().forEach((name, target) -> directories.put(name, Path.of(target.stateDirectory())));
+        Optional<IntentJournal.Found> journal = IntentJournal.find(generations.directory());
+        if (journal.isPresent()) {
+            for (Manifest manifest : List.of(journal.get().intent().from(), journal.get().intent().to())) {
+                manifest.targets().forEach((name, target) -> directories.putIfAbsent(name, Path.of(target.stateDirectory())));
+            }
+        }
+        return directories;
+    }
+
+    /** Where the profile's lock is: beside its repository's files, so that it is found with them. */
+    public Path profileLockFile() {
+        return generations.directory().resolve("deploy.lock");
+    }
+
+    /**
      * Deploys a plan made from a model and records it as a new generation with the model's files.
-     * A plan without changes deploys nothing and records nothing.
+     * A plan without changes deploys nothing and records nothing. Needs {@link #lockForChanges}.
      */
     public Outcome deploy(Plan plan, ModelFiles files, String user, String message, DeployEvents events) throws PlanningException {
+        requireLock();
         if (plan.isEmpty()) {
             return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
-        }
-        DeployResult result = new Deployer(modules, events).deploy(plan);
-        if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
-            return new Outcome(result, Optional.empty());
-        }
-        if (Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
-            // Only drift was repaired: the targets run the current generation again.
-            return new Outcome(result, generations.current());
         }
         Map<String, byte[]> models = new LinkedHashMap<>();
         try {
@@ -129,13 +174,128 @@ public final class Deployments implements AutoCloseable {
                 models.put(file.getFileName().toString(), Files.readAllBytes(file));
             }
         } catch (IOException e) {
-            throw new PlanningException("deployed, but cannot read the model files to record them: " + e.getMessage(), e);
+            throw new PlanningException("cannot read the model files to record them: " + e.getMessage() + "; nothing was changed", e);
+        }
+        Journaled journaled = journaled(plan, IntentJournal.Kind.DEPLOY, null, models, user, message, events);
+        if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
+            return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
+        }
+        if (Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
+            // Only drift was repaired: the targets run the current generation again.
+            journaled.finish();
+            return new Outcome(journaled.result(), generations.current());
         }
         try {
             recorded = null;
-            return new Outcome(result, Optional.of(generations.record(ManifestJson.write(plan.desired()), models, user, message)));
+            Generation generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
+            journaled.finish();
+            return new Outcome(journaled.result(), Optional.of(generation));
         } catch (GenerationsException e) {
-            throw new PlanningException("deployed, but the new generation could not be recorded: " + e.getMessage(), e);
+            throw new PlanningException("deployed, but the new generation could not be recorded: " + e.getMessage()
+                    + "; the next beckon command on profile " + profile + " will record it from the journal", e);
+        }
+    }
+
+    /** A deployment carried out under its journal, which stays until the targets are as a generation says. */
+    private record Journaled(DeployResult result, IntentJournal journal) {
+        DeployResult finishUnlessNotUndone() throws PlanningException {
+            if (result.outcome() != DeployResult.Outcome.FAILED_NOT_UNDONE && journal != null) {
+                journal.finish();
+            }
+            return result;
+        }
+
+        void finish() throws PlanningException {
+            journal.recorded();
+            journal.finish();
+        }
+    }
+
+    private Journaled journaled(Plan plan, IntentJournal.Kind kind, Integer toGeneration, Map<String, byte[]> models, String user,
+            String message, DeployEvents events) throws PlanningException {
+        Integer fromGeneration = generations.current().map(Generation::number).orElse(null);
+        IntentJournal[] opened = new IntentJournal[1];
+        DeployResult result = new Deployer(modules, events).deploy(plan, steps -> {
+            IntentJournal.Intent intent = new IntentJournal.Intent(IntentJournal.FORMAT_VERSION, kind, profile, fromGeneration,
+                    toGeneration, plan.recorded(), plan.desired(), models, user, message, steps, ProcessHandle.current().pid(),
+                    java.time.Instant.now().toString());
+            opened[0] = IntentJournal.begin(generations.directory(), intent, environment);
+            return opened[0];
+        });
+        return new Journaled(result, opened[0]);
+    }
+
+    private void requireLock() {
+        if (profileLock == null) {
+            throw new IllegalStateException("profile " + profile + " must be locked (lockForChanges) before it is changed");
+        }
+    }
+
+    /**
+     * Brings the targets of an interrupted deployment back to the generation that was current when it
+     * started, or, when every step of it was done, records the generation it was making.
+     */
+    private void recoverInterrupted(DeployEvents events) throws PlanningException {
+        Optional<IntentJournal.Found> found = IntentJournal.find(generations.directory());
+        if (found.isEmpty()) {
+            return;
+        }
+        IntentJournal.Intent intent = found.get().intent();
+        events.notice("An interrupted " + intent.describe() + " left its journal (" + generations.directory().resolve(
+                IntentJournal.INTENT_FILE) + "): started " + intent.started() + " by " + intent.user() + ", pid " + intent.pid() + "; "
+                + found.get().stepsDone() + " of " + intent.steps().size() + " steps done.");
+        recorded = null;
+        if (found.get().everyStepDone()) {
+            recordFromJournal(intent, events);
+        } else {
+            String back = intent.fromGeneration() == null ? "the state before the first deployment"
+                    : "generation " + intent.fromGeneration();
+            events.notice("Bringing the targets back to " + back + ":");
+            Plan plan = Planner.recovery(intent.from(), intent.to(), live(intent.from()), live(intent.to()));
+            if (plan.isEmpty()) {
+                events.notice("They already run " + back + ".");
+            } else {
+                DeployResult result = new Deployer(modules, events).deploy(plan, Deployer.WITHOUT_JOURNAL);
+                if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
+                    throw new PlanningException("could not bring the targets back to " + back + ": "
+                            + result.failure().map(Exception::getMessage).orElse("") + ". The journal is kept; fix the cause "
+                            + "and run beckon again on profile " + profile);
+                }
+            }
+            if (intent.fromGeneration() != null && generations.current().map(Generation::number).orElse(-1) != intent.fromGeneration()) {
+                makeCurrent(intent.fromGeneration());
+            }
+            events.notice("Recovered: the targets run " + back + ".");
+        }
+        IntentJournal.remove(generations.directory());
+        recorded = null;
+    }
+
+    private void recordFromJournal(IntentJournal.Intent intent, DeployEvents events) throws PlanningException {
+        if (intent.kind() == IntentJournal.Kind.ROLLBACK) {
+            makeCurrent(intent.toGeneration());
+            events.notice("Every step was done: generation " + intent.toGeneration() + " is current again.");
+            return;
+        }
+        byte[] wanted = ManifestJson.write(intent.to());
+        try {
+            Optional<Generation> current = generations.current();
+            if (current.isPresent() && Arrays.equals(generations.manifest(current.get().number()), wanted)) {
+                events.notice("Every step was done and generation " + current.get().number() + " was recorded.");
+                return;
+            }
+            Generation generation = generations.record(wanted, intent.models(), intent.user(), intent.message());
+            events.notice("Every step was done: recorded it as generation " + generation.number() + ".");
+        } catch (GenerationsException e) {
+            throw new PlanningException("cannot record the interrupted deployment's generation: " + e.getMessage(), e);
+        }
+    }
+
+    private void makeCurrent(int number) throws PlanningException {
+        try {
+            generations.makeCurrent(number);
+        } catch (GenerationsException e) {
+            throw new PlanningException("generation " + number + " could not be made current: " + e.getMessage(), e);
         }
     }
 
@@ -152,19 +312,22 @@ public final class Deployments implements AutoCloseable {
 
     /** Deploys an earlier generation as it was recorded and makes it current. No model files are needed. */
     public Outcome rollback(Generation to, DeployEvents events) throws PlanningException {
+        requireLock();
         Plan plan = plan(manifest(to.number()));
-        DeployResult result = plan.isEmpty() ? new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of())
-                : new Deployer(modules, events).deploy(plan);
-        if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
-            return new Outcome(result, Optional.empty());
-        }
-        try {
+        if (!plan.isEmpty()) {
+            Journaled journaled = journaled(plan, IntentJournal.Kind.ROLLBACK, to.number(), Map.of(), System.getProperty("user.name"), "", events);
+            if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
+                return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
+            }
             recorded = null;
-            return new Outcome(result, Optional.of(generations.makeCurrent(to.number())));
-        } catch (GenerationsException e) {
-            throw new PlanningException("rolled back, but generation " + to.number() + " could not be made current: "
-                    + e.getMessage(), e);
+            makeCurrent(to.number());
+            journaled.finish();
+        } else {
+            recorded = null;
+            makeCurrent(to.number());
         }
+        return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()),
+                generations.current().filter(g -> g.number() == to.number()));
     }
 
     /** The plan a rollback would carry out. */
@@ -189,7 +352,13 @@ public final class Deployments implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        generations.close();
+    public void close() throws PlanningException {
+        try {
+            if (profileLock != null) {
+                profileLock.close();
+            }
+        } finally {
+            generations.close();
+        }
     }
 }

@@ -19,7 +19,7 @@ final class ModuleSessions implements AutoCloseable {
     }
 
     ModuleSession of(ManifestEntry entry) throws ActivationException {
-        String key = entry.target() + "\0" + entry.type() + "\0" + entry.container();
+        String key = key(entry);
         ModuleSession session = open.get(key);
         if (session == null) {
             Path stateDirectory = Path.of(entry.stateDirectory());
@@ -28,6 +28,11 @@ final class ModuleSessions implements AutoCloseable {
             open.put(key, session);
         }
         return session;
+    }
+
+    /** Entries with the same key share one session. */
+    static String key(ManifestEntry entry) {
+        return entry.target() + "\0" + entry.type() + "\0" + entry.container();
     }
 
     /** Finishes every session's deferred work (one reload each); all are tried, the first failure is thrown. */

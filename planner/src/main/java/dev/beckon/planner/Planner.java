@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -49,6 +51,35 @@ public final class Planner {
             }
         }
         return new Plan(desired, recorded, changes);
+    }
+
+    /**
+     * The plan that brings targets left in between by an interrupted deployment back to {@code back}. Any
+     * instance of either manifest may be in either version, so it asks the targets: an instance of
+     * {@code back} that runs as recorded is left alone, one that does not is put back; an instance only the
+     * interrupted deployment had is removed wherever a trace of it is found.
+     *
+     * @param liveBack        what the targets report for each instance of {@code back}
+     * @param liveInterrupted what they report for each instance of {@code interrupted}
+     */
+    public static Plan recovery(Manifest back, Manifest interrupted, Map<String, InstanceStatus> liveBack,
+            Map<String, InstanceStatus> liveInterrupted) {
+        List<ManifestEntry> mayBeThere = new ArrayList<>(interrupted.entries());
+        back.entries().stream().filter(e -> interrupted.entry(e.id()).isEmpty()).forEach(mayBeThere::add);
+        SortedMap<String, Manifest.TargetRecord> targets = new TreeMap<>(back.targets());
+        interrupted.targets().forEach(targets::putIfAbsent);
+        Manifest either = new Manifest(Manifest.FORMAT_VERSION, back.profile(), targets, mayBeThere);
+        List<Change> needed = new ArrayList<>();
+        for (Change change : plan(back, either, liveBack).changes()) {
+            boolean keep = change.action() == Action.DEACTIVATE
+                    ? Optional.ofNullable(liveInterrupted.get(change.id())).map(InstanceStatus::presence)
+                            .orElse(InstanceStatus.Presence.INSTALLED) != InstanceStatus.Presence.MISSING
+                    : !Optional.ofNullable(liveBack.get(change.id())).map(InstanceStatus::isHealthy).orElse(false);
+            if (keep) {
+                needed.add(change);
+            }
+        }
+        return new Plan(back, either, needed);
     }
 
     /** Why two versions of an instance differ, in words; empty when they are the same. */

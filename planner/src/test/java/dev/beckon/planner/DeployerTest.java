@@ -128,7 +128,7 @@ class DeployerTest {
         Manifest first = resolve(model("hello v1", false));
         Plan initial = plan(first, empty);
         assertEquals(2, initial.count(Action.ACTIVATE), PlanText.render(initial));
-        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(initial).outcome());
+        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(initial, Deployer.WITHOUT_JOURNAL).outcome());
         assertEquals("hello v1", TestServices.text(TestServices.greeting(port)));
         assertTrue(Files.isRegularFile(Path.of(first.entry("hello@local").orElseThrow().packagePath())), "the package is in the store");
 
@@ -138,12 +138,12 @@ class DeployerTest {
         Plan upgrade = plan(second, first);
         assertEquals(List.of("beckon-default-hello.service changed"), upgrade.changes().get(0).reasons(), PlanText.render(upgrade));
         assertEquals(1, upgrade.changes().size(), "the sleeper is untouched");
-        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(upgrade).outcome());
+        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(upgrade, Deployer.WITHOUT_JOURNAL).outcome());
         assertEquals("hello v2", TestServices.text(TestServices.greeting(port)));
 
         String before = targetSnapshot();
         Manifest withFailure = resolve(model("hello v3", true));
-        DeployResult failed = deployer.deploy(plan(withFailure, second));
+        DeployResult failed = deployer.deploy(plan(withFailure, second), Deployer.WITHOUT_JOURNAL);
         assertEquals(DeployResult.Outcome.FAILED_AND_UNDONE, failed.outcome(), failed.toString());
         assertTrue(failed.failure().orElseThrow().getMessage().contains("beckon-default-broken.service"), failed.toString());
         assertTrue(failed.failure().orElseThrow().logTail().stream().anyMatch(l -> l.contains("cannot start")),
@@ -158,13 +158,13 @@ class DeployerTest {
         Files.delete(units.resolve("beckon-default-hello.socket"));
         Plan drift = plan(second, second);
         assertEquals(List.of("drifted: beckon-default-hello.socket is missing"), drift.changes().get(0).reasons());
-        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(drift).outcome());
+        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(drift, Deployer.WITHOUT_JOURNAL).outcome());
         Plan repaired = plan(second, second);
         assertTrue(repaired.isEmpty(), "deploying repairs the drift: " + PlanText.render(repaired));
 
         Plan teardown = plan(Manifest.empty("default"), second);
         assertEquals(2, teardown.count(Action.DEACTIVATE));
-        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(teardown).outcome());
+        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(teardown, Deployer.WITHOUT_JOURNAL).outcome());
         assertEquals(Map.of(), Map.copyOf(new Inspector(MODULES).live(Manifest.empty("default"))));
         try (var entries = Files.list(units)) {
             assertEquals(List.of(), entries.filter(p -> p.getFileName().toString().startsWith("beckon-")).toList());
