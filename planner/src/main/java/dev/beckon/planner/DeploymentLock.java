@@ -173,6 +173,24 @@ public final class DeploymentLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes a lock left by a process that is gone, as after a crash the recovery has dealt with.
+     *
+     * @return the holder it named, when it removed one
+     */
+    public static Optional<Holder> removeIfLeftBy(Path file, long pid) throws PlanningException {
+        try (Guard ignored = Guard.take(file)) {
+            Optional<Holder> holder = read(file);
+            if (holder.isPresent() && holder.get().pid() == pid && holder.get().alive().equals(Optional.of(false))) {
+                AtomicFiles.delete(file);
+                return holder;
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new PlanningException("cannot remove the stale lock " + file + ": " + describe(e), e);
+        }
+    }
+
     /** Releases the lock, unless someone broke it and another deployer took it since. */
     @Override
     public void close() throws PlanningException {

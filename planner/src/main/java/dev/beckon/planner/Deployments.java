@@ -267,6 +267,14 @@ public final class Deployments implements AutoCloseable {
             }
             events.notice("Recovered: the targets run " + back + ".");
         }
+        for (Manifest manifest : List.of(intent.from(), intent.to())) {
+            for (Manifest.TargetRecord target : manifest.targets().values()) {
+                if (DeploymentLock.removeIfLeftBy(DeploymentLock.targetLockFile(Path.of(target.stateDirectory())), intent.pid())
+                        .isPresent()) {
+                    events.notice("Removed the lock the interrupted deployment left on target " + target.name() + ".");
+                }
+            }
+        }
         IntentJournal.remove(generations.directory());
         recorded = null;
     }
