@@ -103,7 +103,7 @@ public final class Deployments implements AutoCloseable {
     /** The plan from what runs now (recorded and live) to {@code desired}. */
     public Plan plan(Manifest desired) throws PlanningException {
         Manifest current = recorded();
-        return Planner.plan(desired, current, live(current));
+        return Planner.plan(desired, current, new Inspector(modules).live(current, desired));
     }
 
     /** A deployment's result and, when it succeeded with changes, the generation it became. */
@@ -351,7 +351,9 @@ public final class Deployments implements AutoCloseable {
         try {
             return ManifestJson.read(generations.manifest(generation), "generation " + generation + " of profile " + profile);
         } catch (IOException | GenerationsException e) {
-            throw new PlanningException(e.getMessage(), e);
+            throw new PlanningException(e.getMessage() + " (in " + generations.directory() + "). Nothing was changed. If "
+                    + "generation " + generation + " is the current one, `beckon rollback --to N` to a readable generation, or a "
+                    + "deployment of the model, makes another one current.", e);
         }
     }
 

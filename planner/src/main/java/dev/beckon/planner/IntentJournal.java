@@ -160,8 +160,8 @@ public final class IntentJournal implements AutoCloseable {
             intent = ManifestJson.MAPPER.readValue(bytes, Intent.class);
         } catch (JsonProcessingException e) {
             throw new PlanningException("the deployment journal " + intentFile + " is damaged (" + e.getOriginalMessage()
-                    + "). An interrupted deployment left it; check with `beckon status` what the targets run, then remove "
-                    + intentFile + " and redeploy", e);
+                    + "). An interrupted deployment left it, so the targets may be in between: remove it, then `beckon status` "
+                    + "shows what they run, and `beckon deploy` or `beckon rollback` puts them right", e);
         } catch (IOException e) {
             throw new PlanningException("cannot read the deployment journal " + intentFile + ": " + e.getMessage(), e);
         }
