@@ -9,10 +9,14 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.beckon.sandbox.SystemdSandboxExtension;
+import dev.beckon.sandbox.SystemdUserManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+@ExtendWith(SystemdSandboxExtension.class)
 class BeckonCommandTest {
     @TempDir
     Path dir;
@@ -98,8 +102,10 @@ class BeckonCommandTest {
     }
 
     @Test
-    void planShowsWhatWouldRunWhere() throws IOException {
-        writeModel(SERVICES, INFRASTRUCTURE, "db = [\"local\"]\napp = [\"local\"]\n");
+    void planShowsWhatWouldRunWhere(SystemdUserManager systemd) throws IOException {
+        // Planning asks the targets what runs, so they must be reachable.
+        writeModel(SERVICES, INFRASTRUCTURE.replace("containers = { systemd-unit = {} }",
+                "containers = { systemd-unit = { bus = \"" + systemd.busAddress() + "\" } }"), "db = [\"local\"]\napp = [\"local\"]\n");
         Run run = beckon("plan", dir.toString(), "--home", dir.resolve("home").toString());
         assertEquals(0, run.exitCode(), run.err());
         assertEquals("""

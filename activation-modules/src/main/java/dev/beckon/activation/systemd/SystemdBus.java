@@ -48,6 +48,13 @@ final class SystemdBus implements AutoCloseable {
 
     /** Connects to the manager at a D-Bus address such as {@code unix:path=/run/user/1000/bus}. */
     static SystemdBus connect(String address) throws DBusException {
+        // dbus-java takes about ten seconds to give up on a socket that is not there; say so at once instead.
+        if (address.startsWith("unix:path=")) {
+            String socket = address.substring("unix:path=".length()).split(",", 2)[0];
+            if (!java.nio.file.Files.exists(java.nio.file.Path.of(socket))) {
+                throw new DBusException("Failed to connect to bus: no socket at " + socket);
+            }
+        }
         DBusConnection connection = DBusConnectionBuilder.forAddress(address).withShared(false).build();
         try {
             return new SystemdBus(address, connection);
