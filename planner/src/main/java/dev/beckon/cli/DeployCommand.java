@@ -31,6 +31,10 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Only print what would be done.")
     boolean dryRun;
 
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
+            description = "How many targets to work on at once (default: ${DEFAULT-VALUE}); the dependency order holds across targets.")
+    int parallel;
+
     @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "A note recorded with the new generation.")
     String message;
 
@@ -39,6 +43,7 @@ final class DeployCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
         try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "deploy")) {
+            deployments.parallel(parallel);
             SystemModel loaded;
             try {
                 loaded = ModelLoader.load(model.files(), deployments.portHints());

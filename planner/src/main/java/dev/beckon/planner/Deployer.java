@@ -1,10 +1,7 @@
 package dev.beckon.planner;
 
 import dev.beckon.activation.ActivationException;
-import dev.beckon.activation.ModuleSession;
-import dev.beckon.activation.ServiceInstance;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -14,24 +11,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Carries out a plan: locks the targets, copies packages into their stores, deactivates what goes
  * (dependants first), activates what comes or changes (dependencies first), and on any failure puts
- * back, in reverse, everything it did, so every target runs what it ran before.
+ * back, in reverse, everything it did on every target, so every target runs what it ran before.
+ *
+ * <p>Targets are worked on in parallel, up to a bound; on each target the plan's order holds, and across
+ * targets an instance waits for what it depends on wherever that runs.
  */
 public final class Deployer {
-    private final ModuleFinder modules;
+    private static final String DISTRIBUTE = "copy packages into the targets' stores";
+    private static final String FINISH = "reload the service managers and verify";
+
+    private final TargetSessions sessions;
     private final DeployEvents events;
+    private final int parallel;
 
     /** A done (or begun) change and how to put it back. */
     private record Undo(Change change, ManifestEntry entry, boolean activate) {}
-
-    public Deployer(ModuleFinder modules, DeployEvents events) {
-        this.modules = modules;
-        this.events = events;
-    }
 
     /** Opens the journal of a deployment once its steps are known and its targets locked; may return null: no journal. */
     public interface JournalOpener {
@@ -45,40 +45,63 @@ public final class Deployer {
     public static final JournalOpener WITHOUT_JOURNAL = steps -> null;
 
     /**
+     * @param sessions the command's target sessions, which it keeps open
+     * @param parallel how many targets are worked on at once
+     */
+    public Deployer(TargetSessions sessions, DeployEvents events, int parallel) {
+        if (parallel < 1) {
+            throw new IllegalArgumentException("parallel must be at least 1, not " + parallel);
+        }
+        this.sessions = sessions;
+        this.events = events;
+        this.parallel = parallel;
+    }
+
+    /**
      * Deploys the plan, journaling each step when {@code journal} opens one.
      *
-     * @throws PlanningException when it cannot start (a target locked, its store or the journal not writable);
-     *     then nothing changed
+     * @throws PlanningException when it cannot start (a target locked or unreachable, its store or the journal not
+     *     writable); then no service was changed
      */
     public DeployResult deploy(Plan plan, JournalOpener journal) throws PlanningException {
-        String profile = plan.desired().profile();
-        List<DeploymentLock> locks = new ArrayList<>();
-        try {
-            for (Map.Entry<String, Path> target : stateDirectories(plan).entrySet()) {
-                events.targetStep(target.getKey(), "locking " + target.getValue());
-                locks.add(DeploymentLock.acquire(DeploymentLock.targetLockFile(target.getValue()), "target " + target.getKey(),
-                        profile, "deploy", warning -> events.targetStep(target.getKey(), warning)));
-            }
-            Steps steps = new Steps(journal.begin(stepNames(plan)));
+        TargetSessions targets = sessions.know(plan.desired(), plan.recorded());
+        {
+            List<TargetSession.Handle> locks = new ArrayList<>();
             try {
-                distribute(plan);
-                try {
-                    steps.done(DISTRIBUTE);
-                } catch (ActivationException e) {
-                    throw new PlanningException(e.getMessage() + "; no service was changed", e);
+                for (Map.Entry<String, Path> target : stateDirectories(plan).entrySet()) {
+                    events.targetStep(target.getKey(), "locking " + target.getValue());
+                    locks.add(session(targets, target.getKey()).lockTarget(target.getKey(), target.getValue(), "deploy",
+                            warning -> events.targetStep(target.getKey(), warning)));
                 }
-                return carryOut(plan, profile, steps);
+                Steps steps = new Steps(journal.begin(stepNames(plan)));
+                try {
+                    distribute(plan, targets);
+                    try {
+                        steps.done(DISTRIBUTE);
+                    } catch (ActivationException e) {
+                        throw new PlanningException(e.getMessage() + "; no service was changed", e);
+                    }
+                    return carryOut(plan, targets, steps);
+                } finally {
+                    steps.close();
+                }
             } finally {
-                steps.close();
+                releaseAll(locks);
             }
-        } finally {
-            releaseAll(locks);
         }
     }
 
-    private void releaseAll(List<DeploymentLock> locks) throws PlanningException {
+    private static TargetSession session(TargetSessions targets, String target) throws PlanningException {
+        try {
+            return targets.of(target);
+        } catch (ActivationException e) {
+            throw new PlanningException("target " + target + " cannot be reached: " + e.getMessage() + ". Nothing was changed.", e);
+        }
+    }
+
+    private void releaseAll(List<TargetSession.Handle> locks) throws PlanningException {
         PlanningException first = null;
-        for (DeploymentLock lock : locks) {
+        for (TargetSession.Handle lock : locks) {
             try {
                 lock.close();
             } catch (PlanningException e) {
@@ -89,9 +112,6 @@ public final class Deployer {
             throw first;
         }
     }
-
-    private static final String DISTRIBUTE = "copy packages into the targets' stores";
-    private static final String FINISH = "reload the service managers and verify";
 
     /** The steps a plan takes, in order, as its journal lists them. */
     static List<String> stepNames(Plan plan) {
@@ -132,7 +152,7 @@ public final class Deployer {
     private static Map<String, List<Change>> installBatches(Plan plan) {
         Map<String, List<Change>> batches = new LinkedHashMap<>();
         for (Change change : activations(plan)) {
-            batches.computeIfAbsent(ModuleSessions.key(change.desired().orElseThrow()), k -> new ArrayList<>()).add(change);
+            batches.computeIfAbsent(LocalTargetSession.key(change.desired().orElseThrow()), k -> new ArrayList<>()).add(change);
         }
         return batches;
     }
@@ -163,21 +183,19 @@ public final class Deployer {
         }
     }
 
-    private DeployResult carryOut(Plan plan, String profile, Steps steps) {
+    private DeployResult carryOut(Plan plan, TargetSessions targets, Steps steps) {
         Deque<Undo> undo = new ArrayDeque<>();
-        try (ModuleSessions sessions = new ModuleSessions(modules)) {
-            List<ManifestEntry> locked = new ArrayList<>();
-            try {
-                lockRunningInstances(plan, profile, sessions, locked);
-            } catch (ActivationException refused) {
-                unlock(locked, sessions, profile);
-                return new DeployResult(DeployResult.Outcome.FAILED_AND_UNDONE, Optional.of(refused), List.of());
-            }
-            try {
-                return changeAndUndoOnFailure(plan, profile, sessions, undo, steps);
-            } finally {
-                unlock(locked, sessions, profile);
-            }
+        List<ManifestEntry> locked = new ArrayList<>();
+        try {
+            lockRunningInstances(plan, targets, locked);
+        } catch (ActivationException refused) {
+            unlock(locked, targets);
+            return new DeployResult(DeployResult.Outcome.FAILED_AND_UNDONE, Optional.of(refused), List.of());
+        }
+        try {
+            return changeAndUndoOnFailure(plan, targets, undo, steps);
+        } finally {
+            unlock(locked, targets);
         }
     }
 
@@ -186,85 +204,123 @@ public final class Deployer {
      * service may refuse, for example while it has connections it must not drop. Nothing has been
      * changed when one refuses.
      */
-    private void lockRunningInstances(Plan plan, String profile, ModuleSessions sessions, List<ManifestEntry> locked)
-            throws ActivationException {
+    private void lockRunningInstances(Plan plan, TargetSessions targets, List<ManifestEntry> locked) throws ActivationException {
         for (Change change : plan.changes()) {
             if (change.recorded().isPresent()) {
                 ManifestEntry running = change.recorded().get();
-                sessions.of(running).lock(running.toInstance(profile));
+                targets.of(running).lock(running);
                 locked.add(running);
             }
         }
     }
 
-    private void unlock(List<ManifestEntry> locked, ModuleSessions sessions, String profile) {
+    private void unlock(List<ManifestEntry> locked, TargetSessions targets) {
         for (ManifestEntry entry : locked) {
             try {
-                sessions.of(entry).unlock(entry.toInstance(profile));
+                targets.of(entry).unlock(entry);
             } catch (ActivationException e) {
                 events.targetStep(entry.target(), "could not unlock " + entry.service() + ": " + e.getMessage());
             }
         }
     }
 
-    private DeployResult changeAndUndoOnFailure(Plan plan, String profile, ModuleSessions sessions, Deque<Undo> undo,
-            Steps steps) {
+    private DeployResult changeAndUndoOnFailure(Plan plan, TargetSessions targets, Deque<Undo> undo, Steps steps) {
         try {
-            for (Change change : deactivations(plan)) {
+            List<Change> deactivations = deactivations(plan);
+            OrderedParallel.run(deactivations, prerequisites(deactivations, true), parallel, change -> {
                 ManifestEntry recorded = change.recorded().orElseThrow();
-                undo.push(new Undo(change, recorded, true));
-                run(change, false, () -> sessions.of(recorded).deactivate(recorded.toInstance(profile)));
+                synchronized (undo) {
+                    undo.push(new Undo(change, recorded, true));
+                }
+                run(change, false, () -> targets.of(recorded).deactivate(recorded));
                 steps.done(stepName(change));
-            }
+            });
+            List<Change> activations = activations(plan);
             // Undone in reverse activation order, so that dependants are put back before what they depend on.
-            for (Change change : activations(plan)) {
+            for (Change change : activations) {
                 undo.push(change.action() == Action.ACTIVATE ? new Undo(change, change.desired().orElseThrow(), false)
                         : new Undo(change, change.recorded().orElseThrow(), true));
             }
-            for (List<Change> batch : installBatches(plan).values()) {
-                List<ServiceInstance> instances = new ArrayList<>();
-                for (Change change : batch) {
-                    instances.add(change.desired().orElseThrow().toInstance(profile));
-                }
-                sessions.of(batch.get(0).desired().orElseThrow()).install(instances);
+            List<List<Change>> batches = List.copyOf(installBatches(plan).values());
+            OrderedParallel.run(batches, sameTarget(batches, b -> b.get(0).target()), parallel, batch -> {
+                List<ManifestEntry> entries = batch.stream().map(c -> c.desired().orElseThrow()).toList();
+                targets.of(entries.get(0)).install(entries);
                 steps.done(installStepName(batch));
-            }
-            for (Change change : activations(plan)) {
+            });
+            OrderedParallel.run(activations, prerequisites(activations, false), parallel, change -> {
                 ManifestEntry desired = change.desired().orElseThrow();
-                run(change, false, () -> sessions.of(desired).activate(desired.toInstance(profile)));
+                run(change, false, () -> targets.of(desired).activate(desired));
                 steps.done(stepName(change));
-            }
-            sessions.flushAll();
+            });
+            List<String> touched = List.copyOf(new TreeSet<>(plan.changes().stream().map(Change::target).toList()));
+            OrderedParallel.run(touched, t -> Set.of(), parallel, target -> targets.of(target).flush());
             steps.done(FINISH);
             return new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of());
         } catch (ActivationException failure) {
-            List<String> notUndone = putBack(undo, sessions, profile);
+            List<String> notUndone = putBack(undo, targets);
             return new DeployResult(notUndone.isEmpty() ? DeployResult.Outcome.FAILED_AND_UNDONE
                     : DeployResult.Outcome.FAILED_NOT_UNDONE, Optional.of(failure), notUndone);
         }
     }
 
-    private List<String> putBack(Deque<Undo> undo, ModuleSessions sessions, String profile) {
+    /**
+     * What each change waits for: the change before it on its target, and the changes of the services it
+     * depends on (for activations) or that depend on it (for deactivations), on any target.
+     */
+    private static OrderedParallel.Prerequisites<Change> prerequisites(List<Change> changes, boolean deactivating) {
+        OrderedParallel.Prerequisites<Change> sameTarget = sameTarget(changes, Change::target);
+        return change -> {
+            Set<Change> before = new java.util.HashSet<>(sameTarget.of(change));
+            ManifestEntry entry = deactivating ? change.recorded().orElseThrow() : change.desired().orElseThrow();
+            for (Change other : changes) {
+                ManifestEntry otherEntry = deactivating ? other.recorded().orElseThrow() : other.desired().orElseThrow();
+                boolean otherFirst = deactivating ? otherEntry.dependsOn().contains(entry.service())
+                        : entry.dependsOn().contains(otherEntry.service());
+                if (otherFirst && other != change) {
+                    before.add(other);
+                }
+            }
+            return before;
+        };
+    }
+
+    /** Each item waits for the one before it on the same target. */
+    private static <T> OrderedParallel.Prerequisites<T> sameTarget(List<T> items, java.util.function.Function<T, String> target) {
+        Map<T, T> previous = new java.util.IdentityHashMap<>();
+        Map<String, T> last = new LinkedHashMap<>();
+        for (T item : items) {
+            T before = last.put(target.apply(item), item);
+            if (before != null) {
+                previous.put(item, before);
+            }
+        }
+        return item -> previous.containsKey(item) ? Set.of(previous.get(item)) : Set.of();
+    }
+
+    private List<String> putBack(Deque<Undo> undo, TargetSessions targets) {
         List<String> notUndone = new ArrayList<>();
+        Set<String> touched = new TreeSet<>();
         while (!undo.isEmpty()) {
             Undo step = undo.pop();
-            ServiceInstance instance = step.entry().toInstance(profile);
+            touched.add(step.entry().target());
             try {
                 run(step.change(), true, () -> {
                     if (step.activate()) {
-                        sessions.of(step.entry()).activate(instance);
+                        targets.of(step.entry()).activate(step.entry());
                     } else {
-                        sessions.of(step.entry()).deactivate(instance);
+                        targets.of(step.entry()).deactivate(step.entry());
                     }
                 });
             } catch (ActivationException e) {
                 notUndone.add(step.change().id() + ": " + e.getMessage());
             }
         }
-        try {
-            sessions.flushAll();
-        } catch (ActivationException e) {
-            notUndone.add(e.getMessage());
+        for (String target : touched) {
+            try {
+                targets.of(target).flush();
+            } catch (ActivationException e) {
+                notUndone.add(e.getMessage());
+            }
         }
         return notUndone;
     }
@@ -289,30 +345,26 @@ public final class Deployer {
         events.changeDone(change, undo, Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private void distribute(Plan plan) throws PlanningException {
+    private void distribute(Plan plan, TargetSessions targets) throws PlanningException {
+        Map<String, List<ManifestEntry>> byTarget = new LinkedHashMap<>();
         for (Change change : plan.changes()) {
-            Optional<ManifestEntry> desired = change.desired();
-            if (desired.isEmpty()) {
-                continue;
-            }
-            ManifestEntry entry = desired.get();
-            try {
-                Files.createDirectories(Path.of(entry.instanceDirectory()));
-                if (!entry.packageSource().isEmpty()) {
-                    Path source = Path.of(entry.packageSource());
-                    Path destination = Path.of(entry.packagePath());
-                    if (!Files.exists(destination) && !Files.exists(source)) {
-                        throw new PlanningException(entry.id() + ": its package " + destination + " is not in the store, and "
-                                + source + " is gone");
-                    }
-                    if (Store.put(source, destination)) {
-                        events.targetStep(entry.target(), "copied " + source.getFileName() + " into the store as " + destination.getFileName());
+            change.desired().ifPresent(entry -> byTarget.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry));
+        }
+        try {
+            OrderedParallel.run(List.copyOf(byTarget.keySet()), t -> Set.of(), parallel, target -> {
+                for (ManifestEntry entry : byTarget.get(target)) {
+                    try {
+                        if (session(targets, target).putPackage(entry)) {
+                            events.targetStep(target, "copied " + Path.of(entry.packageSource()).getFileName()
+                                    + " into the store as " + Path.of(entry.packagePath()).getFileName());
+                        }
+                    } catch (PlanningException e) {
+                        throw new ActivationException(target, e.getMessage(), e);
                     }
                 }
-            } catch (IOException e) {
-                throw new PlanningException(entry.id() + ": cannot put its package into the store of " + entry.target() + ": "
-                        + e.getMessage(), e);
-            }
+            });
+        } catch (ActivationException e) {
+            throw new PlanningException(e.getCause() instanceof PlanningException p ? p.getMessage() : e.getMessage(), e);
         }
     }
 

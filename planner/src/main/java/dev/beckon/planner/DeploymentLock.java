@@ -174,14 +174,14 @@ public final class DeploymentLock implements AutoCloseable {
     }
 
     /**
-     * Removes a lock left by a process that is gone, as after a crash the recovery has dealt with.
+     * Removes a lock whose holder is gone, as after a crash the recovery has dealt with.
      *
      * @return the holder it named, when it removed one
      */
-    public static Optional<Holder> removeIfLeftBy(Path file, long pid) throws PlanningException {
+    public static Optional<Holder> removeIfStale(Path file) throws PlanningException {
         try (Guard ignored = Guard.take(file)) {
             Optional<Holder> holder = read(file);
-            if (holder.isPresent() && holder.get().pid() == pid && holder.get().alive().equals(Optional.of(false))) {
+            if (holder.isPresent() && holder.get().alive().equals(Optional.of(false))) {
                 AtomicFiles.delete(file);
                 return holder;
             }

@@ -28,6 +28,8 @@ public final class Deployments implements AutoCloseable {
 
     private final String profile;
     private final ModuleFinder modules;
+    /** One session per target for the whole command: a plan and the deployment after it share a connection. */
+    private final TargetSessions sessions;
     private final Map<String, String> environment;
     private final Generations generations;
     /** The current generation's manifest, once read; {@code null} until then and after the current one changes. */
@@ -35,9 +37,16 @@ public final class Deployments implements AutoCloseable {
     /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
     private DeploymentLock profileLock;
 
+    /** How many targets a deployment works on at once. */
+    private int parallel = DEFAULT_PARALLEL;
+
+    /** A few targets at once: enough to hide SSH round trips, few enough to keep progress readable. */
+    public static final int DEFAULT_PARALLEL = 4;
+
     private Deployments(String profile, ModuleFinder modules, Map<String, String> environment, Generations generations) {
         this.profile = profile;
         this.modules = modules;
+        this.sessions = new TargetSessions(TargetConnector.of(modules, environment), profile);
         this.environment = environment;
         this.generations = generations;
     }
@@ -72,6 +81,14 @@ public final class Deployments implements AutoCloseable {
         return profile;
     }
 
+    /** Sets how many targets a deployment works on at once. */
+    public void parallel(int targets) {
+        if (targets < 1) {
+            throw new IllegalArgumentException("--parallel must be at least 1, not " + targets);
+        }
+        this.parallel = targets;
+    }
+
     /** What the model asks for. */
     public Manifest desired(SystemModel model) throws PlanningException {
         return new ManifestResolver(modules, (Target t) -> StateDirectories.of(t, environment)).resolve(model, profile);
@@ -97,13 +114,13 @@ public final class Deployments implements AutoCloseable {
 
     /** What the targets report for each instance of a manifest. */
     public Map<String, InstanceStatus> live(Manifest manifest) throws PlanningException {
-        return new Inspector(modules).live(manifest);
+        return new Inspector(sessions).live(manifest);
     }
 
     /** The plan from what runs now (recorded and live) to {@code desired}. */
     public Plan plan(Manifest desired) throws PlanningException {
         Manifest current = recorded();
-        return Planner.plan(desired, current, new Inspector(modules).live(current, desired));
+        return Planner.plan(desired, current, new Inspector(sessions).live(current, desired));
     }
 
     /** A deployment's result and, when it succeeded with changes, the generation it became. */
@@ -215,7 +232,7 @@ public final class Deployments implements AutoCloseable {
             String message, DeployEvents events) throws PlanningException {
         Integer fromGeneration = generations.current().map(Generation::number).orElse(null);
         IntentJournal[] opened = new IntentJournal[1];
-        DeployResult result = new Deployer(modules, events).deploy(plan, steps -> {
+        DeployResult result = new Deployer(sessions, events, parallel).deploy(plan, steps -> {
             IntentJournal.Intent intent = new IntentJournal.Intent(IntentJournal.FORMAT_VERSION, kind, profile, fromGeneration,
                     toGeneration, plan.recorded(), plan.desired(), models, user, message, steps, ProcessHandle.current().pid(),
                     java.time.Instant.now().toString());
@@ -255,7 +272,7 @@ public final class Deployments implements AutoCloseable {
             if (plan.isEmpty()) {
                 events.notice("They already run " + back + ".");
             } else {
-                DeployResult result = new Deployer(modules, events).deploy(plan, Deployer.WITHOUT_JOURNAL);
+                DeployResult result = new Deployer(sessions, events, parallel).deploy(plan, Deployer.WITHOUT_JOURNAL);
                 if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
                     throw new PlanningException("could not bring the targets back to " + back + ": "
                             + result.failure().map(Exception::getMessage).orElse("") + ". The journal is kept; fix the cause "
@@ -267,13 +284,18 @@ public final class Deployments implements AutoCloseable {
             }
             events.notice("Recovered: the targets run " + back + ".");
         }
-        for (Manifest manifest : List.of(intent.from(), intent.to())) {
-            for (Manifest.TargetRecord target : manifest.targets().values()) {
-                if (DeploymentLock.removeIfLeftBy(DeploymentLock.targetLockFile(Path.of(target.stateDirectory())), intent.pid())
-                        .isPresent()) {
-                    events.notice("Removed the lock the interrupted deployment left on target " + target.name() + ".");
+        try {
+            TargetSessions targets = sessions.know(intent.from(), intent.to());
+            for (Manifest manifest : List.of(intent.from(), intent.to())) {
+                for (Manifest.TargetRecord target : manifest.targets().values()) {
+                    if (targets.of(target.name()).removeStaleLock(Path.of(target.stateDirectory())).isPresent()) {
+                        events.notice("Removed the lock the interrupted deployment left on target " + target.name() + ".");
+                    }
                 }
             }
+        } catch (dev.beckon.activation.ActivationException e) {
+            throw new PlanningException("recovered, but cannot reach target " + e.instance() + " to remove the lock the interrupted "
+                    + "deployment left: " + e.getMessage(), e);
         }
         IntentJournal.remove(generations.directory());
         recorded = null;
@@ -368,6 +390,7 @@ public final class Deployments implements AutoCloseable {
                 profileLock.close();
             }
         } finally {
+            sessions.close();
             generations.close();
         }
     }

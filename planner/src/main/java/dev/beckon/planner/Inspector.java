@@ -9,10 +9,10 @@ import java.util.Set;
 
 /** Asks the targets' modules what runs now, for the instances a plan would otherwise trust to be as recorded. */
 public final class Inspector {
-    private final ModuleFinder modules;
+    private final TargetSessions sessions;
 
-    public Inspector(ModuleFinder modules) {
-        this.modules = modules;
+    public Inspector(TargetSessions sessions) {
+        this.sessions = sessions;
     }
 
     /**
@@ -33,23 +33,24 @@ public final class Inspector {
     public Map<String, InstanceStatus> live(Manifest recorded, Manifest desired) throws PlanningException {
         Map<String, InstanceStatus> statuses = new LinkedHashMap<>();
         Set<String> asked = new HashSet<>();
-        try (ModuleSessions sessions = new ModuleSessions(modules)) {
+        sessions.know(recorded, desired);
+        {
             for (ManifestEntry entry : recorded.entries()) {
-                statuses.put(entry.id(), ask(sessions, entry, recorded.profile()));
-                asked.add(ModuleSessions.key(entry));
+                statuses.put(entry.id(), ask(sessions, entry));
+                asked.add(LocalTargetSession.key(entry));
             }
             for (ManifestEntry entry : desired.entries()) {
-                if (asked.add(ModuleSessions.key(entry))) {
-                    ask(sessions, entry, desired.profile());
+                if (asked.add(LocalTargetSession.key(entry))) {
+                    ask(sessions, entry);
                 }
             }
         }
         return statuses;
     }
 
-    private static InstanceStatus ask(ModuleSessions sessions, ManifestEntry entry, String profile) throws PlanningException {
+    private static InstanceStatus ask(TargetSessions sessions, ManifestEntry entry) throws PlanningException {
         try {
-            return sessions.of(entry).query(entry.toInstance(profile));
+            return sessions.of(entry).query(entry);
         } catch (ActivationException e) {
             throw new PlanningException("target " + entry.target() + " cannot be asked what runs (" + entry.type() + ", for "
                     + entry.id() + "): " + e.getMessage() + ". Nothing was changed.", e);

@@ -68,14 +68,14 @@ public final class IntentJournal implements AutoCloseable {
     private final Path directory;
     private final Intent intent;
     private final Map<String, String> environment;
-    private final FileChannel done;
-    private int stepsDone;
+    private final FileChannel doneFile;
+    private final java.util.Set<Integer> done = new java.util.HashSet<>();
 
-    private IntentJournal(Path directory, Intent intent, Map<String, String> environment, FileChannel done) {
+    private IntentJournal(Path directory, Intent intent, Map<String, String> environment, FileChannel doneFile) {
         this.directory = directory;
         this.intent = intent;
         this.environment = environment;
-        this.done = done;
+        this.doneFile = doneFile;
     }
 
     /**
@@ -108,16 +108,25 @@ public final class IntentJournal implements AutoCloseable {
         return intent.steps();
     }
 
-    /** Marks the next step done, on disk, before the deployer goes on. */
-    void stepDone(String step) throws IOException {
-        String expected = intent.steps().get(stepsDone);
-        if (!expected.equals(step)) {
-            throw new IllegalStateException("journal step " + (stepsDone + 1) + " is \"" + expected + "\", not \"" + step + "\"");
+    /**
+     * Marks a step done, on disk, before the deployer goes on. Steps on different targets finish in any order;
+     * each line names the step's place in the list.
+     */
+    synchronized void stepDone(String step) throws IOException {
+        int index = -1;
+        for (int i = 0; i < intent.steps().size(); i++) {
+            if (intent.steps().get(i).equals(step) && !done.contains(i)) {
+                index = i;
+                break;
+            }
         }
-        stepsDone++;
-        done.write(ByteBuffer.wrap((stepsDone + " " + step + "\n").getBytes(StandardCharsets.UTF_8)));
-        done.force(true);
-        pauseIfAsked(stepsDone);
+        if (index < 0) {
+            throw new IllegalStateException("\"" + step + "\" is not a step of this journal that is still to do");
+        }
+        done.add(index);
+        doneFile.write(ByteBuffer.wrap(((index + 1) + " " + step + "\n").getBytes(StandardCharsets.UTF_8)));
+        doneFile.force(true);
+        pauseIfAsked(done.size());
     }
 
     /** The new generation is recorded: only removing the journal remains. */
@@ -134,7 +143,7 @@ public final class IntentJournal implements AutoCloseable {
     @Override
     public void close() {
         try {
-            done.close();
+            doneFile.close();
         } catch (IOException ignored) {
             // Every line written was synced already.
         }
@@ -182,13 +191,21 @@ public final class IntentJournal implements AutoCloseable {
         } catch (IOException e) {
             throw new PlanningException("cannot read the deployment journal " + file + ": " + e.getMessage(), e);
         }
-        int count = 0;
-        for (String line : text.split("\n", -1)) {
-            if (count < intent.steps().size() && line.equals((count + 1) + " " + intent.steps().get(count))) {
-                count++;
+        java.util.Set<Integer> done = new java.util.HashSet<>();
+        String[] lines = text.split("\n", -1);
+        // The last element follows the last newline: empty, or a line the crash cut short.
+        for (int i = 0; i < lines.length - 1; i++) {
+            int space = lines[i].indexOf(' ');
+            try {
+                int index = Integer.parseInt(lines[i].substring(0, Math.max(space, 0))) - 1;
+                if (index >= 0 && index < intent.steps().size() && lines[i].substring(space + 1).equals(intent.steps().get(index))) {
+                    done.add(index);
+                }
+            } catch (NumberFormatException ignored) {
+                // Not a line beckon wrote whole.
             }
         }
-        return count;
+        return done.size();
     }
 
     /** Removes a journal once the targets are as a generation says. */

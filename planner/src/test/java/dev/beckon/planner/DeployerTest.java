@@ -14,9 +14,11 @@ import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,12 +88,30 @@ class DeployerTest {
         return ModelLoader.load(dir);
     }
 
+    /** Each command of beckon opens its own target sessions; so does each step of this test. */
+    private final List<TargetSessions> sessions = new ArrayList<>();
+
+    private TargetSessions sessions() {
+        TargetSessions opened = TargetSessions.local(MODULES, "default");
+        sessions.add(opened);
+        return opened;
+    }
+
+    private Deployer deployer() {
+        return new Deployer(sessions(), new DeployEvents() {}, 1);
+    }
+
+    @AfterEach
+    void closeSessions() {
+        sessions.forEach(TargetSessions::close);
+    }
+
     private Manifest resolve(SystemModel model) throws PlanningException {
         return new ManifestResolver(MODULES, t -> t.stateDir().orElseThrow()).resolve(model, "default");
     }
 
     private Plan plan(Manifest desired, Manifest recorded) throws PlanningException {
-        return Planner.plan(desired, recorded, new Inspector(MODULES).live(recorded));
+        return Planner.plan(desired, recorded, new Inspector(sessions()).live(recorded));
     }
 
     /**
@@ -122,13 +142,12 @@ class DeployerTest {
 
     @Test
     void deploysChangesUndoesAFailureAndSeesDrift() throws Exception {
-        Deployer deployer = new Deployer(MODULES, new DeployEvents() {});
         Manifest empty = Manifest.empty("default");
 
         Manifest first = resolve(model("hello v1", false));
         Plan initial = plan(first, empty);
         assertEquals(2, initial.count(Action.ACTIVATE), PlanText.render(initial));
-        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(initial, Deployer.WITHOUT_JOURNAL).outcome());
+        assertEquals(DeployResult.Outcome.DEPLOYED, deployer().deploy(initial, Deployer.WITHOUT_JOURNAL).outcome());
         assertEquals("hello v1", TestServices.text(TestServices.greeting(port)));
         assertTrue(Files.isRegularFile(Path.of(first.entry("hello@local").orElseThrow().packagePath())), "the package is in the store");
 
@@ -138,12 +157,12 @@ class DeployerTest {
         Plan upgrade = plan(second, first);
         assertEquals(List.of("beckon-default-hello.service changed"), upgrade.changes().get(0).reasons(), PlanText.render(upgrade));
         assertEquals(1, upgrade.changes().size(), "the sleeper is untouched");
-        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(upgrade, Deployer.WITHOUT_JOURNAL).outcome());
+        assertEquals(DeployResult.Outcome.DEPLOYED, deployer().deploy(upgrade, Deployer.WITHOUT_JOURNAL).outcome());
         assertEquals("hello v2", TestServices.text(TestServices.greeting(port)));
 
         String before = targetSnapshot();
         Manifest withFailure = resolve(model("hello v3", true));
-        DeployResult failed = deployer.deploy(plan(withFailure, second), Deployer.WITHOUT_JOURNAL);
+        DeployResult failed = deployer().deploy(plan(withFailure, second), Deployer.WITHOUT_JOURNAL);
         assertEquals(DeployResult.Outcome.FAILED_AND_UNDONE, failed.outcome(), failed.toString());
         assertTrue(failed.failure().orElseThrow().getMessage().contains("beckon-default-broken.service"), failed.toString());
         assertTrue(failed.failure().orElseThrow().logTail().stream().anyMatch(l -> l.contains("cannot start")),
@@ -158,14 +177,14 @@ class DeployerTest {
         Files.delete(units.resolve("beckon-default-hello.socket"));
         Plan drift = plan(second, second);
         assertEquals(List.of("drifted: beckon-default-hello.socket is missing"), drift.changes().get(0).reasons());
-        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(drift, Deployer.WITHOUT_JOURNAL).outcome());
+        assertEquals(DeployResult.Outcome.DEPLOYED, deployer().deploy(drift, Deployer.WITHOUT_JOURNAL).outcome());
         Plan repaired = plan(second, second);
         assertTrue(repaired.isEmpty(), "deploying repairs the drift: " + PlanText.render(repaired));
 
         Plan teardown = plan(Manifest.empty("default"), second);
         assertEquals(2, teardown.count(Action.DEACTIVATE));
-        assertEquals(DeployResult.Outcome.DEPLOYED, deployer.deploy(teardown, Deployer.WITHOUT_JOURNAL).outcome());
-        assertEquals(Map.of(), Map.copyOf(new Inspector(MODULES).live(Manifest.empty("default"))));
+        assertEquals(DeployResult.Outcome.DEPLOYED, deployer().deploy(teardown, Deployer.WITHOUT_JOURNAL).outcome());
+        assertEquals(Map.of(), Map.copyOf(new Inspector(sessions()).live(Manifest.empty("default"))));
         try (var entries = Files.list(units)) {
             assertEquals(List.of(), entries.filter(p -> p.getFileName().toString().startsWith("beckon-")).toList());
         }

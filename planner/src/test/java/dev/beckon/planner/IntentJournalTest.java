@@ -28,9 +28,10 @@ class IntentJournalTest {
     void readsBackWhatWasMeantAndHowFarItGot() throws Exception {
         try (IntentJournal journal = IntentJournal.begin(dir, intent(), Map.of())) {
             assertEquals(0, IntentJournal.find(dir).orElseThrow().stepsDone());
-            journal.stepDone("copy packages");
             journal.stepDone("activate a@local");
+            journal.stepDone("copy packages");
             assertThrows(IllegalStateException.class, () -> journal.stepDone("activate b@local"));
+            assertThrows(IllegalStateException.class, () -> journal.stepDone("copy packages"));
         }
         IntentJournal.Found found = IntentJournal.find(dir).orElseThrow();
         assertEquals(2, found.stepsDone());
