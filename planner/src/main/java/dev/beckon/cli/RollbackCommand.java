@@ -37,6 +37,9 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
+        if (parallel < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--parallel must be at least 1, not " + parallel);
+        }
         try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "rollback")) {
             deployments.parallel(parallel);
             Generation target = deployments.rollbackTarget(Optional.ofNullable(to));

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * An OpenSSH server on a loopback address of its own (127.0.0.2, 127.0.0.3, ...), running inside a
@@ -119,6 +120,20 @@ public final class SshHost implements AutoCloseable {
         return "ssh -F " + clientConfig();
     }
 
+    /**
+     * One client configuration for several hosts, each with its own key and known host key, as
+     * {@code ssh -F FILE} takes it.
+     */
+    public static Path clientConfig(Path file, List<SshHost> hosts) throws IOException {
+        StringBuilder config = new StringBuilder();
+        for (SshHost host : hosts) {
+            config.append("Host ").append(host.address()).append('\n')
+                    .append(Files.readString(host.clientConfig()).replaceFirst("^Host \\*\n", ""));
+        }
+        Files.writeString(file, config.toString());
+        return file;
+    }
+
     private static void keygen(Path key) throws IOException, InterruptedException {
         Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "beckon-test", "-f", key.toString())
                 .redirectErrorStream(true).start();
@@ -147,10 +162,9 @@ public final class SshHost implements AutoCloseable {
     /** Stops the server; the sessions it started are its children, and stop with the machine. */
     @Override
     public void close() {
-        Set<Long> pids = new java.util.TreeSet<>();
+        Set<Long> pids = new TreeSet<>();
         pids.add(server.pid());
         server.toHandle().descendants().forEach(d -> pids.add(d.pid()));
         Processes.killAll(pids);
-        List.of(server).forEach(Process::destroyForcibly);
     }
 }
