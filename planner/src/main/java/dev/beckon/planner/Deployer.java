@@ -65,29 +65,24 @@ public final class Deployer {
      */
     public DeployResult deploy(Plan plan, JournalOpener journal) throws PlanningException {
         TargetSessions targets = sessions.know(plan.desired(), plan.recorded());
-        {
-            List<TargetSession.Handle> locks = new ArrayList<>();
-            try {
-                for (Map.Entry<String, Path> target : stateDirectories(plan).entrySet()) {
-                    events.targetStep(target.getKey(), "locking " + target.getValue());
-                    locks.add(session(targets, target.getKey()).lockTarget(target.getKey(), target.getValue(), "deploy",
-                            warning -> events.targetStep(target.getKey(), warning)));
-                }
-                Steps steps = new Steps(journal.begin(stepNames(plan)));
-                try {
-                    distribute(plan, targets);
-                    try {
-                        steps.done(DISTRIBUTE);
-                    } catch (ActivationException e) {
-                        throw new PlanningException(e.getMessage() + "; no service was changed", e);
-                    }
-                    return carryOut(plan, targets, steps);
-                } finally {
-                    steps.close();
-                }
-            } finally {
-                releaseAll(locks);
+        List<TargetSession.Handle> locks = new ArrayList<>();
+        try {
+            for (Map.Entry<String, Path> target : stateDirectories(plan).entrySet()) {
+                events.targetStep(target.getKey(), "locking " + target.getValue());
+                locks.add(session(targets, target.getKey()).lockTarget(target.getKey(), target.getValue(), "deploy",
+                        warning -> events.targetStep(target.getKey(), warning)));
             }
+            try (Steps steps = new Steps(journal.begin(stepNames(plan)))) {
+                distribute(plan, targets);
+                try {
+                    steps.done(DISTRIBUTE);
+                } catch (ActivationException e) {
+                    throw new PlanningException(e.getMessage() + "; no service was changed", e);
+                }
+                return carryOut(plan, targets, steps);
+            }
+        } finally {
+            releaseAll(locks);
         }
     }
 
