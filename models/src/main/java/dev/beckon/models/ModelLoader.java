@@ -380,6 +380,13 @@ public final class ModelLoader {
         if (host.isEmpty()) {
             return Optional.empty();
         }
+        boolean systemScope = Optional.ofNullable(containers.get("systemd-unit")).flatMap(c -> c.setting("scope"))
+                .filter("system"::equals).isPresent();
+        if (!host.get().isLocal() && stateDir.isEmpty() && !systemScope) {
+            diagnostics.error(node.keyWhere(), "target " + name + " is reached over SSH and works at user scope: give it a "
+                    + "state-dir, an absolute path on that machine (such as \"/home/USER/.local/state/beckon\"); beckon cannot "
+                    + "know where the remote user's home is");
+        }
         String reachableAs = hostname.orElseGet(() -> host.get().isLocal() ? "127.0.0.1" : host.get().address());
         return Optional.of(new Target(name, host.get(), reachableAs, stateDir, containers, properties, autoPorts, node.keyWhere()));
     }
