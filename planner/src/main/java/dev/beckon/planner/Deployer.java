@@ -10,10 +10,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -27,6 +29,9 @@ public final class Deployer {
 
     /** A done (or begun) change and how to put it back. */
     private record Undo(Change change, ManifestEntry entry, boolean activate) {}
+
+    /** A package or instance directory this deployment put into a target's store. */
+    private record StoreAddition(String target, Path path) {}
 
     public Deployer(ModuleFinder modules, DeployEvents events) {
         this.modules = modules;
@@ -48,8 +53,12 @@ public final class Deployer {
                 events.targetStep(target.getKey(), "locking " + target.getValue());
                 locks.add(TargetLock.acquire(target.getKey(), target.getValue(), profile));
             }
-            distribute(plan);
+            List<StoreAddition> added = new ArrayList<>();
+            distribute(plan, added);
             result = carryOut(plan, profile);
+            if (result.outcome() == DeployResult.Outcome.FAILED_AND_UNDONE) {
+                removeFromStores(plan, added);
+            }
             return result;
         } finally {
             for (TargetLock lock : locks) {
@@ -184,7 +193,8 @@ public final class Deployer {
         events.changeDone(change, undo, Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private void distribute(Plan plan) throws PlanningException {
+    /** Copies the packages into the stores and makes the instance directories; {@code added} gets what was not there. */
+    private void distribute(Plan plan, List<StoreAddition> added) throws PlanningException {
         for (Change change : plan.changes()) {
             Optional<ManifestEntry> desired = change.desired();
             if (desired.isEmpty()) {
@@ -192,7 +202,11 @@ public final class Deployer {
             }
             ManifestEntry entry = desired.get();
             try {
-                Files.createDirectories(Path.of(entry.instanceDirectory()));
+                Path instanceDirectory = Path.of(entry.instanceDirectory());
+                if (!Files.exists(instanceDirectory)) {
+                    Files.createDirectories(instanceDirectory);
+                    added.add(new StoreAddition(entry.target(), instanceDirectory));
+                }
                 if (!entry.packageSource().isEmpty()) {
                     Path source = Path.of(entry.packageSource());
                     Path destination = Path.of(entry.packagePath());
@@ -201,12 +215,39 @@ public final class Deployer {
                                 + source + " is gone");
                     }
                     if (Store.put(source, destination)) {
+                        added.add(new StoreAddition(entry.target(), destination));
                         events.targetStep(entry.target(), "copied " + source.getFileName() + " into the store as " + destination.getFileName());
                     }
                 }
             } catch (IOException e) {
                 throw new PlanningException(entry.id() + ": cannot put its package into the store of " + entry.target() + ": "
                         + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * After a clean undo the targets run the recorded instances again; what this deployment added to the
+     * stores for anything else is referred to by nothing, so the stores are put back as they were too.
+     */
+    private void removeFromStores(Plan plan, List<StoreAddition> added) {
+        Set<Path> stillUsed = new HashSet<>();
+        for (ManifestEntry entry : plan.recorded().entries()) {
+            // A recorded instance whose directory had gone (drift) got it back from this deployment's undo.
+            stillUsed.add(Path.of(entry.instanceDirectory()));
+            if (!entry.packagePath().isEmpty()) {
+                stillUsed.add(Path.of(entry.packagePath()));
+            }
+        }
+        for (int i = added.size() - 1; i >= 0; i--) {
+            StoreAddition addition = added.get(i);
+            if (stillUsed.contains(addition.path())) {
+                continue;
+            }
+            try {
+                Store.deleteTree(addition.path());
+            } catch (IOException e) {
+                events.targetStep(addition.target(), "could not remove " + addition.path() + " from the store: " + e.getMessage());
             }
         }
     }
