@@ -73,13 +73,18 @@ public final class Deployer {
                         warning -> events.targetStep(target.getKey(), warning)));
             }
             try (Steps steps = new Steps(journal.begin(stepNames(plan)))) {
-                distribute(plan, targets);
+                Map<String, List<Path>> added = new java.util.concurrent.ConcurrentHashMap<>();
+                distribute(plan, targets, added);
                 try {
                     steps.done(DISTRIBUTE);
                 } catch (ActivationException e) {
                     throw new PlanningException(e.getMessage() + "; no service was changed", e);
                 }
-                return carryOut(plan, targets, steps);
+                DeployResult result = carryOut(plan, targets, steps);
+                if (result.outcome() == DeployResult.Outcome.FAILED_AND_UNDONE) {
+                    removeFromStores(plan, targets, added);
+                }
+                return result;
             }
         } finally {
             releaseAll(locks);
@@ -340,16 +345,21 @@ public final class Deployer {
         events.changeDone(change, undo, Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private void distribute(Plan plan, TargetSessions targets) throws PlanningException {
+    /** Copies the packages into the stores and makes the instance directories; {@code added} gets, per target, what was not there. */
+    private void distribute(Plan plan, TargetSessions targets, Map<String, List<Path>> added) throws PlanningException {
         Map<String, List<ManifestEntry>> byTarget = new LinkedHashMap<>();
         for (Change change : plan.changes()) {
             change.desired().ifPresent(entry -> byTarget.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry));
         }
         try {
             OrderedParallel.run(List.copyOf(byTarget.keySet()), t -> Set.of(), parallel, target -> {
+                List<Path> addedHere = new ArrayList<>();
+                added.put(target, addedHere);
                 for (ManifestEntry entry : byTarget.get(target)) {
                     try {
-                        if (session(targets, target).putPackage(entry)) {
+                        List<Path> copied = session(targets, target).putPackage(entry);
+                        addedHere.addAll(copied);
+                        if (!entry.packagePath().isEmpty() && copied.contains(Path.of(entry.packagePath()))) {
                             events.targetStep(target, "copied " + Path.of(entry.packageSource()).getFileName()
                                     + " into the store as " + Path.of(entry.packagePath()).getFileName());
                         }
@@ -360,6 +370,34 @@ public final class Deployer {
             });
         } catch (ActivationException e) {
             throw new PlanningException(e.getCause() instanceof PlanningException p ? p.getMessage() : e.getMessage(), e);
+        }
+    }
+
+    /**
+     * After a clean undo the targets run the recorded instances again; what this deployment added to the
+     * stores for anything else is referred to by nothing, so the stores are put back as they were too.
+     */
+    private void removeFromStores(Plan plan, TargetSessions targets, Map<String, List<Path>> added) {
+        Set<Path> stillUsed = new java.util.HashSet<>();
+        for (ManifestEntry entry : plan.recorded().entries()) {
+            // A recorded instance whose directory had gone (drift) got it back from this deployment's undo.
+            stillUsed.add(Path.of(entry.instanceDirectory()));
+            if (!entry.packagePath().isEmpty()) {
+                stillUsed.add(Path.of(entry.packagePath()));
+            }
+        }
+        Map<String, Path> stateDirectories = stateDirectories(plan);
+        for (Map.Entry<String, List<Path>> target : added.entrySet()) {
+            List<Path> unused = new ArrayList<>(target.getValue());
+            unused.removeAll(stillUsed);
+            if (unused.isEmpty()) {
+                continue;
+            }
+            try {
+                targets.of(target.getKey()).removeFromStore(stateDirectories.get(target.getKey()), unused);
+            } catch (ActivationException | PlanningException e) {
+                events.targetStep(target.getKey(), "could not remove what this deployment put into the store: " + e.getMessage());
+            }
         }
     }
 

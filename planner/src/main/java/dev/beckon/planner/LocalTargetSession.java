@@ -63,11 +63,16 @@ public final class LocalTargetSession implements TargetSession {
     }
 
     @Override
-    public boolean putPackage(ManifestEntry entry) throws PlanningException {
+    public List<Path> putPackage(ManifestEntry entry) throws PlanningException {
+        List<Path> added = new ArrayList<>();
         try {
-            Files.createDirectories(Path.of(entry.instanceDirectory()));
+            Path instanceDirectory = Path.of(entry.instanceDirectory());
+            if (!Files.exists(instanceDirectory)) {
+                Files.createDirectories(instanceDirectory);
+                added.add(instanceDirectory);
+            }
             if (entry.packageSource().isEmpty()) {
-                return false;
+                return added;
             }
             Path source = Path.of(entry.packageSource());
             Path destination = Path.of(entry.packagePath());
@@ -75,10 +80,29 @@ public final class LocalTargetSession implements TargetSession {
                 throw new PlanningException(entry.id() + ": its package " + destination + " is not in the store, and " + source
                         + " is gone");
             }
-            return Store.put(source, destination);
+            if (Store.put(source, destination)) {
+                added.add(destination);
+            }
+            return added;
         } catch (IOException e) {
             throw new PlanningException(entry.id() + ": cannot put its package into the store of " + entry.target() + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException {
+        Path store = stateDirectory.resolve("store").toAbsolutePath().normalize();
+        for (Path entry : entries) {
+            Path normalized = entry.toAbsolutePath().normalize();
+            if (!normalized.getParent().equals(store)) {
+                throw new PlanningException(entry + " is not an entry of the store " + store + "; not removed");
+            }
+            try {
+                Store.deleteTree(normalized);
+            } catch (IOException e) {
+                throw new PlanningException("cannot remove " + entry + " from the store: " + e.getMessage(), e);
+            }
         }
     }
 

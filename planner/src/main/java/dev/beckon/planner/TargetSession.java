@@ -22,9 +22,13 @@ public interface TargetSession extends AutoCloseable {
     /**
      * Puts an instance's package into the target's store unless it is there, and makes its instance directory.
      *
-     * @return whether the package was copied
+     * @return what was not there before: the package's path when it was copied, the instance directory when it
+     *     was made
      */
-    boolean putPackage(ManifestEntry entry) throws PlanningException;
+    List<Path> putPackage(ManifestEntry entry) throws PlanningException;
+
+    /** Removes entries of the target's store, as after a deployment that failed and was undone; only under {@code store/}. */
+    void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException;
 
     /** Asks the running instance whether it may change (Dysnomia's lock); it may refuse. */
     void lock(ManifestEntry entry) throws ActivationException;

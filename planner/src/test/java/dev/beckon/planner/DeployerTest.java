@@ -140,6 +140,13 @@ class DeployerTest {
         return snapshot.toString();
     }
 
+    /** Every path in the target's store. */
+    private List<String> storeListing() throws Exception {
+        try (var paths = Files.walk(dir.resolve("state/store"))) {
+            return paths.map(Path::toString).sorted().toList();
+        }
+    }
+
     @Test
     void deploysChangesUndoesAFailureAndSeesDrift() throws Exception {
         Manifest empty = Manifest.empty("default");
@@ -161,6 +168,7 @@ class DeployerTest {
         assertEquals("hello v2", TestServices.text(TestServices.greeting(port)));
 
         String before = targetSnapshot();
+        List<String> storeBefore = storeListing();
         Manifest withFailure = resolve(model("hello v3", true));
         DeployResult failed = deployer().deploy(plan(withFailure, second), Deployer.WITHOUT_JOURNAL);
         assertEquals(DeployResult.Outcome.FAILED_AND_UNDONE, failed.outcome(), failed.toString());
@@ -169,6 +177,7 @@ class DeployerTest {
                 failed.failure().get().describe());
         assertEquals("hello v2", TestServices.text(TestServices.greeting(port)), "the undo brings back what ran before");
         assertEquals(before, targetSnapshot(), "unit files, links and active units are exactly as before");
+        assertEquals(storeBefore, storeListing(), "what the failed deployment put into the store is gone again");
         Path units = systemd.unitDirectory();
         assertFalse(Files.exists(units.resolve("beckon-default-broken.service")));
         assertFalse(Files.exists(dir.resolve("state/lock")), "the lock is released after a clean undo");

@@ -38,8 +38,12 @@ final class SystemdSession implements ModuleSession {
     private final String bootTarget;
     private final Optional<Path> journalDirectory;
     private boolean reloadPending;
-    /** What {@link #install} found and changed per instance, for the {@link #activate} that follows. */
-    private final Map<String, InstallResult> installed = new HashMap<>();
+    /**
+     * What {@link #install} found and changed per instance, for the {@link #activate} of that very
+     * version that follows. Keyed by the whole instance, not its id: when a deployment fails before this
+     * one is activated, its undo activates the previous version, which must write its own units again.
+     */
+    private final Map<ServiceInstance, InstallResult> installed = new HashMap<>();
 
     /** The unit files an instance had before this session wrote, and those the session changed. */
     private record InstallResult(Set<String> before, Set<String> changed) {}
@@ -59,15 +63,15 @@ final class SystemdSession implements ModuleSession {
     @Override
     public void install(List<ServiceInstance> instances) throws ActivationException {
         for (ServiceInstance instance : instances) {
-            if (!installed.containsKey(instance.id())) {
-                installed.put(instance.id(), writeUnits(instance));
+            if (!installed.containsKey(instance)) {
+                installed.put(instance, writeUnits(instance));
             }
         }
     }
 
     @Override
     public void activate(ServiceInstance instance) throws ActivationException {
-        InstallResult install = installed.containsKey(instance.id()) ? installed.remove(instance.id()) : writeUnits(instance);
+        InstallResult install = installed.containsKey(instance) ? installed.remove(instance) : writeUnits(instance);
         reloadIfPending(instance);
         UnitNames names = UnitNames.of(instance);
         for (String unit : names.files()) {

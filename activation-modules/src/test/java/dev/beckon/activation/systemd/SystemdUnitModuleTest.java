@@ -90,6 +90,34 @@ class SystemdUnitModuleTest {
     }
 
     @Test
+    void activatingThePreviousVersionAfterANewOneWasOnlyInstalledPutsThePreviousUnitsBack() throws Exception {
+        // What a deployment's undo does when another instance fails after this one's new version was
+        // installed (all units are written before the first activation) but before it was activated.
+        int port = TestServices.freePort();
+        ServiceInstance previous = fixture.greeter("undone", port, "previous", IDLE);
+        ServiceInstance next = fixture.greeter("undone", port, "next", IDLE);
+        Path unit = fixture.unitDirectory().resolve("beckon-test-undone.service");
+        try (SystemdSession session = fixture.open()) {
+            session.activate(previous);
+        }
+        String previousUnit = Files.readString(unit);
+        try (SystemdSession session = fixture.open()) {
+            session.install(List.of(next));
+            assertNotEquals(previousUnit, Files.readString(unit), "the new version's unit was written");
+
+            session.activate(previous);
+            session.flush();
+
+            assertEquals(previousUnit, Files.readString(unit), "the previous version's unit is back");
+            assertEquals("no", fixture.show("beckon-test-undone.service", "NeedDaemonReload"), "systemd was reloaded");
+            assertEquals("previous", TestServices.text(greeting(port)));
+            assertTrue(session.query(previous).isHealthy(), session.query(previous).toString());
+            session.deactivate(previous);
+            session.flush();
+        }
+    }
+
+    @Test
     void deactivateLeavesNoUnitLinkPortOrProcess() throws Exception {
         int port = TestServices.freePort();
         ServiceInstance hello = fixture.greeter("gone", port, "gone", Duration.ofSeconds(30));

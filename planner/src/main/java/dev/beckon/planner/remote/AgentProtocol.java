@@ -29,21 +29,25 @@ final class AgentProtocol {
 
     /** What beckon asks; only the fields its operation needs are set. */
     record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
-            String command) {
+            String command, List<String> paths) {
 
         static Request of(String operation) {
-            return new Request(operation, null, null, null, null, null);
+            return new Request(operation, null, null, null, null, null, null);
         }
 
         static Request of(String operation, ManifestEntry entry) {
-            return new Request(operation, entry, null, null, null, null);
+            return new Request(operation, entry, null, null, null, null, null);
+        }
+
+        static Request onState(String operation, String target, String stateDirectory) {
+            return new Request(operation, null, null, target, stateDirectory, null, null);
         }
     }
 
     /** The agent's answer. {@code error} is set when it failed; its {@code kind} says which exception to raise. */
-    record Response(InstanceStatus status, Boolean copied, String holder, List<String> warnings, Failure error) {
+    record Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error) {
         static Response done() {
-            return new Response(null, null, null, null, null);
+            return new Response(null, null, null, null, null, null);
         }
     }
 

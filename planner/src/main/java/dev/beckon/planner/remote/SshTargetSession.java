@@ -160,23 +160,25 @@ public final class SshTargetSession implements TargetSession {
     @Override
     public Handle lockTarget(String name, Path stateDirectory, String command, Consumer<String> warnings) throws PlanningException {
         AgentProtocol.Response response = callForPlanning(new AgentProtocol.Request("lock-target", null, null, name,
-                stateDirectory.toString(), command));
+                stateDirectory.toString(), command, null));
         if (response.warnings() != null) {
             response.warnings().forEach(warnings);
         }
-        return () -> callForPlanning(new AgentProtocol.Request("release-target", null, null, name, stateDirectory.toString(), null));
+        return () -> callForPlanning(AgentProtocol.Request.onState("release-target", name, stateDirectory.toString()));
     }
 
     @Override
     public Optional<String> removeStaleLock(Path stateDirectory) throws PlanningException {
-        return Optional.ofNullable(callForPlanning(new AgentProtocol.Request("remove-stale-lock", null, null, target,
-                stateDirectory.toString(), null)).holder());
+        return Optional.ofNullable(callForPlanning(AgentProtocol.Request.onState("remove-stale-lock", target,
+                stateDirectory.toString())).holder());
     }
 
     @Override
-    public boolean putPackage(ManifestEntry entry) throws PlanningException {
-        if (Boolean.TRUE.equals(callForPlanning(AgentProtocol.Request.of("has-package", entry)).copied()) || entry.packageSource().isEmpty()) {
-            return false;
+    public List<Path> putPackage(ManifestEntry entry) throws PlanningException {
+        AgentProtocol.Response prepared = callForPlanning(AgentProtocol.Request.of("prepare-package", entry));
+        List<Path> added = new ArrayList<>(prepared.paths() == null ? List.of() : prepared.paths().stream().map(Path::of).toList());
+        if (Boolean.TRUE.equals(prepared.present())) {
+            return added;
         }
         Path source = Path.of(entry.packageSource());
         if (!Files.exists(source)) {
@@ -186,10 +188,17 @@ public final class SshTargetSession implements TargetSession {
         try {
             AgentRuntime.copy(ssh, target, "copying " + source.getFileName() + " into the store", source.getParent(),
                     List.of(source.getFileName().toString()), Path.of(entry.packagePath()), false);
-            return true;
+            added.add(Path.of(entry.packagePath()));
+            return added;
         } catch (ActivationException e) {
             throw new PlanningException(entry.id() + ": cannot put its package into the store of " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException {
+        callForPlanning(new AgentProtocol.Request("remove-from-store", null, null, target, stateDirectory.toString(), null,
+                entries.stream().map(Path::toString).toList()));
     }
 
     @Override
@@ -204,7 +213,7 @@ public final class SshTargetSession implements TargetSession {
 
     @Override
     public void install(List<ManifestEntry> entries) throws ActivationException {
-        call(new AgentProtocol.Request("install", null, new ArrayList<>(entries), null, null, null));
+        call(new AgentProtocol.Request("install", null, new ArrayList<>(entries), null, null, null, null));
     }
 
     @Override

@@ -72,7 +72,7 @@ public final class TargetAgent {
                 case "lock-target" -> {
                     targetLocks.put(request.stateDirectory(), session.lockTarget(request.target(), Path.of(request.stateDirectory()),
                             request.command(), warnings::add));
-                    return new AgentProtocol.Response(null, null, null, warnings, null);
+                    return new AgentProtocol.Response(null, null, null, null, warnings, null);
                 }
                 case "release-target" -> {
                     TargetSession.Handle lock = targetLocks.remove(request.stateDirectory());
@@ -82,20 +82,28 @@ public final class TargetAgent {
                     return AgentProtocol.Response.done();
                 }
                 case "remove-stale-lock" -> {
-                    return new AgentProtocol.Response(null, null,
+                    return new AgentProtocol.Response(null, null, null,
                             session.removeStaleLock(Path.of(request.stateDirectory())).orElse(null), null, null);
                 }
-                case "has-package" -> {
-                    Files.createDirectories(Path.of(request.entry().instanceDirectory()));
-                    return new AgentProtocol.Response(null, Files.exists(Path.of(request.entry().packagePath())), null, null, null);
+                case "prepare-package" -> {
+                    Path instanceDirectory = Path.of(request.entry().instanceDirectory());
+                    List<String> made = new ArrayList<>();
+                    if (!Files.exists(instanceDirectory)) {
+                        Files.createDirectories(instanceDirectory);
+                        made.add(instanceDirectory.toString());
+                    }
+                    boolean present = request.entry().packagePath().isEmpty() || Files.exists(Path.of(request.entry().packagePath()));
+                    return new AgentProtocol.Response(null, present, made, null, null, null);
                 }
+                case "remove-from-store" -> session.removeFromStore(Path.of(request.stateDirectory()),
+                        request.paths().stream().map(Path::of).toList());
                 case "lock" -> session.lock(request.entry());
                 case "unlock" -> session.unlock(request.entry());
                 case "install" -> session.install(request.entries());
                 case "activate" -> session.activate(request.entry());
                 case "deactivate" -> session.deactivate(request.entry());
                 case "query" -> {
-                    return new AgentProtocol.Response(session.query(request.entry()), null, null, null, null);
+                    return new AgentProtocol.Response(session.query(request.entry()), null, null, null, null, null);
                 }
                 case "flush" -> session.flush();
                 default -> {
@@ -115,7 +123,7 @@ public final class TargetAgent {
     }
 
     private static AgentProtocol.Response failure(String kind, String instance, String message, List<String> logTail) {
-        return new AgentProtocol.Response(null, null, null, null, new AgentProtocol.Failure(kind, instance, message, logTail));
+        return new AgentProtocol.Response(null, null, null, null, null, new AgentProtocol.Failure(kind, instance, message, logTail));
     }
 
     private void releaseAll() {
