@@ -143,23 +143,13 @@ class CrashRecoveryTest {
 
     /** Every beckon unit file and link byte for byte, every loaded beckon unit with its state, the model's listeners. */
     private String targetSnapshot() throws Exception {
-        StringBuilder snapshot = new StringBuilder();
-        try (Stream<Path> files = Files.walk(systemd.unitDirectory())) {
-            for (Path file : files.sorted().toList()) {
-                if (file.getFileName().toString().startsWith("beckon-")) {
-                    snapshot.append(systemd.unitDirectory().relativize(file)).append(Files.isSymbolicLink(file)
-                            ? " -> " + Files.readSymbolicLink(file) : "\n" + Files.readString(file)).append('\n');
-                }
-            }
-        }
+        StringBuilder snapshot = new StringBuilder(systemd.unitSnapshot("beckon-"));
         for (Map.Entry<String, Integer> port : ports.entrySet()) {
             String hex = String.format(":%04X", port.getValue());
             boolean listening = Files.readAllLines(Path.of("/proc/net/tcp")).stream().skip(1).map(l -> l.trim().split("\\s+"))
                     .anyMatch(f -> f[3].equals("0A") && f[1].endsWith(hex));
             snapshot.append(port.getKey()).append(listening ? " listening\n" : " not listening\n");
         }
-        snapshot.append(systemd.systemctl("list-units", "--all", "--plain", "--no-legend", "beckon-*").stdout()
-                .lines().map(l -> l.replaceAll("\\s+", " ")).sorted().reduce("", (a, b) -> a + b + "\n"));
         return snapshot.toString();
     }
 

@@ -163,18 +163,7 @@ class SshTargetsTest {
     private static String machinesSnapshot() throws IOException {
         StringBuilder snapshot = new StringBuilder();
         for (SystemdUserManager machine : machines) {
-            snapshot.append("machine ").append(machine.directory().getFileName()).append('\n');
-            try (Stream<Path> files = Files.walk(machine.unitDirectory())) {
-                for (Path file : files.sorted().toList()) {
-                    if (file.getFileName().toString().startsWith("beckon-")) {
-                        snapshot.append(machine.unitDirectory().relativize(file)).append(Files.isSymbolicLink(file)
-                                ? " -> " + Files.readSymbolicLink(file) : "\n" + Files.readString(file)).append('\n');
-                    }
-                }
-            }
-            snapshot.append(machine.systemctl("list-units", "--all", "--plain", "--no-legend", "beckon-*").stdout()
-                    .lines().filter(l -> !l.contains("@")).map(l -> l.replaceAll("\\s+", " ")).sorted()
-                    .reduce("", (x, y) -> x + y + "\n"));
+            snapshot.append("machine ").append(machine.directory().getFileName()).append('\n').append(machine.unitSnapshot("beckon-"));
         }
         return snapshot.toString();
     }

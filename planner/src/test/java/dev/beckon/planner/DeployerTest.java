@@ -119,15 +119,7 @@ class DeployerTest {
      * beckon unit the manager has loaded with its state.
      */
     private String targetSnapshot() throws Exception {
-        StringBuilder snapshot = new StringBuilder();
-        try (var files = Files.walk(systemd.unitDirectory())) {
-            for (Path file : files.sorted().toList()) {
-                if (file.getFileName().toString().startsWith("beckon-")) {
-                    snapshot.append(systemd.unitDirectory().relativize(file)).append(Files.isSymbolicLink(file)
-                            ? " -> " + Files.readSymbolicLink(file) : "\n" + Files.readString(file)).append('\n');
-                }
-            }
-        }
+        StringBuilder snapshot = new StringBuilder(systemd.unitSnapshot("beckon-"));
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             // Listening sockets (state 0A) on the model's ports; other tests on this machine open their own.
             String modelPort = String.format(":%04X", port);
@@ -135,8 +127,6 @@ class DeployerTest {
                     .filter(f -> f[3].equals("0A") && f[1].endsWith(modelPort))
                     .map(f -> "listening " + f[1] + "\n").sorted().forEach(snapshot::append);
         }
-        snapshot.append(systemd.systemctl("list-units", "--all", "--plain", "--no-legend", "beckon-*").stdout()
-                .lines().map(l -> l.replaceAll("\\s+", " ")).sorted().reduce("", (a, b) -> a + b + "\n"));
         return snapshot.toString();
     }
 

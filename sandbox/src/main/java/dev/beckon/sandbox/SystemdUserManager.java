@@ -264,6 +264,29 @@ public final class SystemdUserManager implements AutoCloseable {
     }
 
     /**
+     * What beckon left in this manager, for tests that compare before and after: every unit file and link
+     * whose name starts with {@code prefix}, byte for byte, and every such unit the manager has loaded, with
+     * its states. Template instances ({@code NAME@N.service}, one per connection) come and go with clients and
+     * are left out.
+     */
+    public String unitSnapshot(String prefix) throws IOException {
+        StringBuilder snapshot = new StringBuilder();
+        try (var files = Files.walk(unitDirectory())) {
+            for (Path file : files.sorted().toList()) {
+                if (file.getFileName().toString().startsWith(prefix)) {
+                    snapshot.append(unitDirectory().relativize(file)).append(Files.isSymbolicLink(file)
+                            ? " -> " + Files.readSymbolicLink(file) : "\n" + Files.readString(file)).append('\n');
+                }
+            }
+        }
+        systemctl("list-units", "--all", "--plain", "--no-legend", prefix + "*").stdout().lines()
+                .map(line -> line.strip().replaceAll("\\s+", " "))
+                .filter(line -> !line.matches("\\S+@\\S+\\.service .*"))
+                .sorted().forEach(line -> snapshot.append(line).append('\n'));
+        return snapshot.toString();
+    }
+
+    /**
      * Stops the manager the way a logout would (SIGTERM: it stops its units and exits), then kills
      * by pid whatever still runs in its namespace.
      */
