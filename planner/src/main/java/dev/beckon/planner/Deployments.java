@@ -115,6 +115,7 @@ public final class Deployments implements AutoCloseable {
         if (plan.isEmpty()) {
             return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
         }
+        StoreRoots.protect(plan.desired());
         DeployResult result = new Deployer(modules, events).deploy(plan);
         if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
             return new Outcome(result, Optional.empty());
@@ -133,7 +134,9 @@ public final class Deployments implements AutoCloseable {
         }
         try {
             recorded = null;
-            return new Outcome(result, Optional.of(generations.record(ManifestJson.write(plan.desired()), models, user, message)));
+            Generation generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
+            StoreRoots.addRecorded(plan.desired());
+            return new Outcome(result, Optional.of(generation));
         } catch (GenerationsException e) {
             throw new PlanningException("deployed, but the new generation could not be recorded: " + e.getMessage(), e);
         }
@@ -153,6 +156,7 @@ public final class Deployments implements AutoCloseable {
     /** Deploys an earlier generation as it was recorded and makes it current. No model files are needed. */
     public Outcome rollback(Generation to, DeployEvents events) throws PlanningException {
         Plan plan = plan(manifest(to.number()));
+        StoreRoots.protect(plan.desired());
         DeployResult result = plan.isEmpty() ? new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of())
                 : new Deployer(modules, events).deploy(plan);
         if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
@@ -160,7 +164,9 @@ public final class Deployments implements AutoCloseable {
         }
         try {
             recorded = null;
-            return new Outcome(result, Optional.of(generations.makeCurrent(to.number())));
+            Generation current = generations.makeCurrent(to.number());
+            StoreRoots.addRecorded(plan.desired());
+            return new Outcome(result, Optional.of(current));
         } catch (GenerationsException e) {
             throw new PlanningException("rolled back, but generation " + to.number() + " could not be made current: "
                     + e.getMessage(), e);
@@ -174,6 +180,11 @@ public final class Deployments implements AutoCloseable {
 
     public List<Generation> generations() {
         return generations.list();
+    }
+
+    /** Drops this profile's old generations and the store entries only they needed ({@code beckon gc}). */
+    public GarbageCollector garbageCollector() {
+        return new GarbageCollector(generations);
     }
 
     private Manifest manifest(int generation) throws PlanningException {
