@@ -185,6 +185,7 @@ public final class Deployments implements AutoCloseable {
         if (plan.isEmpty()) {
             return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
         }
+        StoreRoots.protect(plan.desired());
         Map<String, byte[]> models = new LinkedHashMap<>();
         try {
             for (Path file : List.of(files.services(), files.infrastructure(), files.distribution())) {
@@ -205,6 +206,7 @@ public final class Deployments implements AutoCloseable {
         try {
             recorded = null;
             Generation generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
+            StoreRoots.addRecorded(plan.desired());
             journaled.finish();
             return new Outcome(journaled.result(), Optional.of(generation));
         } catch (GenerationsException e) {
@@ -344,6 +346,7 @@ public final class Deployments implements AutoCloseable {
     public Outcome rollback(Generation to, DeployEvents events) throws PlanningException {
         requireLock();
         Plan plan = plan(manifest(to.number()));
+        StoreRoots.protect(plan.desired());
         if (!plan.isEmpty()) {
             Journaled journaled = journaled(plan, IntentJournal.Kind.ROLLBACK, to.number(), Map.of(), System.getProperty("user.name"), "", events);
             if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
@@ -351,10 +354,12 @@ public final class Deployments implements AutoCloseable {
             }
             recorded = null;
             makeCurrent(to.number());
+            StoreRoots.addRecorded(plan.desired());
             journaled.finish();
         } else {
             recorded = null;
             makeCurrent(to.number());
+            StoreRoots.addRecorded(plan.desired());
         }
         return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()),
                 generations.current().filter(g -> g.number() == to.number()));
@@ -367,6 +372,11 @@ public final class Deployments implements AutoCloseable {
 
     public List<Generation> generations() {
         return generations.list();
+    }
+
+    /** Drops this profile's old generations and the store entries only they needed ({@code beckon gc}). */
+    public GarbageCollector garbageCollector() {
+        return new GarbageCollector(generations);
     }
 
     private Manifest manifest(int generation) throws PlanningException {
