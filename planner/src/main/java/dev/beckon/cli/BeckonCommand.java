@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         versionProvider = BeckonCommand.Version.class,
         description = "Declarative deployment of service-oriented systems, with services activated on demand.",
         subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
-                RollbackCommand.class, StatusCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class})
+                RollbackCommand.class, StatusCommand.class, GraphCommand.class, SandboxCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
