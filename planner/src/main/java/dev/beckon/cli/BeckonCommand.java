@@ -7,10 +7,13 @@ import picocli.CommandLine.Command;
 @Command(
         name = "beckon",
         mixinStandardHelpOptions = true,
+        // --help and --version on every subcommand too.
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = BeckonCommand.Version.class,
         description = "Declarative deployment of service-oriented systems, with services activated on demand.",
         subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
-                RollbackCommand.class, GcCommand.class, StatusCommand.class, UnlockCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class})
+                RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
+                SandboxCommand.class, CommandLine.HelpCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -67,6 +67,15 @@ class BeckonCommandTest {
             """;
 
     @Test
+    void everySubcommandAnswersHelp() {
+        for (String command : BeckonCommand.commandLine().getSubcommands().keySet()) {
+            Run run = beckon(command, "--help");
+            assertEquals(0, run.exitCode(), command + ": " + run.err());
+            assertTrue(run.out().startsWith("Usage: beckon " + command), command + ": " + run.out());
+        }
+    }
+
+    @Test
     void validateSaysValidInOneLine() throws IOException {
         writeModel(SERVICES, INFRASTRUCTURE, "db = [\"local\"]\napp = [\"local\"]\n");
         Run run = beckon("validate", dir.toString());
