@@ -186,32 +186,37 @@ public final class Deployments implements AutoCloseable {
             return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
         }
         StoreRoots.protect(plan.desired());
-        Map<String, byte[]> models = new LinkedHashMap<>();
         try {
-            for (Path file : List.of(files.services(), files.infrastructure(), files.distribution())) {
-                models.put(file.getFileName().toString(), Files.readAllBytes(file));
+            Map<String, byte[]> models = new LinkedHashMap<>();
+            try {
+                for (Path file : List.of(files.services(), files.infrastructure(), files.distribution())) {
+                    models.put(file.getFileName().toString(), Files.readAllBytes(file));
+                }
+            } catch (IOException e) {
+                throw new PlanningException("cannot read the model files to record them: " + e.getMessage()
+                        + "; nothing was changed", e);
             }
-        } catch (IOException e) {
-            throw new PlanningException("cannot read the model files to record them: " + e.getMessage() + "; nothing was changed", e);
-        }
-        Journaled journaled = journaled(plan, IntentJournal.Kind.DEPLOY, null, models, user, message, events);
-        if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
-            return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
-        }
-        if (Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
-            // Only drift was repaired: the targets run the current generation again.
-            journaled.finish();
-            return new Outcome(journaled.result(), generations.current());
-        }
-        try {
-            recorded = null;
-            Generation generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
-            StoreRoots.addRecorded(plan.desired());
-            journaled.finish();
-            return new Outcome(journaled.result(), Optional.of(generation));
-        } catch (GenerationsException e) {
-            throw new PlanningException("deployed, but the new generation could not be recorded: " + e.getMessage()
-                    + "; the next beckon command on profile " + profile + " will record it from the journal", e);
+            Journaled journaled = journaled(plan, IntentJournal.Kind.DEPLOY, null, models, user, message, events);
+            if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
+                return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
+            }
+            if (Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
+                // Only drift was repaired: the targets run the current generation again.
+                journaled.finish();
+                return new Outcome(journaled.result(), generations.current());
+            }
+            try {
+                recorded = null;
+                Generation generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
+                StoreRoots.addRecorded(plan.desired());
+                journaled.finish();
+                return new Outcome(journaled.result(), Optional.of(generation));
+            } catch (GenerationsException e) {
+                throw new PlanningException("deployed, but the new generation could not be recorded: " + e.getMessage()
+                        + "; the next beckon command on profile " + profile + " will record it from the journal", e);
+            }
+        } finally {
+            StoreRoots.release(plan.desired());
         }
     }
 
@@ -347,19 +352,24 @@ public final class Deployments implements AutoCloseable {
         requireLock();
         Plan plan = plan(manifest(to.number()));
         StoreRoots.protect(plan.desired());
-        if (!plan.isEmpty()) {
-            Journaled journaled = journaled(plan, IntentJournal.Kind.ROLLBACK, to.number(), Map.of(), System.getProperty("user.name"), "", events);
-            if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
-                return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
+        try {
+            if (!plan.isEmpty()) {
+                Journaled journaled = journaled(plan, IntentJournal.Kind.ROLLBACK, to.number(), Map.of(),
+                        System.getProperty("user.name"), "", events);
+                if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
+                    return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
+                }
+                recorded = null;
+                makeCurrent(to.number());
+                StoreRoots.addRecorded(plan.desired());
+                journaled.finish();
+            } else {
+                recorded = null;
+                makeCurrent(to.number());
+                StoreRoots.addRecorded(plan.desired());
             }
-            recorded = null;
-            makeCurrent(to.number());
-            StoreRoots.addRecorded(plan.desired());
-            journaled.finish();
-        } else {
-            recorded = null;
-            makeCurrent(to.number());
-            StoreRoots.addRecorded(plan.desired());
+        } finally {
+            StoreRoots.release(plan.desired());
         }
         return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()),
                 generations.current().filter(g -> g.number() == to.number()));

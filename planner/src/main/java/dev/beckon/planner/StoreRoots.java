@@ -71,6 +71,19 @@ final class StoreRoots {
         }
     }
 
+    /** After a deployment or rollback that recorded nothing: removes this process's temporary roots files again. */
+    static void release(Manifest manifest) throws PlanningException {
+        for (Path stateDirectory : referenced(manifest, "the manifest being deployed").keySet()) {
+            Path file = deployingFile(stateDirectory, manifest.profile(), ProcessHandle.current().pid());
+            try {
+                AtomicFiles.delete(file);
+            } catch (IOException e) {
+                throw new PlanningException("cannot remove " + file + ": " + e.getMessage() + " (it only keeps gc from removing"
+                        + " store entries; gc removes it once this process is gone)", e);
+            }
+        }
+    }
+
     /**
      * After a deployment or rollback is recorded: adds its manifest's store entries to the profile's roots on each
      * of its state directories and removes this process's temporary roots file there.

@@ -258,7 +258,22 @@ class MixedIT {
             assertEquals(List.of(List.of("*", "1"), List.of("2")), generations(beckon), "generation 1 is current again");
             assertStatus(beckon, expectedAfterUse(expected));
 
-            // TODO(gc): call `beckon gc --keep N [--dry-run]` here once it exists, and check what it keeps and removes.
+            // gc drops generation 2 and what only it used; generation 1 keeps running, whole.
+            String[] dryRun = beckon.run("gc", "--keep", "0", "--dry-run");
+            assertEquals("0", dryRun[0], dryRun[1] + dryRun[2]);
+            assertTrue(dryRun[1].contains("Dry run: nothing was changed."), dryRun[1]);
+            assertEquals(List.of(List.of("*", "1"), List.of("2")), generations(beckon), "a dry run drops nothing");
+            String[] collected = beckon.run("gc", "--keep", "0");
+            assertEquals("0", collected[0], collected[1] + collected[2]);
+            assertTrue(collected[1].contains("Freed "), collected[1]);
+            assertEquals(List.of(List.of("*", "1")), generations(beckon), "only the current generation is kept");
+            assertEquals(GREETING, ask(BACK, GREETER));
+            assertEquals(GREETING, askUnix(socket));
+            assertEquals(MESSAGE, ask(FRONT, MOTD));
+            assertVisit("the tally on front", null, ask(BACK, RELAY));
+            assertStatus(beckon, expectedAfterUse(expected));
+            String[] noChanges = beckon.plan(EXAMPLE.resolve("services.toml"), EXAMPLE.resolve("distribution.toml"));
+            assertTrue(noChanges[1].startsWith("No changes."), "gc removed nothing the current generation uses: " + noChanges[1]);
 
             // An empty distribution removes everything.
             Path nothing = Files.writeString(model.resolve("distribution-empty.toml"), "");
