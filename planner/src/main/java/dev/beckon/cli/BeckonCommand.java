@@ -19,7 +19,6 @@ public final class BeckonCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        quietLibraryLogs();
         System.exit(commandLine().execute(args));
     }
 
@@ -39,6 +38,7 @@ public final class BeckonCommand implements Runnable {
 
     /** The command line as {@link #main} runs it, for tests that run it in-process. */
     public static CommandLine commandLine() {
+        quietLibraryLogs();
         // picocli's own exit codes already match ExitCodes: 2 for usage errors, 1 for failures.
         return new CommandLine(new BeckonCommand());
     }
