@@ -1,0 +1,192 @@
+package dev.beckon.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs every benchmark in one go and writes {@code docs/benchmarks.md} with its charts. Started by
+ * {@code bench/run} from the repository's root, after the build.
+ */
+@Command(name = "bench/run", sortOptions = false,
+        description = {"Runs beckon's benchmarks in one go and writes docs/benchmarks.md and docs/benchmarks/*.svg.",
+                "Needs root (the private systemd user manager). The defaults fit in about ten minutes on a 2-core machine:",
+                "they stop a planning run after 100 s, before the 50k-instance model's no-op plan ends; to see it end, add",
+                "--plan-limit 900 (several minutes more)."})
+public final class BenchmarkRun implements Callable<Integer> {
+    private static final Set<String> BENCHMARKS = Set.of("plan", "deploy", "cold", "idle");
+
+    @Option(names = "--plan-sizes", split = ",", paramLabel = "N", description = "Instances of the synthetic models (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000,10000,50000")
+    List<Integer> planSizes;
+
+    @Option(names = "--plan-targets", paramLabel = "T", description = "Targets they are spread over (default: ${DEFAULT-VALUE}).",
+            defaultValue = "20")
+    int planTargets;
+
+    @Option(names = "--plan-repeats", paramLabel = "R", description = "Fresh JVMs per size, fewer once a size took 20 s (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    int planRepeats;
+
+    @Option(names = "--plan-limit", paramLabel = "SECONDS", description = "A planning run is stopped after this (default: ${DEFAULT-VALUE}).",
+            defaultValue = "100")
+    int planLimitSeconds;
+
+    @Option(names = "--deploy-counts", split = ",", paramLabel = "N", description = "On-demand services deployed (default: ${DEFAULT-VALUE}).",
+            defaultValue = "50,100,200")
+    List<Integer> deployCounts;
+
+    @Option(names = "--rounds", paramLabel = "R", description = "Rounds of beckon against the floor (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    int rounds;
+
+    @Option(names = "--loop-rounds", paramLabel = "R", description = "Rounds of the slow per-unit loop (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
+    int loopRounds;
+
+    @Option(names = "--activations", paramLabel = "N", description = "Cold activations of each server (default: ${DEFAULT-VALUE}).",
+            defaultValue = "100")
+    int activations;
+
+    @Option(names = "--idle-services", paramLabel = "N", description = "Services of the idle-cost comparison (default: ${DEFAULT-VALUE}).",
+            defaultValue = "200")
+    int idleServices;
+
+    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these of plan, deploy, cold, idle (default: all).")
+    List<String> only;
+
+    @Option(names = "--docs", paramLabel = "DIR", description = "Where benchmarks.md goes (default: ${DEFAULT-VALUE}).", defaultValue = "docs")
+    Path docs;
+
+    @Option(names = "--keep-work", description = "Keep the temporary directory with the models, units and profiles.")
+    boolean keepWork;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    /** As given, for the report to say how it was made. */
+    private final List<String> arguments;
+
+    private BenchmarkRun(List<String> arguments) {
+        this.arguments = arguments;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchmarkRun(List.of(args))).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        if (!Files.isRegularFile(root.resolve("bin/beckon"))) {
+            throw new IllegalStateException("run me from the repository's root (bench/run does)");
+        }
+        List<String> selected = only == null ? List.of("plan", "deploy", "cold", "idle") : only;
+        if (!BENCHMARKS.containsAll(selected)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--only takes plan, deploy, cold, idle; got " + selected);
+        }
+        long began = System.nanoTime();
+        Machine machine = Machine.describe();
+        String loadAtStart = Machine.loadAverage();
+        Path work = Files.createTempDirectory("beckon-bench-");
+        Path helloServer = root.resolve("example-systems/hello-world/target/hello-server");
+        if (!Files.isRegularFile(helloServer.resolve("hello-server.jar"))) {
+            throw new IllegalStateException(helloServer + " is not built: run bench/run, which builds it");
+        }
+        BeckonCli beckon = new BeckonCli(root);
+        System.out.println("beckon benchmarks on " + machine.cpu() + ", " + machine.cores() + " cores; work directory " + work);
+        try {
+            Optional<PlanningBenchmark.Result> planning = Optional.empty();
+            Optional<DeployBenchmark.Result> deploy = Optional.empty();
+            Optional<ColdActivationBenchmark.Result> cold = Optional.empty();
+            Optional<IdleCostBenchmark.Result> idle = Optional.empty();
+            if (selected.contains("plan")) {
+                heading("planning at scale: " + planSizes.stream().map(String::valueOf).collect(Collectors.joining(", ")) + " instances");
+                planning = Optional.of(new PlanningBenchmark(Files.createDirectories(work.resolve("planning")), planSizes, planTargets,
+                        planRepeats, Duration.ofSeconds(planLimitSeconds), 10_000).run());
+            }
+            if (selected.contains("deploy")) {
+                heading("deploying " + deployCounts + " on-demand services: beckon, the floor, the per-unit loop");
+                deploy = Optional.of(new DeployBenchmark(Files.createDirectories(work.resolve("deploy")), helloServer, beckon, deployCounts,
+                        rounds, loopRounds).run());
+            }
+            if (selected.contains("cold")) {
+                heading("cold activation: " + activations + " each");
+                cold = Optional.of(new ColdActivationBenchmark(Files.createDirectories(work.resolve("cold")), root, beckon, activations).run());
+            }
+            if (selected.contains("idle")) {
+                heading("idle cost: " + idleServices + " services");
+                idle = Optional.of(new IdleCostBenchmark(Files.createDirectories(work.resolve("idle")), helloServer, beckon, idleServices).run());
+            }
+            double minutes = (System.nanoTime() - began) / 60e9;
+            BenchmarkReport report = new BenchmarkReport(machine, commandLine(), loadAtStart, Machine.loadAverage(), minutes, planning,
+                    deploy, cold, idle);
+            Path page = report.write(docs.toAbsolutePath());
+            heading("aims");
+            for (BenchmarkReport.Aim aim : report.aims()) {
+                System.out.printf(Locale.ROOT, "  %-8s %s: %s (aim: %s)%n", aim.met().map(m -> m ? "met" : "MISSED").orElse("-"), aim.figure(),
+                        aim.measured(), aim.aim());
+            }
+            System.out.printf(Locale.ROOT, "%nWrote %s in %.1f minutes.%n", page.startsWith(root) ? root.relativize(page) : page, minutes);
+            if (keepWork) {
+                System.out.println("Kept " + work);
+            } else {
+                deleteRecursively(work);
+            }
+            return 0;
+        } catch (Exception | Error e) {
+            System.err.println("Kept " + work + " for a look at what failed (the sandboxes' journals are in its */sandbox/journal).");
+            throw e;
+        }
+    }
+
+    private String commandLine() {
+        List<String> words = new ArrayList<>(List.of("bench/run"));
+        words.addAll(arguments);
+        return String.join(" ", words);
+    }
+
+    private static void heading(String text) {
+        System.out.println();
+        System.out.println("== " + text);
+    }
+
+    /** This JVM's class path with absolute entries, for the JVMs the benchmarks start in other directories. */
+    static String classPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(entry -> Path.of(entry).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator));
+    }
+
+    /** The directory or jar a class was loaded from. */
+    static String codeSource(Class<?> type) {
+        try {
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
