@@ -27,6 +27,8 @@ import java.util.stream.Collectors;
 public final class ManifestResolver {
     private final ModuleFinder modules;
     private final Function<Target, Path> stateDirectories;
+    /** Modules found once per type and state directory: finding one scans the class path (ServiceLoader). */
+    private final Map<String, ActivationModule> found = new java.util.HashMap<>();
 
     public ManifestResolver(ModuleFinder modules, Function<Target, Path> stateDirectories) {
         this.modules = modules;
@@ -82,7 +84,7 @@ public final class ManifestResolver {
                 Store.instanceDirectory(stateDirectory, hash, spec.service().name()), stateDirectory);
         SortedMap<String, String> files = new TreeMap<>();
         try {
-            ActivationModule module = modules.forType(instance.type(), stateDirectory);
+            ActivationModule module = moduleFor(instance.type(), stateDirectory);
             for (RenderedFile file : module.render(instance).files()) {
                 files.put(file.name(), file.content());
             }
@@ -106,5 +108,15 @@ public final class ManifestResolver {
                 instance.packagePath().map(Path::toString).orElse(""),
                 instance.instanceDirectory().toString(), instance.container(), instance.stateDirectory().toString(),
                 dependsOn, endpoints, files);
+    }
+
+    private ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {
+        String key = type + "\0" + stateDirectory;
+        ActivationModule module = found.get(key);
+        if (module == null) {
+            module = modules.forType(type, stateDirectory);
+            found.put(key, module);
+        }
+        return module;
     }
 }

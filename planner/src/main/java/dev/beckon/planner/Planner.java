@@ -24,16 +24,19 @@ public final class Planner {
      */
     public static Plan plan(Manifest desired, Manifest recorded, Map<String, InstanceStatus> live) {
         List<Change> changes = new ArrayList<>();
+        // Looked up by id for every instance: an index keeps planning linear in the number of instances.
+        Map<String, ManifestEntry> desiredById = byId(desired);
+        Map<String, ManifestEntry> recordedById = byId(recorded);
         List<ManifestEntry> obsolete = new ArrayList<>(recorded.entries());
-        obsolete.removeIf(r -> desired.entry(r.id()).filter(d -> d.type().equals(r.type())).isPresent());
+        obsolete.removeIf(r -> Optional.ofNullable(desiredById.get(r.id())).filter(d -> d.type().equals(r.type())).isPresent());
         for (int i = obsolete.size() - 1; i >= 0; i--) {
             ManifestEntry gone = obsolete.get(i);
-            String why = desired.entry(gone.id()).isPresent() ? "its type changes to " + desired.entry(gone.id()).get().type()
+            String why = desiredById.containsKey(gone.id()) ? "its type changes to " + desiredById.get(gone.id()).type()
                     : "no longer in the model";
             changes.add(new Change(Action.DEACTIVATE, gone.target(), gone.service(), Optional.empty(), Optional.of(gone), List.of(why)));
         }
         for (ManifestEntry wanted : desired.entries()) {
-            Optional<ManifestEntry> before = recorded.entry(wanted.id()).filter(r -> r.type().equals(wanted.type()));
+            Optional<ManifestEntry> before = Optional.ofNullable(recordedById.get(wanted.id())).filter(r -> r.type().equals(wanted.type()));
             if (before.isEmpty()) {
                 changes.add(new Change(Action.ACTIVATE, wanted.target(), wanted.service(), Optional.of(wanted), Optional.empty(),
                         List.of()));
@@ -65,7 +68,8 @@ public final class Planner {
     public static Plan recovery(Manifest back, Manifest interrupted, Map<String, InstanceStatus> liveBack,
             Map<String, InstanceStatus> liveInterrupted) {
         List<ManifestEntry> mayBeThere = new ArrayList<>(interrupted.entries());
-        back.entries().stream().filter(e -> interrupted.entry(e.id()).isEmpty()).forEach(mayBeThere::add);
+        Map<String, ManifestEntry> interruptedById = byId(interrupted);
+        back.entries().stream().filter(e -> !interruptedById.containsKey(e.id())).forEach(mayBeThere::add);
         SortedMap<String, Manifest.TargetRecord> targets = new TreeMap<>(back.targets());
         interrupted.targets().forEach(targets::putIfAbsent);
         Manifest either = new Manifest(Manifest.FORMAT_VERSION, back.profile(), targets, mayBeThere);
@@ -80,6 +84,14 @@ public final class Planner {
             }
         }
         return new Plan(back, either, needed);
+    }
+
+    private static Map<String, ManifestEntry> byId(Manifest manifest) {
+        Map<String, ManifestEntry> index = new java.util.HashMap<>();
+        for (ManifestEntry entry : manifest.entries()) {
+            index.putIfAbsent(entry.id(), entry);
+        }
+        return index;
     }
 
     /** Why two versions of an instance differ, in words; empty when they are the same. */
