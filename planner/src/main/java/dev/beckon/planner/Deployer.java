@@ -1,6 +1,7 @@
 package dev.beckon.planner;
 
 import dev.beckon.activation.ActivationException;
+import dev.beckon.models.Messages;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,7 +70,7 @@ public final class Deployer {
             List<TargetSession.Handle> locks = new ArrayList<>();
             try {
                 for (Map.Entry<String, Path> target : stateDirectories(plan).entrySet()) {
-                    events.targetStep(target.getKey(), "locking " + target.getValue());
+                    events.targetStep(target.getKey(), "locking " + Messages.printable(target.getValue().toString()));
                     locks.add(session(targets, target.getKey()).lockTarget(target.getKey(), target.getValue(), "deploy",
                             warning -> events.targetStep(target.getKey(), warning)));
                 }
@@ -355,8 +356,10 @@ public final class Deployer {
                 for (ManifestEntry entry : byTarget.get(target)) {
                     try {
                         if (session(targets, target).putPackage(entry)) {
-                            events.targetStep(target, "copied " + Path.of(entry.packageSource()).getFileName()
-                                    + " into the store as " + Path.of(entry.packagePath()).getFileName());
+                            String copied = Path.of(entry.packageSource()).getFileName().toString();
+                            String stored = Path.of(entry.packagePath()).getFileName().toString();
+                            events.targetStep(target, "copied " + Messages.printable(copied) + " into the store as "
+                                    + Messages.printable(stored));
                         }
                     } catch (PlanningException e) {
                         throw new ActivationException(target, e.getMessage(), e);

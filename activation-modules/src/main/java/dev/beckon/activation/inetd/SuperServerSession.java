@@ -44,8 +44,12 @@ abstract class SuperServerSession implements ModuleSession {
     private final String daemonName;
     private final Path pidFile;
     private boolean reloadPending;
-    /** What {@link #install} wrote and found per instance, for the {@link #activate} that follows. */
-    private final Map<String, Installed> installed = new HashMap<>();
+    /**
+     * What {@link #install} wrote and found per instance, for the {@link #activate} of that very version
+     * that follows. Keyed by the whole instance, not its id: when a deployment fails before this one is
+     * activated, its undo activates the previous version, which must write its own files again.
+     */
+    private final Map<ServiceInstance, Installed> installed = new HashMap<>();
 
     /**
      * @param changed whether settings of a running instance changed (not: its files were put back)
@@ -85,10 +89,10 @@ abstract class SuperServerSession implements ModuleSession {
     @Override
     public void install(List<ServiceInstance> instances) throws ActivationException {
         for (ServiceInstance instance : instances) {
-            if (!installed.containsKey(instance.id())) {
+            if (!installed.containsKey(instance)) {
                 Rendering rendering = rendering(instance);
                 requireProgram(instance);
-                installed.put(instance.id(), writeFiles(instance, rendering, Daemon.find(daemonName, pidFile, instance.id())));
+                installed.put(instance, writeFiles(instance, rendering, Daemon.find(daemonName, pidFile, instance.id())));
             }
         }
     }
@@ -98,7 +102,7 @@ abstract class SuperServerSession implements ModuleSession {
         Rendering rendering = rendering(instance);
         requireProgram(instance);
         Daemon daemon = Daemon.require(daemonName, pidFile, instance.id());
-        Installed install = installed.containsKey(instance.id()) ? installed.remove(instance.id())
+        Installed install = installed.containsKey(instance) ? installed.remove(instance)
                 : writeFiles(instance, rendering, Optional.of(daemon));
         boolean accept = instance.onDemand().orElseThrow().accept();
         if (install.changed() && !accept) {
@@ -118,7 +122,7 @@ abstract class SuperServerSession implements ModuleSession {
 
     @Override
     public void deactivate(ServiceInstance instance) throws ActivationException {
-        installed.remove(instance.id());
+        installed.keySet().removeIf(version -> version.id().equals(instance.id()));
         Optional<Daemon> daemon = Daemon.find(daemonName, pidFile, instance.id());
         Optional<ListenAddress.Inet> listener = validListener(instance);
         Set<Path> launchers;

@@ -284,6 +284,34 @@ abstract class SuperServerModuleContract {
     }
 
     @Test
+    void activatingThePreviousVersionAfterANewOneWasOnlyInstalledPutsThePreviousFilesBack() throws Exception {
+        // What a deployment's undo does when another instance fails after this one's new version was
+        // installed (all files are written before the first activation) but before it was activated.
+        try (SuperServerFixture fixture = fixture(directory)) {
+            int port = TestServices.freePort();
+            ServiceInstance previous = fixture.greeter("test", "hello", port, "previous", Duration.ofSeconds(5), false);
+            ServiceInstance next = fixture.greeter("test", "hello", port, "next", Duration.ofSeconds(5), false);
+            try (ModuleSession session = fixture.open()) {
+                session.activate(previous);
+            }
+            String previousEntry = fixture.entriesText(previous);
+            try (ModuleSession session = fixture.open()) {
+                session.install(List.of(next));
+                assertNotEquals(previousEntry, fixture.entriesText(next), "the new version's entry was written");
+
+                session.activate(previous);
+
+                assertEquals(previousEntry, fixture.entriesText(previous), "the previous version's entry is back");
+                assertEquals("previous", TestServices.text(TestServices.greeting(port)));
+                assertTrue(session.query(previous).isHealthy(), session.query(previous).toString());
+                assertForeignUntouched(fixture);
+                session.deactivate(previous);
+                assertGone(fixture, previous, port);
+            }
+        }
+    }
+
+    @Test
     void acceptStartsOneServerPerConnection() throws Exception {
         try (SuperServerFixture fixture = fixture(directory); ModuleSession session = fixture.open()) {
             int port = TestServices.freePort();
