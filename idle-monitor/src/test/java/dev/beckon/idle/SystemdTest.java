@@ -40,6 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
 class SystemdTest {
     /** Connection bursts in the deadline race; each idle exit in between is one activation cycle. */
     private static final int RACE_CYCLES = Integer.getInteger("idle.race.cycles", 24);
+    /**
+     * Connections the race needs on top of its cycles: none by default; thousands in the reliability
+     * suite's long variant ({@code -Dbeckon.reliability.long=true}), with bigger bursts.
+     */
+    private static final int RACE_CONNECTIONS = Integer.getInteger("idle.race.connections",
+            Boolean.getBoolean("beckon.reliability.long") ? 3_000 : 0);
+    private static final int RACE_BURST = RACE_CONNECTIONS > 0 ? 6 : 3;
 
     @TempDir
     Path logs;
@@ -201,7 +208,8 @@ class SystemdTest {
 
     /**
      * Bursts of connections at random moments around the idle deadline, each burst after the previous
-     * one was answered, until the service has been started {@link #RACE_CYCLES} times: some bursts
+     * one was answered, until the service has been started {@link #RACE_CYCLES} times (and
+     * {@link #RACE_CONNECTIONS} connections were made): some bursts
      * reach the old process before it decides, some while it decides, some after it exited and wait
      * for the next one. Every connection must be answered.
      */
@@ -212,16 +220,18 @@ class SystemdTest {
         long timeoutMillis = 300;
         install("race-echo", port, timeoutMillis + "ms", Map.of(), List.of());
         Random random = new Random(7);
-        ExecutorService clients = Executors.newFixedThreadPool(3);
+        ExecutorService clients = Executors.newFixedThreadPool(RACE_BURST);
         Set<Long> processes = new LinkedHashSet<>();
         Map<String, Integer> burstsByOutcome = new TreeMap<>();
         int connections = 0;
         long lastAnswer = System.nanoTime();
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        // A burst takes about a second at most: the deadline's own spread plus a JVM's start.
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(150 + RACE_CONNECTIONS / RACE_BURST);
+        int mostBursts = Math.max(RACE_CYCLES * 6, 2 * RACE_CONNECTIONS / RACE_BURST);
         try {
             processes.add(Clients.pid(Clients.ask(port, "first")));
-            for (int burst = 0; processes.size() <= RACE_CYCLES; burst++) {
-                if (System.nanoTime() > giveUp || burst > RACE_CYCLES * 6) {
+            for (int burst = 0; processes.size() <= RACE_CYCLES || connections < RACE_CONNECTIONS; burst++) {
+                if (System.nanoTime() > giveUp || burst > mostBursts) {
                     fail("only " + processes.size() + " activations in " + burst + " bursts; " + burstsByOutcome);
                 }
                 // The watcher ends the process between the timeout and a quarter more after the last end.
@@ -231,7 +241,7 @@ class SystemdTest {
                     Thread.sleep(wait);
                 }
                 List<Future<String>> answers = new ArrayList<>();
-                for (int client = 0; client < 3; client++) {
+                for (int client = 0; client < RACE_BURST; client++) {
                     int jitter = random.nextInt(25);
                     answers.add(clients.submit(() -> {
                         Thread.sleep(jitter);

@@ -37,6 +37,8 @@ public final class Durations {
                     default -> Duration.ofDays(amount);
                 });
             }
+            // Whoever reads it back (beckon's renderers, the idle-monitor library) counts in milliseconds.
+            total.toMillis();
         } catch (ArithmeticException | NumberFormatException tooLarge) {
             throw new IllegalArgumentException("duration " + Messages.quote(text) + " is too large");
         }

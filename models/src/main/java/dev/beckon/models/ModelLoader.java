@@ -30,6 +30,8 @@ public final class ModelLoader {
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern PROPERTY_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern PORT_RANGE = Pattern.compile("([0-9]{1,5})-([0-9]{1,5})");
+    /** Linux's {@code MAX_ARG_STRLEN} (32 pages of 4 KiB) less the terminating NUL. */
+    private static final int MAX_ARGUMENT_BYTES = 32 * 4096 - 1;
 
     /** The activation modules that come with beckon; any other type names an external module. */
     public static final Set<String> BUILT_IN_TYPES = Set.of("systemd-unit", "inetd", "xinetd");
@@ -136,12 +138,13 @@ public final class ModelLoader {
 
     private Optional<Service> readService(String name, Node node) {
         checkKeys(node, SERVICE_KEYS, "service " + name);
-        Optional<String> type = required(node, "type").flatMap(this::string);
-        type.ifPresent(t -> {
+        Optional<String> type = required(node, "type").flatMap(this::string).filter(t -> {
             if (!NAME.matcher(t).matches()) {
                 diagnostics.error(node.get("type").orElseThrow().where(), "type " + Messages.quote(t)
                         + " is not a module name: systemd-unit, inetd, xinetd, or an external module named like [a-z0-9][a-z0-9-]*");
+                return false;
             }
+            return true;
         });
         String description = node.get("description").flatMap(this::string).orElse("");
         Optional<Path> packagePath = node.get("package").flatMap(p -> string(p).flatMap(text -> packagePath(p, text)));
@@ -157,7 +160,8 @@ public final class ModelLoader {
                 diagnostics.error(list.where(), "exec of service " + name + " is empty; it needs at least the program to run");
             }
             for (Node argument : list.elements()) {
-                string(argument).flatMap(text -> template(name, argument, text, false)).ifPresent(exec::add);
+                string(argument).filter(text -> fitsInOneArgument(argument, text, text))
+                        .flatMap(text -> template(name, argument, text, false)).ifPresent(exec::add);
             }
             if (!list.elements().isEmpty() && list.elements().get(0).json().asText().isEmpty()) {
                 diagnostics.error(list.elements().get(0).where(), "the program in exec of service " + name + " is empty");
@@ -179,7 +183,8 @@ public final class ModelLoader {
                             + " is set by beckon or the service manager, not by the model");
                     continue;
                 }
-                scalarText(value).flatMap(text -> template(name, value, text, false)).ifPresent(t -> environment.put(variable, t));
+                scalarText(value).filter(text -> fitsInOneArgument(value, text, variable + "=" + text))
+                        .flatMap(text -> template(name, value, text, false)).ifPresent(t -> environment.put(variable, t));
             }
         });
 
@@ -277,6 +282,11 @@ public final class ModelLoader {
         }
         Path base = node.file().path().toAbsolutePath().getParent();
         Path resolved = base.resolve(text).normalize();
+        if (resolved.getFileName() == null) {
+            // Its name is part of its name in the store, and the whole file system is no package.
+            diagnostics.error(node.where(), "package " + Messages.quote(text) + " is the root directory; name the file or directory to copy");
+            return Optional.empty();
+        }
         if (!Files.exists(resolved)) {
             diagnostics.error(node.where(), "package " + text + " does not exist (looked for " + resolved
                     + "); build it first, or fix the path, which is relative to " + base);
@@ -434,7 +444,7 @@ public final class ModelLoader {
     }
 
     private Optional<Path> absolutePath(Node node, String text) {
-        if (!text.startsWith("/") || text.indexOf('\0') >= 0 || text.contains("\n")) {
+        if (!text.startsWith("/") || text.codePoints().anyMatch(Messages::isControl)) {
             diagnostics.error(node.where(), node.display() + " must be an absolute path, not " + Messages.quote(text));
             return Optional.empty();
         }
@@ -883,7 +893,7 @@ public final class ModelLoader {
     }
 
     private Optional<String> string(Node node) {
-        return expect(node, node.json().isTextual(), "a string").map(n -> n.json().asText());
+        return expect(node, node.json().isTextual(), "a string").map(n -> n.json().asText()).filter(text -> isUnicode(node, text));
     }
 
     private Optional<Boolean> bool(Node node) {
@@ -893,7 +903,39 @@ public final class ModelLoader {
     /** Strings, integers and booleans, as the text a program would see; people write {@code PORT = 8080}. */
     private Optional<String> scalarText(Node node) {
         return expect(node, node.json().isTextual() || node.json().isIntegralNumber() || node.json().isBoolean(),
-                "a string, integer or boolean").map(n -> n.json().asText());
+                "a string, integer or boolean").map(n -> n.json().asText()).filter(text -> isUnicode(node, text));
+    }
+
+    /**
+     * A {@code \uD800}-style escape names half of a UTF-16 pair, no character: TOML forbids it, the
+     * parser lets it through, and no file or argument written as UTF-8 could carry it.
+     */
+    private boolean isUnicode(Node node, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                diagnostics.error(node.where(), node.display() + " holds " + String.format("\\u%04X", (int) c)
+                        + ", half of a UTF-16 surrogate pair, which is no Unicode character");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Linux passes at most {@value #MAX_ARGUMENT_BYTES} bytes in one argument or environment entry
+     * ({@code MAX_ARG_STRLEN}, with its NUL); a longer one could never reach the program.
+     */
+    private boolean fitsInOneArgument(Node node, String text, String passed) {
+        int bytes = passed.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_ARGUMENT_BYTES) {
+            diagnostics.error(node.where(), node.display() + " is " + bytes + " bytes long" + (passed.equals(text) ? "" : " with its name")
+                    + "; Linux passes at most " + MAX_ARGUMENT_BYTES + " bytes in one argument or environment variable");
+            return false;
+        }
+        return true;
     }
 
     private Optional<Node> expect(Node node, boolean matches, String expected) {

@@ -2,6 +2,8 @@ package dev.beckon.models;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
@@ -59,11 +61,56 @@ final class TomlFile {
             return Optional.of(new TomlFile(path, root, TomlLocator.scan(text)));
         } catch (JacksonException e) {
             JsonLocation at = e.getLocation();
-            SourceLocation where = at == null ? SourceLocation.wholeFile(path)
-                    : new SourceLocation(path, Math.max(1, at.getLineNr()), Math.max(1, at.getColumnNr()));
+            SourceLocation where = at != null ? new SourceLocation(path, Math.max(1, at.getLineNr()), Math.max(1, at.getColumnNr()))
+                    // The parser's limits come without a location; the one on nesting can be found again.
+                    : e instanceof StreamConstraintsException ? tooDeep(text, path).orElse(SourceLocation.wholeFile(path))
+                    : SourceLocation.wholeFile(path);
             diagnostics.error(where, "TOML syntax: " + e.getOriginalMessage());
             return Optional.empty();
         }
+    }
+
+    /** The first array or inline table that opens deeper than the parser's nesting limit. */
+    private static Optional<SourceLocation> tooDeep(String text, Path path) {
+        int limit = StreamReadConstraints.DEFAULT_MAX_DEPTH;
+        int depth = 0;
+        int line = 1;
+        int column = 0;
+        String quote = null;
+        boolean comment = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            column++;
+            if (c == '\n') {
+                line++;
+                column = 0;
+                comment = false;
+            } else if (comment) {
+                continue;
+            } else if (quote != null) {
+                if (c == '\\' && quote.startsWith("\"")) {
+                    i++;
+                    column++;
+                } else if (text.startsWith(quote, i)) {
+                    i += quote.length() - 1;
+                    column += quote.length() - 1;
+                    quote = null;
+                }
+            } else if (c == '#') {
+                comment = true;
+            } else if (c == '"' || c == '\'') {
+                quote = text.startsWith(String.valueOf(c).repeat(3), i) ? String.valueOf(c).repeat(3) : String.valueOf(c);
+                i += quote.length() - 1;
+                column += quote.length() - 1;
+            } else if (c == '[' || c == '{') {
+                if (++depth > limit) {
+                    return Optional.of(new SourceLocation(path, line, column));
+                }
+            } else if (c == ']' || c == '}') {
+                depth--;
+            }
+        }
+        return Optional.empty();
     }
 
     Path path() {

@@ -172,6 +172,39 @@ class ModelLoaderTest {
     }
 
     @Test
+    void aValueLongerThanOneProgramArgumentCanBeIsAnErrorAtItsPlace() throws Exception {
+        String huge = "x".repeat(32 * 4096);
+        // "FITS=" and its value make 131071 bytes, "BIG=" and its value one more.
+        String environment = "environment = { FITS = \"" + huge.substring(6) + "\", BIG = \"" + huge.substring(4) + "\" }";
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> load("""
+                [services.one]
+                type = "systemd-unit"
+                exec = ["/bin/one", "%s", "%s"]
+                %s
+                """.formatted(huge, huge.substring(1), environment), TWO_TARGETS, "one = [\"a\"]\n"));
+        assertEquals(List.of(
+                "services.toml:3:21: error: services.one.exec[1] is 131072 bytes long; Linux passes at most 131071 bytes in one argument"
+                        + " or environment variable",
+                "services.toml:4:" + (environment.indexOf("BIG = ") + 7) + ": error: services.one.environment.BIG is 131072 bytes long"
+                        + " with its name; Linux passes at most 131071 bytes in one argument or environment variable"),
+                e.diagnostics().stream().map(d -> d.toString().replace(dir + "/", "")).toList());
+    }
+
+    @Test
+    void nestingDeeperThanTheParserTakesIsReportedWhereItGoesTooDeep() throws Exception {
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> load("""
+                [services.one]
+                type = "systemd-unit"
+                # [[[ brackets in comments and "[[[" in strings do not count
+                exec = ["/bin/one", "[[[", '{{{']
+                environment = { DEEP = %s }
+                """.formatted("[".repeat(1001) + "]".repeat(1001)), TWO_TARGETS, ""));
+        assertEquals(1, e.diagnostics().size(), e.diagnostics().toString());
+        assertTrue(e.diagnostics().get(0).toString().replace(dir + "/", "")
+                .startsWith("services.toml:5:1023: error: TOML syntax: Document nesting depth (1001)"), e.diagnostics().toString());
+    }
+
+    @Test
     void anEmptyDistributionIsAValidModelWithNoInstances() throws Exception {
         SystemModel model = load("[services.a]\ntype = \"systemd-unit\"\nexec = [\"/bin/a\"]\n", TWO_TARGETS, "");
         assertEquals(List.of(), model.instances());

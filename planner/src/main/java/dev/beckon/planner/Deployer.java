@@ -1,6 +1,7 @@
 package dev.beckon.planner;
 
 import dev.beckon.activation.ActivationException;
+import dev.beckon.models.Messages;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,7 +69,7 @@ public final class Deployer {
         List<TargetSession.Handle> locks = new ArrayList<>();
         try {
             for (Map.Entry<String, Path> target : stateDirectories(plan).entrySet()) {
-                events.targetStep(target.getKey(), "locking " + target.getValue());
+                events.targetStep(target.getKey(), "locking " + Messages.printable(target.getValue().toString()));
                 locks.add(session(targets, target.getKey()).lockTarget(target.getKey(), target.getValue(), "deploy",
                         warning -> events.targetStep(target.getKey(), warning)));
             }
@@ -360,8 +361,10 @@ public final class Deployer {
                         List<Path> copied = session(targets, target).putPackage(entry);
                         addedHere.addAll(copied);
                         if (!entry.packagePath().isEmpty() && copied.contains(Path.of(entry.packagePath()))) {
-                            events.targetStep(target, "copied " + Path.of(entry.packageSource()).getFileName()
-                                    + " into the store as " + Path.of(entry.packagePath()).getFileName());
+                            String source = Path.of(entry.packageSource()).getFileName().toString();
+                            String stored = Path.of(entry.packagePath()).getFileName().toString();
+                            events.targetStep(target, "copied " + Messages.printable(source) + " into the store as "
+                                    + Messages.printable(stored));
                         }
                     } catch (PlanningException e) {
                         throw new ActivationException(target, e.getMessage(), e);

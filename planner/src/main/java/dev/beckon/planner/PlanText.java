@@ -1,5 +1,6 @@
 package dev.beckon.planner;
 
+import dev.beckon.models.Messages;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,11 +13,11 @@ public final class PlanText {
 
     private static void details(ManifestEntry entry, StringBuilder out) {
         if (!entry.description().isEmpty()) {
-            out.append("      ").append(entry.description()).append('\n');
+            out.append("      ").append(Messages.printable(entry.description())).append('\n');
         }
-        out.append("      exec: ").append(entry.exec().stream().map(ShellWords::quote).collect(Collectors.joining(" "))).append('\n');
+        out.append("      exec: ").append(entry.exec().stream().map(ShellWords::display).collect(Collectors.joining(" "))).append('\n');
         entry.environment().forEach((name, value) -> out.append("      env:  ").append(name).append('=')
-                .append(ShellWords.quote(value)).append('\n'));
+                .append(ShellWords.display(value)).append('\n'));
         if (!entry.ports().isEmpty()) {
             out.append("      ports: ").append(entry.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                     .collect(Collectors.joining(", "))).append('\n');

@@ -17,14 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 @ExtendWith(SystemdSandboxExtension.class)
-class BeckonCommandTest {
+public class BeckonCommandTest {
     @TempDir
     Path dir;
 
     /** What one run of the command line printed and returned. */
-    record Run(int exitCode, String out, String err) {}
+    public record Run(int exitCode, String out, String err) {}
 
-    static Run beckon(String... args) {
+    /** Runs the command line in this JVM, as {@code bin/beckon ARGS} would. */
+    public static Run beckon(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine commandLine = BeckonCommand.commandLine();

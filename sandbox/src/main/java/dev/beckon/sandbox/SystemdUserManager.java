@@ -2,12 +2,14 @@ package dev.beckon.sandbox;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,6 +38,15 @@ public final class SystemdUserManager implements AutoCloseable {
     private static final Duration START_LIMIT = Duration.ofSeconds(30);
     private static final Duration STOP_LIMIT = Duration.ofSeconds(5);
     private static final String PID_FILE = "manager.pid";
+    /** Where a manager's processes are tracked: cgroup v1's systemd hierarchy, the hybrid layout's v2 one, or pure v2. */
+    private static final List<String> CGROUP_HIERARCHIES = List.of("/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup");
+    /**
+     * Each sandbox's own cgroup, named after its manager's pid. A slice, because journald takes the first
+     * cgroup below any slices for the unit a process belongs to ({@code _SYSTEMD_UNIT}).
+     */
+    private static String cgroupName(String pid) {
+        return "beckon-sandbox-" + pid + ".slice";
+    }
 
     private final Path directory;
     private final long pid;
@@ -74,6 +85,15 @@ public final class SystemdUserManager implements AutoCloseable {
                 "mount --bind \"$BECKON_SANDBOX_JOURNAL\" /run/log/journal",
                 JOURNALD + " >\"$BECKON_SANDBOX_JOURNAL/../journald.log\" 2>&1 &",
                 "for i in $(seq 100); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.05; done",
+                // A manager puts its units' processes into cgroups below its own. Started from the same
+                // cgroup, two sandboxes would share app.slice/NAME.service, and stopping a unit in one
+                // would kill the same unit's processes in the other (their dbus-daemons first of all).
+                // The cgroup file systems are the machine's; only root may do this, so without it nothing changes.
+                "for hierarchy in " + String.join(" ", CGROUP_HIERARCHIES) + "; do",
+                "    if [ -w \"$hierarchy/cgroup.procs\" ] && mkdir -p \"$hierarchy/" + cgroupName("$$") + "\" 2>/dev/null; then",
+                "        echo $$ > \"$hierarchy/" + cgroupName("$$") + "/cgroup.procs\" || true",
+                "    fi",
+                "done",
                 "exec " + SYSTEMD + " --user");
         List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private"));
         if (!isRoot()) {
@@ -301,10 +321,28 @@ public final class SystemdUserManager implements AutoCloseable {
         }
         everyone.addAll(processes());
         Processes.killAll(everyone);
+        removeCgroups();
         try {
             Files.deleteIfExists(directory.resolve(PID_FILE));
         } catch (IOException e) {
             // The pid file is only a hint for attach(), which checks the pid before trusting it.
+        }
+    }
+
+    /** The sandbox's cgroups, now that no process is left in them; innermost first, as rmdir needs. */
+    private void removeCgroups() {
+        for (String hierarchy : CGROUP_HIERARCHIES) {
+            Path own = Path.of(hierarchy, cgroupName(String.valueOf(pid)));
+            if (!Files.isDirectory(own)) {
+                continue;
+            }
+            try (var tree = Files.walk(own)) {
+                for (Path group : tree.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(group);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // An empty cgroup left behind costs nothing; the next sandbox gets a name of its own anyway.
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -89,6 +90,25 @@ class SystemdUserManagerTest {
         }
         assertFalse(Processes.isAlive(pid));
         assertTrue(SystemdUserManager.attach(directory).isEmpty(), "a stopped sandbox must not be found again");
+    }
+
+    @Test
+    void stoppingAUnitInOneSandboxLeavesTheSameUnitOfAnotherRunning(@TempDir Path directory) throws Exception {
+        try (SystemdUserManager first = SystemdUserManager.start(directory.resolve("first"));
+                SystemdUserManager second = SystemdUserManager.start(directory.resolve("second"))) {
+            for (SystemdUserManager systemd : List.of(first, second)) {
+                Files.writeString(systemd.unitDirectory().resolve("harness-same.service"), "[Service]\nExecStart=/bin/sleep 3600\n");
+                assertSucceeds(systemd.systemctl("daemon-reload"));
+                assertSucceeds(systemd.systemctl("start", "harness-same.service"));
+            }
+            long survivor = Long.parseLong(second.systemctl("show", "--property=MainPID", "--value", "harness-same.service")
+                    .stdout().strip());
+
+            assertSucceeds(first.systemctl("stop", "harness-same.service"));
+
+            assertTrue(Processes.isAlive(survivor), "stopping the unit in one sandbox killed the other's process");
+            assertEquals("active\n", second.systemctl("is-active", "harness-same.service").stdout());
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.Rendering;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.activation.systemd.SystemdBus.SystemdCallException;
+import dev.beckon.models.Messages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * The systemd-unit module's work on one manager: unit files written atomically into the manager's
@@ -48,6 +51,14 @@ final class SystemdSession implements ModuleSession {
     /** The unit files an instance had before this session wrote, and those the session changed. */
     private record InstallResult(Set<String> before, Set<String> changed) {}
 
+    /**
+     * Services this session stopped while they ran because their sockets had to be replaced: started
+     * again once their sockets listen, so that a change, or its undo, leaves them running as it found them.
+     */
+    private final Set<String> stoppedWhileRunning = new HashSet<>();
+    /** Each unit file as it was before this session first wrote or removed it (empty: there was none). */
+    private final Map<String, Optional<String>> unitsBeforeSession = new HashMap<>();
+
     SystemdSession(String target, SystemdBus bus, Path unitDirectory, String bootTarget, Optional<Path> journalDirectory) {
         this.target = target;
         this.bus = bus;
@@ -71,7 +82,16 @@ final class SystemdSession implements ModuleSession {
 
     @Override
     public void activate(ServiceInstance instance) throws ActivationException {
+        boolean anotherVersionOnlyInstalled = installed.keySet()
+                .removeIf(other -> other.id().equals(instance.id()) && !other.equals(instance));
         InstallResult install = installed.containsKey(instance) ? installed.remove(instance) : writeUnits(instance);
+        if (anotherVersionOnlyInstalled) {
+            // An undo of a version that was installed but never activated: what runs was started from the
+            // units as they were before this session, so a unit put back as it was changes nothing that runs.
+            install = new InstallResult(install.before(), install.changed().stream()
+                    .filter(unit -> !unitsBeforeSession.getOrDefault(unit, Optional.empty()).equals(rendered(instance, unit)))
+                    .collect(Collectors.toCollection(TreeSet::new)));
+        }
         reloadIfPending(instance);
         UnitNames names = UnitNames.of(instance);
         for (String unit : names.files()) {
@@ -132,6 +152,11 @@ final class SystemdSession implements ModuleSession {
                         + bus.unitProperty(socket.unit(), "SubState") + ")", null);
             }
         }
+        if (stoppedWhileRunning.remove(names.service())
+                && !RUNNING_STATES.contains(bus.unitProperty(names.service(), "ActiveState"))) {
+            // Started by hand, it gets its sockets as it would from a connection.
+            expectDone(instance, names.service(), "start", bus.runJob(() -> bus.manager().StartUnit(names.service(), "replace")));
+        }
     }
 
     private void activateAlwaysOn(ServiceInstance instance, UnitNames names, InstallResult install)
@@ -177,8 +202,10 @@ final class SystemdSession implements ModuleSession {
     @Override
     public void deactivate(ServiceInstance instance) throws ActivationException {
         UnitNames names = UnitNames.of(instance);
+        stoppedWhileRunning.remove(names.service());
         try {
             Set<String> present = existingUnits(instance);
+            rememberBeforeSession(present);
             // Sockets first, so that no connection starts the service again while it stops.
             for (String unit : present) {
                 if (unit.endsWith(".socket")) {
@@ -285,6 +312,10 @@ final class SystemdSession implements ModuleSession {
         }
         try {
             Set<String> before = existingUnits(instance);
+            rememberBeforeSession(before);
+            for (RenderedFile file : rendering.files()) {
+                unitsBeforeSession.putIfAbsent(file.name(), Optional.empty());
+            }
             Set<String> changed = new TreeSet<>();
             if (before.stream().anyMatch(u -> u.endsWith(".socket") && rendering.file(u).isEmpty())) {
                 // A running service holds the listeners of the sockets that go; they must be closed
@@ -295,6 +326,10 @@ final class SystemdSession implements ModuleSession {
                 if (rendering.file(stale).isEmpty()) {
                     // Switching between on-demand and always-on leaves units behind; stop them before they go.
                     stop(instance, stale);
+                    if (!isTemplate(stale)) {
+                        // A socket that failed to bind would stay listed as failed after its file is gone.
+                        resetIfFailed(stale, bus.unitProperty(stale, "ActiveState"));
+                    }
                     removeUnit(stale);
                     changed.add(stale);
                 }
@@ -322,6 +357,19 @@ final class SystemdSession implements ModuleSession {
         } catch (SystemdCallException e) {
             throw failure(instance, UnitNames.of(instance).service(), "systemd refused: " + e.getMessage(), e);
         }
+    }
+
+    private void rememberBeforeSession(Set<String> units) throws IOException {
+        for (String unit : units) {
+            if (!unitsBeforeSession.containsKey(unit)) {
+                unitsBeforeSession.put(unit, AtomicFiles.read(unitDirectory.resolve(unit)));
+            }
+        }
+    }
+
+    /** What the instance's rendering holds for a unit file; empty when it writes no such file. */
+    private static Optional<String> rendered(ServiceInstance instance, String unit) {
+        return SystemdUnitRenderer.render(instance).file(unit).map(RenderedFile::content);
     }
 
     /**
@@ -435,7 +483,7 @@ final class SystemdSession implements ModuleSession {
             }
         }
         if (candidates.stream().noneMatch(p -> Files.isRegularFile(p) && Files.isExecutable(p))) {
-            throw new ActivationException(instance.id(), "its program " + program + " is not an executable file"
+            throw new ActivationException(instance.id(), "its program " + Messages.printable(program) + " is not an executable file"
                     + (program.contains("/") ? "" : " on the PATH") + "; the service could never start");
         }
     }
@@ -463,6 +511,9 @@ final class SystemdSession implements ModuleSession {
     private void stopServices(ServiceInstance instance, Set<String> units) throws SystemdCallException, ActivationException {
         for (String unit : units) {
             if (unit.endsWith(".service")) {
+                if (!isTemplate(unit) && RUNNING_STATES.contains(bus.unitProperty(unit, "ActiveState"))) {
+                    stoppedWhileRunning.add(unit);
+                }
                 stop(instance, unit);
             }
         }

@@ -5,6 +5,7 @@ import dev.beckon.activation.Rendering;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
+import dev.beckon.models.Messages;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +27,9 @@ final class SystemdUnitRenderer {
         UnitNames names = UnitNames.of(instance);
         String program = instance.exec().get(0);
         if (EXEC_PREFIXES.indexOf(program.charAt(0)) >= 0) {
-            throw new IllegalArgumentException(instance.id() + ": the program " + program + " starts with '" + program.charAt(0)
-                    + "', which systemd reads as an ExecStart= prefix; name it by its path, like ./" + program);
+            throw new IllegalArgumentException(instance.id() + ": the program " + Messages.printable(program) + " starts with '"
+                    + program.charAt(0) + "', which systemd reads as an ExecStart= prefix; name it by its path, like ./"
+                    + Messages.printable(program));
         }
         List<RenderedFile> files = new ArrayList<>();
         files.add(new RenderedFile(names.service(), serviceUnit(instance, names), false));

@@ -65,6 +65,11 @@ final class SystemdFixture {
         return result.stdout().strip();
     }
 
+    /** The units the manager has loaded whose names match the pattern, one line each; empty when none. */
+    String loadedUnits(String pattern) {
+        return systemd.systemctl("list-units", "--all", "--plain", "--no-legend", pattern).stdout().strip();
+    }
+
     /** A property of the manager itself. */
     String showManager(String property) {
         return systemd.systemctl("show", "--property=" + property, "--value").stdout().strip();

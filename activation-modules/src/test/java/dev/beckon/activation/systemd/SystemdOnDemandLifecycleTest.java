@@ -114,16 +114,20 @@ class SystemdOnDemandLifecycleTest {
         int port = TestServices.freePort();
         ServiceInstance onDemand = fixture.greeter("switch", port, "on demand", Duration.ofSeconds(30));
         ServiceInstance alwaysOn = fixture.daemon("switch", List.of("/bin/sleep", "3600"));
+        // One session per deployment: within one, activating the version it replaced is an undo, which
+        // leaves the service running if it ran when the session began.
         try (SystemdSession session = fixture.open()) {
             session.activate(onDemand);
             assertEquals("on demand", TestServices.text(greeting(port)));
-
+        }
+        try (SystemdSession session = fixture.open()) {
             session.activate(alwaysOn);
             assertFalse(Files.exists(fixture.unitDirectory().resolve("beckon-test-switch.socket")));
             assertEquals("not-found", fixture.show("beckon-test-switch.socket", "LoadState"));
             assertEquals(InstanceStatus.Activity.RUNNING, session.query(alwaysOn).activity());
             assertTrue(session.query(alwaysOn).drift().isEmpty(), session.query(alwaysOn).drift().toString());
-
+        }
+        try (SystemdSession session = fixture.open()) {
             session.activate(onDemand);
             assertEquals(InstanceStatus.Activity.LISTENING, session.query(onDemand).activity());
             assertEquals("on demand", TestServices.text(greeting(port)));

@@ -118,6 +118,38 @@ class SystemdUnitModuleTest {
     }
 
     @Test
+    void undoingAFailedSocketChangeLeavesTheServiceRunningAndNoFailedUnitBehind() throws Exception {
+        int port = TestServices.freePort();
+        ServiceInstance previous = fixture.greeter("rebound", port, "previous", Duration.ZERO);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+            taken.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            // A second listener on a port something else holds: the new sockets cannot all bind.
+            ServiceInstance next = fixture.instance("rebound", previous.exec(), previous.ports(), Optional.of(new ServiceInstance.Activation(
+                    List.of(new ListenAddress.Inet(Optional.of("127.0.0.1"), port),
+                            new ListenAddress.Inet(Optional.of("127.0.0.1"), taken.getLocalPort())), Duration.ZERO, false)));
+            try (SystemdSession session = fixture.open()) {
+                session.activate(previous);
+            }
+            long before = TestServices.pid(greeting(port));
+            try (SystemdSession session = fixture.open()) {
+                session.install(List.of(next));
+                assertThrows(ActivationException.class, () -> session.activate(next));
+                session.activate(previous);
+                session.flush();
+
+                assertEquals("active", fixture.show("beckon-test-rebound.service", "ActiveState"),
+                        "it ran before the change, so it runs after the undo, without waiting for a connection");
+                assertNotEquals(String.valueOf(before), fixture.show("beckon-test-rebound.service", "MainPID"));
+                assertEquals("", fixture.loadedUnits("beckon-test-rebound_*"),
+                        "no socket of the failed version is left, not even as failed");
+                assertEquals("previous", TestServices.text(greeting(port)));
+                session.deactivate(previous);
+                session.flush();
+            }
+        }
+    }
+
+    @Test
     void deactivateLeavesNoUnitLinkPortOrProcess() throws Exception {
         int port = TestServices.freePort();
         ServiceInstance hello = fixture.greeter("gone", port, "gone", Duration.ofSeconds(30));
