@@ -31,9 +31,8 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Only print what would be done.")
     boolean dryRun;
 
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
-            description = "How many targets to work on at once (default: ${DEFAULT-VALUE}); the dependency order holds across targets.")
-    int parallel;
+    @Mixin
+    ParallelOption parallel;
 
     @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "A note recorded with the new generation.")
     String message;
@@ -42,11 +41,8 @@ final class DeployCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
-        if (parallel < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--parallel must be at least 1, not " + parallel);
-        }
         try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "deploy")) {
-            deployments.parallel(parallel);
+            deployments.parallel(parallel.targets());
             SystemModel loaded;
             try {
                 loaded = ModelLoader.load(model.files(), deployments.portHints());

@@ -29,19 +29,15 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Only print what would be done.")
     boolean dryRun;
 
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
-            description = "How many targets to work on at once (default: ${DEFAULT-VALUE}); the dependency order holds across targets.")
-    int parallel;
+    @Mixin
+    ParallelOption parallel;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
-        if (parallel < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--parallel must be at least 1, not " + parallel);
-        }
         try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "rollback")) {
-            deployments.parallel(parallel);
+            deployments.parallel(parallel.targets());
             Generation target = deployments.rollbackTarget(Optional.ofNullable(to));
             Plan plan = deployments.rollbackPlan(target);
             out.println("Rolling profile " + deployments.profile() + " back to generation " + target.number() + ":");
