@@ -1,6 +1,7 @@
 package dev.beckon.planner;
 
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.models.Messages;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -45,7 +46,7 @@ final class StoreRoots {
     static final String DIRECTORY = "roots";
 
     /** {@code HASH-NAME}: a package's SHA-256 or an instance's 32-digit hash; never {@code .}, {@code ..} or a path. */
-    private static final Pattern ENTRY_NAME = Pattern.compile("[0-9a-f]{32}(?:[0-9a-f]{32})?-[^/\\x00\\n\\r]+");
+    private static final Pattern ENTRY_NAME = Pattern.compile("[0-9a-f]{32}(?:[0-9a-f]{32})?-[^/\\x00]+", Pattern.DOTALL);
     private static final Pattern PROFILE = Pattern.compile("[a-z0-9]{1,32}");
     private static final String LOCK_FILE = ".lock";
     private static final ReentrantLock IN_PROCESS = new ReentrantLock();
@@ -124,8 +125,8 @@ final class StoreRoots {
             for (String path : entry.packagePath().isEmpty() ? List.of(entry.instanceDirectory())
                     : List.of(entry.packagePath(), entry.instanceDirectory())) {
                 names.add(entryName(stateDirectory, path).orElseThrow(() -> new PlanningException(where + ": " + entry.id()
-                        + " names " + path + ", which is not an entry of the store " + store(stateDirectory)
-                        + "; the manifest is damaged")));
+                        + " names " + Messages.quote(path) + ", which is not an entry of the store "
+                        + Messages.quote(store(stateDirectory).toString()) + "; the manifest is damaged")));
             }
         }
         return entries;
@@ -290,14 +291,37 @@ final class StoreRoots {
         SortedSet<String> names = new TreeSet<>();
         Optional<String> text = AtomicFiles.read(file);
         if (text.isPresent()) {
-            text.get().lines().map(String::strip).filter(StoreRoots::isEntryName).forEach(names::add);
+            text.get().lines().map(StoreRoots::decode).filter(StoreRoots::isEntryName).forEach(names::add);
         }
         return names;
     }
 
     private static String text(SortedSet<String> names) {
         StringBuilder text = new StringBuilder();
-        names.forEach(name -> text.append(name).append('\n'));
+        names.forEach(name -> text.append(encode(name)).append('\n'));
         return text.toString();
+    }
+
+    /** A roots file holds one name a line; a package's file name may hold a line break, so names are percent-encoded. */
+    private static String encode(String name) {
+        return name.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D");
+    }
+
+    private static String decode(String line) {
+        StringBuilder name = new StringBuilder();
+        for (int i = 0; i < line.length(); i++) {
+            String escape = line.startsWith("%", i) && i + 3 <= line.length() ? line.substring(i, i + 3) : "";
+            switch (escape) {
+                case "%25" -> name.append('%');
+                case "%0A" -> name.append('\n');
+                case "%0D" -> name.append('\r');
+                default -> {
+                    name.append(line.charAt(i));
+                    continue;
+                }
+            }
+            i += 2;
+        }
+        return name.toString();
     }
 }

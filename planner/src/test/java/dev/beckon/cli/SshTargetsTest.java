@@ -115,7 +115,10 @@ class SshTargetsTest {
         return model;
     }
 
-    /** hello on a, on demand; relay on b, one process per connection, asking hello on a; a third on c. */
+    /**
+     * hello on a, on demand; relay on b, one process per connection, asking hello on a; a third on c. Their idle
+     * timeout is longer than the test, so that the machines' snapshots do not change because a service went idle.
+     */
     private static String services(String greeting, String extra) throws Exception {
         return """
                 [services.hello]
@@ -125,7 +128,7 @@ class SshTargetsTest {
                 ports = { greeting = %4$d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.2:{ports.greeting}"]
-                idle-timeout = "30s"
+                idle-timeout = "1h"
 
                 [services.relay]
                 type = "systemd-unit"
@@ -144,7 +147,7 @@ class SshTargetsTest {
                 ports = { greeting = %4$d }
                 [services.third.on-demand]
                 listen = ["127.0.0.4:{ports.greeting}"]
-                idle-timeout = "30s"
+                idle-timeout = "1h"
                 """.formatted(classesOf(GreetingServer.class), GreetingServer.class.getName(), greeting, helloPort,
                 classesOf(RelayOnce.class), RelayOnce.class.getName(), relayPort) + extra;
     }

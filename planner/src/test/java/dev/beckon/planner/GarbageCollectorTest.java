@@ -298,7 +298,7 @@ class GarbageCollectorTest {
         PlanningException failure = assertThrows(PlanningException.class, () -> new GarbageCollector(generations).collect(0, false, warning -> {}));
 
         assertTrue(failure.getMessage().startsWith("generation 2 of profile default: web@local names "), failure.getMessage());
-        assertTrue(failure.getMessage().contains("which is not an entry of the store " + state.resolve("store")), failure.getMessage());
+        assertTrue(failure.getMessage().contains("which is not an entry of the store \"" + state.resolve("store") + "\""), failure.getMessage());
         assertEquals(before, snapshot());
         assertEquals("keep me", Files.readString(precious));
     }
