@@ -128,7 +128,7 @@ class SshTargetsTest {
                 ports = { greeting = %4$d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.2:{ports.greeting}"]
-                idle-timeout = "1h"
+                idle-timeout = "3600s"
 
                 [services.relay]
                 type = "systemd-unit"
@@ -147,7 +147,7 @@ class SshTargetsTest {
                 ports = { greeting = %4$d }
                 [services.third.on-demand]
                 listen = ["127.0.0.4:{ports.greeting}"]
-                idle-timeout = "1h"
+                idle-timeout = "3600s"
                 """.formatted(classesOf(GreetingServer.class), GreetingServer.class.getName(), greeting, helloPort,
                 classesOf(RelayOnce.class), RelayOnce.class.getName(), relayPort) + extra;
     }
