@@ -128,7 +128,7 @@ class SshTargetsTest {
                 ports = { greeting = %4$d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.2:{ports.greeting}"]
-                idle-timeout = "3600s"
+                idle-timeout = "1h"
 
                 [services.relay]
                 type = "systemd-unit"
@@ -147,7 +147,7 @@ class SshTargetsTest {
                 ports = { greeting = %4$d }
                 [services.third.on-demand]
                 listen = ["127.0.0.4:{ports.greeting}"]
-                idle-timeout = "3600s"
+                idle-timeout = "1h"
                 """.formatted(classesOf(GreetingServer.class), GreetingServer.class.getName(), greeting, helloPort,
                 classesOf(RelayOnce.class), RelayOnce.class.getName(), relayPort) + extra;
     }
@@ -171,6 +171,22 @@ class SshTargetsTest {
         return snapshot.toString();
     }
 
+    /** The last lines every machine's journal holds, for failures. */
+    private static String journals() {
+        StringBuilder lines = new StringBuilder();
+        for (SystemdUserManager machine : machines) {
+            try {
+                Process journal = new ProcessBuilder("journalctl", "--no-pager", "-n", "40", "-D", machine.journalDirectory().toString())
+                        .redirectErrorStream(true).start();
+                lines.append("journal of ").append(machine.directory().getFileName()).append(":\n")
+                        .append(new String(journal.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                lines.append(e).append('\n');
+            }
+        }
+        return lines.toString();
+    }
+
     private static String unitState(int machine, String unit) {
         return machines.get(machine).systemctl("is-active", unit).stdout().strip();
     }
@@ -192,7 +208,7 @@ class SshTargetsTest {
         assertEquals("active", unitState(0, "beckon-default-hello.socket"));
 
         String relayed = ask("127.0.0.3", relayPort);
-        assertTrue(relayed.startsWith("relayed by ") && relayed.contains(": hello v1 pid="), relayed);
+        assertTrue(relayed.startsWith("relayed by ") && relayed.contains(": hello v1 pid="), relayed + "\n" + journals());
         assertEquals("active", unitState(0, "beckon-default-hello.service"),
                 "a connection from target b activated hello on target a");
         assertTrue(ask("127.0.0.4", helloPort).startsWith("third pid="));

@@ -73,12 +73,15 @@ public final class GreetingServer {
         }
     }
 
+    /**
+     * beckon passes the model's duration as it writes durations ("500ms", "30s", "5min", "1h"), or plain
+     * milliseconds. Parsed here, because this program runs with nothing but its own classes.
+     */
     private static long idleMillis(String text) {
-        if (text.endsWith("ms")) {
-            return Long.parseLong(text.substring(0, text.length() - 2));
-        }
-        if (text.endsWith("s")) {
-            return Long.parseLong(text.substring(0, text.length() - 1)) * 1000;
+        for (String[] unit : new String[][] {{"ms", "1"}, {"min", "60000"}, {"s", "1000"}, {"m", "60000"}, {"h", "3600000"}}) {
+            if (text.endsWith(unit[0])) {
+                return Long.parseLong(text.substring(0, text.length() - unit[0].length())) * Long.parseLong(unit[1]);
+            }
         }
         return Long.parseLong(text);
     }
