@@ -212,6 +212,11 @@ class SystemdTest {
      * {@link #RACE_CONNECTIONS} connections were made): some bursts
      * reach the old process before it decides, some while it decides, some after it exited and wait
      * for the next one. Every connection must be answered.
+     *
+     * <p>FIXME: the long variant ({@code -Dbeckon.reliability.long=true}, 3,000 connections, about 250 starts) left
+     * one connection unanswered for 20 s in 2 of 5 runs. In the one failure inspected, systemd showed the
+     * service running but its process never wrote its first log line while the connection waited in the
+     * backlog. Not yet explained; the default race (about 130 connections) has not failed.
      */
     @Test
     void noConnectionIsLostAroundTheIdleDeadline(SystemdUserManager systemd) throws Exception {
