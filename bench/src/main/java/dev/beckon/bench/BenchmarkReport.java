@@ -313,7 +313,7 @@ final class BenchmarkReport {
                     double atLeast = to.stoppedAfterMillis() / a.getAsDouble();
                     aims.add(new Aim(figure, aim, String.format(Locale.ROOT, "more than %.1fx (not finished within %s)", atLeast,
                             ms(to.limitMillis())), atLeast > scale * 1.2 ? Status.MISSED : Status.UNDECIDED,
-                            stoppedDuring(to, noOp) + " " + (noOp ? hotNoOp : hotFirst)));
+                            (stoppedDuring(from, to, noOp) + " " + (noOp ? hotNoOp : hotFirst)).strip()));
                     continue;
                 }
                 double ratio = b.getAsDouble() / a.getAsDouble();
@@ -327,20 +327,33 @@ final class BenchmarkReport {
         }
     }
 
-    /** Which step the time limit interrupted, after which finished ones. */
-    private static String stoppedDuring(PlanningBenchmark.Size size, boolean noOp) {
+    /**
+     * Which step the time limit interrupted, after which finished ones, and how much that step alone had
+     * grown by then over the smaller size: often enough to tell where linear growth is lost.
+     */
+    private static String stoppedDuring(PlanningBenchmark.Size from, PlanningBenchmark.Size size, boolean noOp) {
         List<String> finished = new ArrayList<>();
+        double finishedMillis = 0;
         String running = null;
         for (String step : noOp ? List.of("load", "resolve", "plan", "replan") : List.of("load", "resolve", "plan")) {
             if (size.step(step).isPresent()) {
                 finished.add(step + " " + ms(size.step(step).getAsDouble()));
-            } else {
-                running = running == null ? step : running;
+                finishedMillis += size.step(step).getAsDouble();
+            } else if (running == null) {
+                running = step;
             }
         }
-        return String.format(Locale.ROOT, "At %s the limit came during %s%s.", count(size.instances()),
-                running == null ? "the end" : running.equals("replan") ? "the no-op plan" : running,
-                finished.isEmpty() ? "" : ", after " + String.join(", ", finished));
+        String growth = "";
+        if (running != null && from.step(running).isPresent()) {
+            growth = String.format(Locale.ROOT, "; by then %s alone had taken more than %.1fx its time at %s", stepLabel(running),
+                    (size.stoppedAfterMillis() - finishedMillis) / from.step(running).getAsDouble(), count(from.instances()));
+        }
+        return String.format(Locale.ROOT, "At %s the limit came during %s%s%s.", count(size.instances()),
+                running == null ? "the end" : stepLabel(running), finished.isEmpty() ? "" : ", after " + String.join(", ", finished), growth);
+    }
+
+    private static String stepLabel(String step) {
+        return step.equals("replan") ? "the no-op plan" : step;
     }
 
     private static String stepGrowth(OptionalDouble from, OptionalDouble to) {
