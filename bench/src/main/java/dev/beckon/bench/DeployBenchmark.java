@@ -49,6 +49,20 @@ final class DeployBenchmark {
             return Stats.of(millis.get(variant));
         }
 
+        /** Each round's {@code a / b}, both measured in that round, in round order. */
+        List<Double> ratios(String a, String b) {
+            List<Double> ratios = new ArrayList<>();
+            for (int i = 0; i < Math.min(millis.get(a).size(), millis.get(b).size()); i++) {
+                ratios.add(millis.get(a).get(i) / millis.get(b).get(i));
+            }
+            return ratios;
+        }
+
+        /** The median of the rounds' ratios: noise that comes and goes between rounds cancels out within one. */
+        double ratio(String a, String b) {
+            return Stats.of(ratios(a, b)).median();
+        }
+
         boolean has(String variant) {
             return millis.containsKey(variant) && !millis.get(variant).isEmpty();
         }

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 final class IdleCostBenchmark {
     private static final long START_LIMIT_MILLIS = TimeUnit.MINUTES.toMillis(5);
     /** Servers that just answered their first client have not settled their heap and JIT yet. */
-    private static final long SETTLE_MILLIS = 5_000;
+    private static final long SETTLE_MILLIS = 3_000;
 
     /** One way of running the services, measured while idle. */
     /** @param commands how many processes run each program ({@code /proc/PID/comm}) */
