@@ -212,7 +212,8 @@ public final class DeploymentLock implements AutoCloseable {
         return e instanceof java.nio.file.AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
     }
 
-    private static String thisHost() {
+    /** This machine's name as lock holders record it, so that a holder's liveness is only judged on its own host. */
+    public static String thisHost() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
         } catch (IOException | RuntimeException e) {

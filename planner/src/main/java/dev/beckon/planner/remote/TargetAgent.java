@@ -46,7 +46,7 @@ public final class TargetAgent {
         System.setOut(System.err);
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         TargetAgent agent = new TargetAgent(protocol, args[0]);
-        agent.send(new AgentProtocol.Hello(AgentProtocol.VERSION, ProcessHandle.current().pid(), host()));
+        agent.send(new AgentProtocol.Hello(AgentProtocol.VERSION, ProcessHandle.current().pid(), DeploymentLock.thisHost()));
         agent.serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
         // Library threads (D-Bus) must not keep a finished agent alive.
         Runtime.getRuntime().halt(0);
@@ -140,13 +140,5 @@ public final class TargetAgent {
     private void send(Object message) throws IOException {
         protocol.println(AgentProtocol.JSON.writeValueAsString(message));
         protocol.flush();
-    }
-
-    private static String host() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 }
