@@ -1,11 +1,11 @@
 package dev.beckon.reliability;
 
-import static dev.beckon.cli.BeckonCommandTest.beckon;
+import static dev.beckon.planner.cli.BeckonCommandTest.beckon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.testing.TestServices;
-import dev.beckon.cli.BeckonCommandTest.Run;
+import dev.beckon.planner.cli.BeckonCommandTest.Run;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;

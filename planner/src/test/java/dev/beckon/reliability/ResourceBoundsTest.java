@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.testing.GreetingServer;
-import dev.beckon.cli.BeckonCommand;
+import dev.beckon.planner.cli.BeckonCommand;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.beckon.planner.generations;
 
+import dev.beckon.planner.state.ProfileLock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beckon.cli.BeckonCommand;
+import dev.beckon.planner.cli.BeckonCommand;
 import dev.beckon.models.InstanceSpec;
 import dev.beckon.models.ModelLoader;
 import dev.beckon.models.SystemModel;

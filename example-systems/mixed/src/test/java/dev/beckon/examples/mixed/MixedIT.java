@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.beckon.cli.BeckonCommand;
+import dev.beckon.planner.cli.BeckonCommand;
 import dev.beckon.models.InstanceSpec;
 import dev.beckon.models.ModelLoader;
 import dev.beckon.models.SystemModel;

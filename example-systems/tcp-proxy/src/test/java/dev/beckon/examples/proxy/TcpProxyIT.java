@@ -3,7 +3,7 @@ package dev.beckon.examples.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beckon.cli.BeckonCommand;
+import dev.beckon.planner.cli.BeckonCommand;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;

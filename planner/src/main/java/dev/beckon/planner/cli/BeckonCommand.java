@@ -1,0 +1,59 @@
+package dev.beckon.planner.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code beckon} command line. Subcommands return exit codes; only {@link #main} exits. */
+@Command(
+        name = "beckon",
+        mixinStandardHelpOptions = true,
+        // --help and --version on every subcommand too.
+        scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = BeckonCommand.Version.class,
+        description = "Declarative deployment of service-oriented systems, with services activated on demand.",
+        subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
+                RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
+                SandboxCommand.class, CommandLine.HelpCommand.class})
+public final class BeckonCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The libraries (dbus-java, JGit) log through java.util.logging; their informational lines are
+     * not for people running beckon. {@code BECKON_DEBUG=1} shows everything.
+     */
+    private static void quietLibraryLogs() {
+        boolean debug = System.getenv("BECKON_DEBUG") != null && !System.getenv("BECKON_DEBUG").isEmpty();
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.logging.Level level = debug ? java.util.logging.Level.ALL : java.util.logging.Level.WARNING;
+        root.setLevel(level);
+        for (java.util.logging.Handler handler : root.getHandlers()) {
+            handler.setLevel(level);
+        }
+    }
+
+    /** The command line as {@link #main} runs it, for tests that run it in-process. */
+    public static CommandLine commandLine() {
+        quietLibraryLogs();
+        // picocli's own exit codes already match ExitCodes: 2 for usage errors, 1 for failures.
+        return new CommandLine(new BeckonCommand());
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The version from the jar's manifest, or "development" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = BeckonCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"beckon " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

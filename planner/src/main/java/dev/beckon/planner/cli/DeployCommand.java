@@ -1,0 +1,91 @@
+package dev.beckon.planner.cli;
+
+import dev.beckon.models.InvalidModelException;
+import dev.beckon.models.ModelLoader;
+import dev.beckon.models.SystemModel;
+import dev.beckon.planner.deploy.DeployResult;
+import dev.beckon.planner.deploy.Deployments;
+import dev.beckon.planner.plan.Plan;
+import dev.beckon.planner.plan.PlanText;
+import dev.beckon.planner.plan.PlanningException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code beckon deploy}: makes the targets run the model, or leaves them as they were. */
+@Command(name = "deploy", description = "Make the targets run the model: plan, activate in dependency order, undo everything on failure, record a generation.")
+final class DeployCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    ProfileOptions profile;
+
+    @Option(names = "--dry-run", description = "Only print what would be done.")
+    boolean dryRun;
+
+    @Mixin
+    ParallelOption parallel;
+
+    @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "A note recorded with the new generation.")
+    String message;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        long started = System.nanoTime();
+        try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "deploy")) {
+            deployments.parallel(parallel.targets());
+            SystemModel loaded;
+            try {
+                loaded = ModelLoader.load(model.files(), deployments.portHints());
+            } catch (InvalidModelException e) {
+                ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
+                return ExitCodes.FAILED;
+            }
+            Plan plan = deployments.plan(deployments.desired(loaded));
+            out.print(PlanText.render(plan));
+            if (plan.isEmpty() || dryRun) {
+                if (dryRun && !plan.isEmpty()) {
+                    out.println("Dry run: nothing was changed.");
+                }
+                out.flush();
+                return ExitCodes.OK;
+            }
+            out.println();
+            out.println("Deploying profile " + deployments.profile() + ":");
+            out.flush();
+            Deployments.Outcome outcome = deployments.deploy(plan, model.files(), System.getProperty("user.name"),
+                    message == null ? "" : message, new ProgressPrinter(out));
+            return report(out, outcome, Duration.ofNanos(System.nanoTime() - started), "Deployed");
+        } catch (PlanningException e) {
+            return ExitCodes.error(spec, e);
+        }
+    }
+
+    /** The closing lines of a deployment or rollback, and its exit code. */
+    static int report(PrintWriter out, Deployments.Outcome outcome, Duration took, String verb) {
+        DeployResult result = outcome.result();
+        switch (result.outcome()) {
+            case DEPLOYED -> out.println(verb + outcome.generation().map(g -> " generation " + g.number()).orElse("")
+                    + " in " + ProgressPrinter.seconds(took) + ".");
+            case FAILED_AND_UNDONE -> out.println("Deployment failed and was undone: every target runs what it ran before.\n"
+                    + "  failed: " + result.failure().orElseThrow().getMessage());
+            case FAILED_NOT_UNDONE -> {
+                out.println("Deployment failed and could NOT be fully undone: the targets are in between. Its journal is kept;"
+                        + " the next beckon command on this profile tries again to bring them back.");
+                out.println("  failed: " + result.failure().orElseThrow().getMessage());
+                result.notUndone().forEach(line -> out.println("  not put back: " + line));
+            }
+        }
+        out.flush();
+        return result.outcome().exitCode();
+    }
+}

@@ -1,0 +1,55 @@
+package dev.beckon.planner.cli;
+
+import dev.beckon.models.InvalidModelException;
+import dev.beckon.models.ModelLoader;
+import dev.beckon.models.SystemModel;
+import dev.beckon.planner.deploy.Deployments;
+import dev.beckon.planner.plan.Plan;
+import dev.beckon.planner.plan.PlanJson;
+import dev.beckon.planner.plan.PlanText;
+import dev.beckon.planner.plan.PlanningException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code beckon plan}: what a deployment of the model would change, against what the targets run. */
+@Command(name = "plan", description = "Show what deploying the model would change, against the last deployment and what the targets run now.")
+final class PlanCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    ProfileOptions profile;
+
+    @Option(names = "--json", description = "Print the plan as JSON (schema in the README).")
+    boolean json;
+
+    @Option(names = "--detailed-exitcode", description = "Exit 0 when there are no changes, 2 when there are, 1 on error.")
+    boolean detailedExitCode;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Deployments deployments = profile.open(spec.commandLine().getErr())) {
+            SystemModel loaded;
+            try {
+                loaded = ModelLoader.load(model.files(), deployments.portHints());
+            } catch (InvalidModelException e) {
+                ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
+                return ExitCodes.FAILED;
+            }
+            Plan plan = deployments.plan(deployments.desired(loaded));
+            out.print(json ? PlanJson.render(plan) : PlanText.render(plan));
+            out.flush();
+            return detailedExitCode && !plan.isEmpty() ? ExitCodes.CHANGES : ExitCodes.OK;
+        } catch (PlanningException e) {
+            return ExitCodes.error(spec, e);
+        }
+    }
+}

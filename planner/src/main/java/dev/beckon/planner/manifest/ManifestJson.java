@@ -1,0 +1,47 @@
+package dev.beckon.planner.manifest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/** Manifests as JSON: stable key order, so the same manifest always gives the same bytes. */
+public final class ManifestJson {
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private ManifestJson() {}
+
+    public static byte[] write(Manifest manifest) {
+        try {
+            return (MAPPER.writeValueAsString(manifest) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a manifest as JSON (this is a bug): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a manifest.
+     *
+     * @throws IOException when it is not a manifest this beckon can read; the message says why
+     */
+    public static Manifest read(byte[] json, String where) throws IOException {
+        Manifest manifest;
+        try {
+            manifest = MAPPER.readValue(json, Manifest.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException(where + " is not a readable beckon manifest: " + e.getOriginalMessage(), e);
+        }
+        if (manifest.formatVersion() != Manifest.FORMAT_VERSION) {
+            throw new IOException(where + " has manifest format " + manifest.formatVersion() + "; this beckon reads format "
+                    + Manifest.FORMAT_VERSION);
+        }
+        return manifest;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.beckon.planner.manifest;
+
+import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.store.Store;
+import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.ActivationModule;
+import dev.beckon.activation.RenderedFile;
+import dev.beckon.activation.ServiceInstance;
+import dev.beckon.models.Durations;
+import dev.beckon.models.InstanceSpec;
+import dev.beckon.models.SystemModel;
+import dev.beckon.models.Target;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a model into the manifest of what should run: one entry per instance, with its package's
+ * place in the target's store, its content hash and the files its module would write.
+ */
+public final class ManifestResolver {
+    private final ModuleFinder modules;
+    private final Function<Target, Path> stateDirectories;
+    /** Modules found once per type and state directory: finding one scans the class path (ServiceLoader). */
+    private final Map<String, ActivationModule> found = new java.util.HashMap<>();
+
+    public ManifestResolver(ModuleFinder modules, Function<Target, Path> stateDirectories) {
+        this.modules = modules;
+        this.stateDirectories = stateDirectories;
+    }
+
+    /**
+     * Resolves every instance of the model.
+     *
+     * @throws PlanningException when a package cannot be read or a module cannot render an instance
+     */
+    public Manifest resolve(SystemModel model, String profile) throws PlanningException {
+        Map<Path, String> packageHashes = new HashMap<>();
+        SortedMap<String, Manifest.TargetRecord> targets = new TreeMap<>();
+        for (Target target : model.targets().values()) {
+            targets.put(target.name(), new Manifest.TargetRecord(target.name(), target.host().toString(), target.hostname(),
+                    stateDirectories.apply(target).toString()));
+        }
+        List<ManifestEntry> entries = new ArrayList<>();
+        for (String service : model.activationOrder()) {
+            for (InstanceSpec spec : model.instances()) {
+                if (spec.service().name().equals(service)) {
+                    entries.add(resolve(spec, profile, stateDirectories.apply(spec.target()), packageHashes));
+                }
+            }
+        }
+        return new Manifest(Manifest.FORMAT_VERSION, profile, targets, entries);
+    }
+
+    private ManifestEntry resolve(InstanceSpec spec, String profile, Path stateDirectory, Map<Path, String> packageHashes)
+            throws PlanningException {
+        Optional<Path> source = spec.service().packagePath();
+        String packageHash = "";
+        Optional<Path> packageOnTarget = Optional.empty();
+        if (source.isPresent()) {
+            try {
+                packageHash = packageHashes.containsKey(source.get()) ? packageHashes.get(source.get()) : PackageDigest.of(source.get());
+            } catch (IOException e) {
+                throw new PlanningException(spec.id() + ": cannot read its package " + source.get() + ": " + e.getMessage(), e);
+            }
+            packageHashes.put(source.get(), packageHash);
+            packageOnTarget = Optional.of(Store.packagePath(stateDirectory, packageHash, source.get()));
+        }
+        // The instance directory's name holds the hash, so the hash is taken over the instance without it.
+        ServiceInstance unplaced = ServiceInstance.of(spec, profile, packageOnTarget, Path.of(""), stateDirectory);
+        SortedMap<String, String> endpoints = new TreeMap<>();
+        spec.dependencies().forEach((name, endpoint) -> endpoints.put(name, endpoint.target() + " " + endpoint.hostname() + " "
+                + endpoint.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","))));
+        ManifestEntry withoutHash = entry(unplaced, "", source, packageHash, spec.service().dependsOn(), endpoints, new TreeMap<>());
+        String hash = PackageDigest.ofText(new String(ManifestJson.write(new Manifest(Manifest.FORMAT_VERSION, profile,
+                new TreeMap<>(), List.of(withoutHash))), java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
+        ServiceInstance instance = ServiceInstance.of(spec, profile, packageOnTarget,
+                Store.instanceDirectory(stateDirectory, hash, spec.service().name()), stateDirectory);
+        SortedMap<String, String> files = new TreeMap<>();
+        try {
+            ActivationModule module = moduleFor(instance.type(), stateDirectory);
+            for (RenderedFile file : module.render(instance).files()) {
+                files.put(file.name(), file.content());
+            }
+        } catch (ActivationException e) {
+            throw new PlanningException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new PlanningException(spec.id() + ": " + e.getMessage(), e);
+        }
+        return entry(instance, hash, source, packageHash, spec.service().dependsOn(), endpoints, files);
+    }
+
+    private static ManifestEntry entry(ServiceInstance instance, String hash, Optional<Path> source, String packageHash,
+            List<String> dependsOn, SortedMap<String, String> endpoints, SortedMap<String, String> files) {
+        return new ManifestEntry(instance.service(), instance.target(), instance.type(), hash, instance.description(),
+                instance.exec(), instance.environment(), instance.ports(),
+                instance.onDemand().map(a -> a.listen().stream().map(Object::toString).toList()).orElse(List.of()),
+                instance.onDemand().map(a -> Durations.format(a.idleTimeout())).orElse("0"),
+                instance.onDemand().map(ServiceInstance.Activation::accept).orElse(false),
+                instance.isOnDemand(),
+                source.map(Path::toString).orElse(""), packageHash,
+                instance.packagePath().map(Path::toString).orElse(""),
+                instance.instanceDirectory().toString(), instance.container(), instance.stateDirectory().toString(),
+                dependsOn, endpoints, files);
+    }
+
+    private ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {
+        String key = type + "\0" + stateDirectory;
+        ActivationModule module = found.get(key);
+        if (module == null) {
+            module = modules.forType(type, stateDirectory);
+            found.put(key, module);
+        }
+        return module;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.beckon.planner.plan;
+
+import dev.beckon.planner.manifest.Manifest;
+import dev.beckon.planner.manifest.ManifestEntry;
+import dev.beckon.activation.InstanceStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Compares what should run with what runs: the record of the last deployment, and what the targets
+ * report now, so that a unit edited or removed by hand is a change, not trusted away.
+ */
+public final class Planner {
+    private Planner() {}
+
+    /**
+     * @param live what each instance's module reports now, by {@code SERVICE@TARGET}, for the recorded
+     *     instances that the desired manifest keeps unchanged; missing entries are taken as healthy
+     */
+    public static Plan plan(Manifest desired, Manifest recorded, Map<String, InstanceStatus> live) {
+        List<Change> changes = new ArrayList<>();
+        // Looked up by id for every instance: an index keeps planning linear in the number of instances.
+        Map<String, ManifestEntry> desiredById = byId(desired);
+        Map<String, ManifestEntry> recordedById = byId(recorded);
+        List<ManifestEntry> obsolete = new ArrayList<>(recorded.entries());
+        obsolete.removeIf(r -> Optional.ofNullable(desiredById.get(r.id())).filter(d -> d.type().equals(r.type())).isPresent());
+        for (int i = obsolete.size() - 1; i >= 0; i--) {
+            ManifestEntry gone = obsolete.get(i);
+            String why = desiredById.containsKey(gone.id()) ? "its type changes to " + desiredById.get(gone.id()).type()
+                    : "no longer in the model";
+            changes.add(new Change(Action.DEACTIVATE, gone.target(), gone.service(), Optional.empty(), Optional.of(gone), List.of(why)));
+        }
+        for (ManifestEntry wanted : desired.entries()) {
+            Optional<ManifestEntry> before = Optional.ofNullable(recordedById.get(wanted.id())).filter(r -> r.type().equals(wanted.type()));
+            if (before.isEmpty()) {
+                changes.add(new Change(Action.ACTIVATE, wanted.target(), wanted.service(), Optional.of(wanted), Optional.empty(),
+                        List.of()));
+                continue;
+            }
+            List<String> reasons = differences(before.get(), wanted);
+            if (reasons.isEmpty()) {
+                InstanceStatus status = live.get(wanted.id());
+                if (status != null && !status.isHealthy()) {
+                    reasons = drift(status);
+                }
+            }
+            if (!reasons.isEmpty()) {
+                changes.add(new Change(Action.CHANGE, wanted.target(), wanted.service(), Optional.of(wanted), before, reasons));
+            }
+        }
+        return new Plan(desired, recorded, changes);
+    }
+
+    /**
+     * The plan that brings targets left in between by an interrupted deployment back to {@code back}. Any
+     * instance of either manifest may be in either version, so it asks the targets: an instance of
+     * {@code back} that runs as recorded is left alone, one that does not is put back; an instance only the
+     * interrupted deployment had is removed wherever a trace of it is found.
+     *
+     * @param liveBack        what the targets report for each instance of {@code back}
+     * @param liveInterrupted what they report for each instance of {@code interrupted}
+     */
+    public static Plan recovery(Manifest back, Manifest interrupted, Map<String, InstanceStatus> liveBack,
+            Map<String, InstanceStatus> liveInterrupted) {
+        List<ManifestEntry> mayBeThere = new ArrayList<>(interrupted.entries());
+        Map<String, ManifestEntry> interruptedById = byId(interrupted);
+        back.entries().stream().filter(e -> !interruptedById.containsKey(e.id())).forEach(mayBeThere::add);
+        SortedMap<String, Manifest.TargetRecord> targets = new TreeMap<>(back.targets());
+        interrupted.targets().forEach(targets::putIfAbsent);
+        Manifest either = new Manifest(Manifest.FORMAT_VERSION, back.profile(), targets, mayBeThere);
+        List<Change> needed = new ArrayList<>();
+        for (Change change : plan(back, either, liveBack).changes()) {
+            boolean keep = change.action() == Action.DEACTIVATE
+                    ? Optional.ofNullable(liveInterrupted.get(change.id())).map(InstanceStatus::presence)
+                            .orElse(InstanceStatus.Presence.INSTALLED) != InstanceStatus.Presence.MISSING
+                    : !Optional.ofNullable(liveBack.get(change.id())).map(InstanceStatus::isHealthy).orElse(false);
+            if (keep) {
+                needed.add(change);
+            }
+        }
+        return new Plan(back, either, needed);
+    }
+
+    private static Map<String, ManifestEntry> byId(Manifest manifest) {
+        Map<String, ManifestEntry> index = new java.util.HashMap<>();
+        for (ManifestEntry entry : manifest.entries()) {
+            index.putIfAbsent(entry.id(), entry);
+        }
+        return index;
+    }
+
+    /** Why two versions of an instance differ, in words; empty when they are the same. */
+    static List<String> differences(ManifestEntry before, ManifestEntry after) {
+        List<String> reasons = new ArrayList<>();
+        Set<String> files = new TreeSet<>(before.files().keySet());
+        files.addAll(after.files().keySet());
+        for (String file : files) {
+            String old = before.files().get(file);
+            String now = after.files().get(file);
+            if (old == null) {
+                reasons.add(file + " added");
+            } else if (now == null) {
+                reasons.add(file + " removed");
+            } else if (!old.equals(now)) {
+                reasons.add(file + " changed");
+            }
+        }
+        if (!before.packageHash().equals(after.packageHash())) {
+            reasons.add("package changed");
+        }
+        Set<String> dependencies = new TreeSet<>(before.endpoints().keySet());
+        dependencies.addAll(after.endpoints().keySet());
+        for (String dependency : dependencies) {
+            if (!Objects.equals(before.endpoints().get(dependency), after.endpoints().get(dependency))) {
+                reasons.add("dependency " + dependency + " changed");
+            }
+        }
+        if (reasons.isEmpty() && !before.hash().equals(after.hash())) {
+            reasons.add("instance settings changed");
+        }
+        return reasons;
+    }
+
+    private static List<String> drift(InstanceStatus status) {
+        List<String> reasons = new ArrayList<>();
+        status.drift().forEach(d -> reasons.add("drifted: " + d));
+        if (reasons.isEmpty()) {
+            reasons.add("drifted: " + status.activity().name().toLowerCase() + (status.detail().isEmpty() ? "" : ", " + status.detail()));
+        }
+        return reasons;
+    }
+}

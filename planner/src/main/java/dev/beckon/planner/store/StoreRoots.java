@@ -1,0 +1,330 @@
+package dev.beckon.planner.store;
+
+import dev.beckon.planner.manifest.Manifest;
+import dev.beckon.planner.manifest.ManifestEntry;
+import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.activation.AtomicFiles;
+import dev.beckon.models.Messages;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The store entries each profile still needs on a target, so that {@code beckon gc} of one profile never
+ * removes what another one runs: like Nix's gc roots, in the target's state directory.
+ *
+ * <ul>
+ *   <li>{@code STATE_DIR/roots/PROFILE}: the names of the store entries ({@code HASH-NAME}) that the profile's kept
+ *       generations reference, sorted, one a line. A deployment or rollback adds its generation's entries once it
+ *       is recorded; gc rewrites the file to exactly the generations it keeps.</li>
+ *   <li>{@code STATE_DIR/roots/PROFILE.deploying-PID}: the entries of a deployment still under way in process PID,
+ *       written before it copies anything into the store and removed once its generation is in the roots file.
+ *       They cover the moment between a deployment releasing its target locks and recording its generation, and
+ *       a deployment that failed. gc honours them while PID lives and removes them after.</li>
+ *   <li>{@code STATE_DIR/roots/.lock}: a file lock held while a roots file is read and rewritten, so that two
+ *       processes never lose each other's additions.</li>
+ * </ul>
+ *
+ * Every file is written atomically, so a reader sees an old list or a new one. A store written before roots
+ * existed has none: gc then only removes what the collected profile's own generations used (see
+ * {@link GarbageCollector}).
+ */
+public final class StoreRoots {
+    static final String DIRECTORY = "roots";
+
+    /** {@code HASH-NAME}: a package's SHA-256 or an instance's 32-digit hash; never {@code .}, {@code ..} or a path. */
+    private static final Pattern ENTRY_NAME = Pattern.compile("[0-9a-f]{32}(?:[0-9a-f]{32})?-[^/\\x00]+", Pattern.DOTALL);
+    private static final Pattern PROFILE = Pattern.compile("[a-z0-9]{1,32}");
+    private static final String LOCK_FILE = ".lock";
+    private static final ReentrantLock IN_PROCESS = new ReentrantLock();
+    private static final Pattern DEPLOYING = Pattern.compile("([a-z0-9]{1,32})\\.deploying-([0-9]{1,19})");
+
+    private StoreRoots() {}
+
+    /**
+     * Before a deployment or rollback puts anything into the stores: names the manifest's store entries in this
+     * process's temporary roots file on each of its state directories, so no gc removes them while it runs.
+     *
+     * @throws PlanningException when a state directory cannot be written; nothing has been deployed then
+     */
+    public static void protect(Manifest manifest) throws PlanningException {
+        for (Map.Entry<Path, SortedSet<String>> store : referenced(manifest, "the manifest being deployed").entrySet()) {
+            Path file = deployingFile(store.getKey(), manifest.profile(), ProcessHandle.current().pid());
+            try {
+                AtomicFiles.write(file, text(store.getValue()), AtomicFiles.READABLE);
+            } catch (IOException e) {
+                throw new PlanningException("cannot write " + file + " to protect this deployment's store entries from gc, so"
+                        + " nothing was deployed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** After a deployment or rollback that recorded nothing: removes this process's temporary roots files again. */
+    public static void release(Manifest manifest) throws PlanningException {
+        for (Path stateDirectory : referenced(manifest, "the manifest being deployed").keySet()) {
+            Path file = deployingFile(stateDirectory, manifest.profile(), ProcessHandle.current().pid());
+            try {
+                AtomicFiles.delete(file);
+            } catch (IOException e) {
+                throw new PlanningException("cannot remove " + file + ": " + e.getMessage() + " (it only keeps gc from removing"
+                        + " store entries; gc removes it once this process is gone)", e);
+            }
+        }
+    }
+
+    /**
+     * After a deployment or rollback is recorded: adds its manifest's store entries to the profile's roots on each
+     * of its state directories and removes this process's temporary roots file there.
+     *
+     * @throws PlanningException when a state directory cannot be written
+     */
+    public static void addRecorded(Manifest manifest) throws PlanningException {
+        for (Map.Entry<Path, SortedSet<String>> store : referenced(manifest, "the recorded manifest").entrySet()) {
+            Path file = profileFile(store.getKey(), manifest.profile());
+            try (Locked locked = lock(List.of(store.getKey()))) {
+                SortedSet<String> roots = names(file);
+                roots.addAll(store.getValue());
+                AtomicFiles.write(file, text(roots), AtomicFiles.READABLE);
+                AtomicFiles.delete(deployingFile(store.getKey(), manifest.profile(), ProcessHandle.current().pid()));
+            } catch (IOException e) {
+                throw new PlanningException("the deployment is recorded, but its store entries could not be added to " + file
+                        + ": " + e.getMessage() + "; until they are, a gc of another profile on that target may remove those it"
+                        + " shares with this one (a gc of this profile writes them)", e);
+            }
+        }
+    }
+
+    /**
+     * The store entries a manifest references, by state directory: each instance's package and instance directory.
+     *
+     * @param where names the manifest in the error, for example "generation 3 of profile default"
+     * @throws PlanningException when an entry's path is not directly in its state directory's store (a damaged
+     *                           manifest), so nothing outside a store is ever taken for a store entry
+     */
+    static SortedMap<Path, SortedSet<String>> referenced(Manifest manifest, String where) throws PlanningException {
+        SortedMap<Path, SortedSet<String>> entries = new TreeMap<>();
+        for (ManifestEntry entry : manifest.entries()) {
+            if (!onThisMachine(manifest, entry.target())) {
+                continue;
+            }
+            Path stateDirectory = Path.of(entry.stateDirectory());
+            SortedSet<String> names = entries.computeIfAbsent(stateDirectory, d -> new TreeSet<>());
+            for (String path : entry.packagePath().isEmpty() ? List.of(entry.instanceDirectory())
+                    : List.of(entry.packagePath(), entry.instanceDirectory())) {
+                names.add(entryName(stateDirectory, path).orElseThrow(() -> new PlanningException(where + ": " + entry.id()
+                        + " names " + Messages.quote(path) + ", which is not an entry of the store "
+                        + Messages.quote(store(stateDirectory).toString()) + "; the manifest is damaged")));
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * Whether a target's store is on this machine. The stores of SSH targets are neither rooted nor collected
+     * yet: their entries stay until removed by hand.
+     */
+    static boolean onThisMachine(Manifest manifest, String target) {
+        Manifest.TargetRecord record = manifest.targets().get(target);
+        return record == null || dev.beckon.models.TargetHost.parse(record.host()).isLocal();
+    }
+
+    /** The store of a state directory. */
+    static Path store(Path stateDirectory) {
+        return stateDirectory.resolve("store");
+    }
+
+    /** Whether a name can be a store entry's: anything else in a store (temporary copies) is no entry. */
+    static boolean isEntryName(String name) {
+        return ENTRY_NAME.matcher(name).matches();
+    }
+
+    private static Optional<String> entryName(Path stateDirectory, String path) {
+        Path entry = Path.of(path);
+        if (entry.getParent() == null || !entry.getParent().equals(store(stateDirectory))) {
+            return Optional.empty();
+        }
+        String name = entry.getFileName().toString();
+        return isEntryName(name) ? Optional.of(name) : Optional.empty();
+    }
+
+    /** What the roots directory of one state directory says. */
+    record TargetRoots(Map<String, SortedSet<String>> profiles, SortedSet<String> deploying, List<Path> leftovers) {
+        /** Every entry some profile other than {@code profile}, or a running deployment, still needs. */
+        SortedSet<String> neededByOthers(String profile) {
+            SortedSet<String> needed = new TreeSet<>(deploying);
+            profiles.forEach((name, roots) -> {
+                if (!name.equals(profile)) {
+                    needed.addAll(roots);
+                }
+            });
+            return needed;
+        }
+
+        SortedSet<String> of(String profile) {
+            return profiles.getOrDefault(profile, Collections.emptySortedSet());
+        }
+    }
+
+    /**
+     * Reads the roots of a state directory.
+     *
+     * @return every profile's roots; the entries of deployments whose process lives; the temporary roots files of
+     *         processes that died
+     */
+    static TargetRoots read(Path stateDirectory) throws IOException {
+        Map<String, SortedSet<String>> profiles = new TreeMap<>();
+        SortedSet<String> deploying = new TreeSet<>();
+        List<Path> leftovers = new ArrayList<>();
+        Path directory = stateDirectory.resolve(DIRECTORY);
+        if (Files.isDirectory(directory)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+                for (Path file : files) {
+                    String name = file.getFileName().toString();
+                    Matcher running = DEPLOYING.matcher(name);
+                    if (PROFILE.matcher(name).matches()) {
+                        profiles.put(name, names(file));
+                    } else if (running.matches()) {
+                        if (isAlive(running.group(2))) {
+                            deploying.addAll(names(file));
+                        } else {
+                            leftovers.add(file);
+                        }
+                    }
+                }
+            }
+        }
+        return new TargetRoots(profiles, deploying, leftovers);
+    }
+
+    /**
+     * Serialises changes to the roots of state directories, across processes (a file lock, which the kernel releases
+     * when its holder dies) and threads (the JVM refuses two file locks on one file). gc holds it from reading the
+     * roots to rewriting them, so a deployment's roots added meanwhile are neither lost nor missed.
+     */
+    static Locked lock(Collection<Path> stateDirectories) throws IOException {
+        IN_PROCESS.lock();
+        List<FileChannel> channels = new ArrayList<>();
+        try {
+            for (Path stateDirectory : new TreeSet<>(stateDirectories)) {
+                Path directory = Files.createDirectories(stateDirectory.resolve(DIRECTORY));
+                FileChannel channel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                channels.add(channel);
+                channel.lock();
+            }
+            return new Locked(channels);
+        } catch (IOException | RuntimeException e) {
+            new Locked(channels).close();
+            throw e;
+        }
+    }
+
+    /** Held roots locks; closing releases them. */
+    static final class Locked implements AutoCloseable {
+        private final List<FileChannel> channels;
+
+        private Locked(List<FileChannel> channels) {
+            this.channels = channels;
+        }
+
+        @Override
+        public void close() {
+            try {
+                for (FileChannel channel : channels) {
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // Closing releases the file lock whether or not the close itself reports an error.
+                    }
+                }
+            } finally {
+                IN_PROCESS.unlock();
+            }
+        }
+    }
+
+    /** Replaces a profile's roots on a state directory; an empty list removes the file. */
+    static void rewrite(Path stateDirectory, String profile, SortedSet<String> entries) throws IOException {
+        Path file = profileFile(stateDirectory, profile);
+        if (entries.isEmpty()) {
+            AtomicFiles.delete(file);
+        } else {
+            AtomicFiles.write(file, text(entries), AtomicFiles.READABLE);
+        }
+    }
+
+    /**
+     * Whether a process of this machine runs with that PID. Right while every target is local. FIXME: with targets
+     * over SSH, a {@code .deploying-PID} names a process on the deploying machine and a {@code .partial-PID} one on
+     * the target, so each must be asked where it lives.
+     */
+    static boolean isAlive(String pid) {
+        try {
+            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static Path profileFile(Path stateDirectory, String profile) {
+        return stateDirectory.resolve(DIRECTORY).resolve(profile);
+    }
+
+    private static Path deployingFile(Path stateDirectory, String profile, long pid) {
+        return stateDirectory.resolve(DIRECTORY).resolve(profile + ".deploying-" + pid);
+    }
+
+    /** The names in a roots file; lines that cannot name a store entry are ignored, so they can never reach a delete. */
+    private static SortedSet<String> names(Path file) throws IOException {
+        SortedSet<String> names = new TreeSet<>();
+        Optional<String> text = AtomicFiles.read(file);
+        if (text.isPresent()) {
+            text.get().lines().map(StoreRoots::decode).filter(StoreRoots::isEntryName).forEach(names::add);
+        }
+        return names;
+    }
+
+    private static String text(SortedSet<String> names) {
+        StringBuilder text = new StringBuilder();
+        names.forEach(name -> text.append(encode(name)).append('\n'));
+        return text.toString();
+    }
+
+    /** A roots file holds one name a line; a package's file name may hold a line break, so names are percent-encoded. */
+    private static String encode(String name) {
+        return name.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D");
+    }
+
+    private static String decode(String line) {
+        StringBuilder name = new StringBuilder();
+        for (int i = 0; i < line.length(); i++) {
+            String escape = line.startsWith("%", i) && i + 3 <= line.length() ? line.substring(i, i + 3) : "";
+            switch (escape) {
+                case "%25" -> name.append('%');
+                case "%0A" -> name.append('\n');
+                case "%0D" -> name.append('\r');
+                default -> {
+                    name.append(line.charAt(i));
+                    continue;
+                }
+            }
+            i += 2;
+        }
+        return name.toString();
+    }
+}

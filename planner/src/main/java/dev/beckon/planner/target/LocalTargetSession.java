@@ -1,0 +1,169 @@
+package dev.beckon.planner.target;
+
+import dev.beckon.planner.manifest.ManifestEntry;
+import dev.beckon.planner.manifest.ModuleFinder;
+import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.state.DeploymentLock;
+import dev.beckon.planner.store.Store;
+import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.InstanceStatus;
+import dev.beckon.activation.ModuleSession;
+import dev.beckon.activation.ServiceInstance;
+import dev.beckon.activation.TargetContainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A target on this machine: its modules run in this process, one session per module and container
+ * settings, opened when first needed. beckon's agent on a remote target runs one of these too.
+ */
+public final class LocalTargetSession implements TargetSession {
+    private final String profile;
+    private final ModuleFinder modules;
+    private final Map<String, ModuleSession> open = new LinkedHashMap<>();
+
+    public LocalTargetSession(String profile, ModuleFinder modules) {
+        this.profile = profile;
+        this.modules = modules;
+    }
+
+    /** Entries with the same key share one module session. */
+    public static String key(ManifestEntry entry) {
+        return entry.target() + "\0" + entry.type() + "\0" + entry.container();
+    }
+
+    private synchronized ModuleSession of(ManifestEntry entry) throws ActivationException {
+        String key = key(entry);
+        ModuleSession session = open.get(key);
+        if (session == null) {
+            Path stateDirectory = Path.of(entry.stateDirectory());
+            session = modules.forType(entry.type(), stateDirectory)
+                    .open(new TargetContainer(entry.target(), entry.type(), entry.container(), stateDirectory));
+            open.put(key, session);
+        }
+        return session;
+    }
+
+    private ServiceInstance instance(ManifestEntry entry) {
+        return entry.toInstance(profile);
+    }
+
+    @Override
+    public Handle lockTarget(String target, Path stateDirectory, String command, Consumer<String> warnings) throws PlanningException {
+        DeploymentLock lock = DeploymentLock.acquire(DeploymentLock.targetLockFile(stateDirectory),
+                "target " + target, profile, command, warnings);
+        return lock::close;
+    }
+
+    @Override
+    public Optional<String> removeStaleLock(Path stateDirectory) throws PlanningException {
+        return DeploymentLock.removeIfStale(DeploymentLock.targetLockFile(stateDirectory)).map(DeploymentLock.Holder::describe);
+    }
+
+    @Override
+    public List<Path> putPackage(ManifestEntry entry) throws PlanningException {
+        List<Path> added = new ArrayList<>();
+        try {
+            Path instanceDirectory = Path.of(entry.instanceDirectory());
+            if (!Files.exists(instanceDirectory)) {
+                Files.createDirectories(instanceDirectory);
+                added.add(instanceDirectory);
+            }
+            if (entry.packageSource().isEmpty()) {
+                return added;
+            }
+            Path source = Path.of(entry.packageSource());
+            Path destination = Path.of(entry.packagePath());
+            if (!Files.exists(destination) && !Files.exists(source)) {
+                throw new PlanningException(entry.id() + ": its package " + destination + " is not in the store, and " + source
+                        + " is gone");
+            }
+            if (Store.put(source, destination)) {
+                added.add(destination);
+            }
+            return added;
+        } catch (IOException e) {
+            throw new PlanningException(entry.id() + ": cannot put its package into the store of " + entry.target() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException {
+        Path store = stateDirectory.resolve("store").toAbsolutePath().normalize();
+        for (Path entry : entries) {
+            Path normalized = entry.toAbsolutePath().normalize();
+            if (!normalized.getParent().equals(store)) {
+                throw new PlanningException(entry + " is not an entry of the store " + store + "; not removed");
+            }
+            try {
+                Store.deleteTree(normalized);
+            } catch (IOException e) {
+                throw new PlanningException("cannot remove " + entry + " from the store: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void lock(ManifestEntry entry) throws ActivationException {
+        of(entry).lock(instance(entry));
+    }
+
+    @Override
+    public void unlock(ManifestEntry entry) throws ActivationException {
+        of(entry).unlock(instance(entry));
+    }
+
+    @Override
+    public void install(List<ManifestEntry> entries) throws ActivationException {
+        List<ServiceInstance> instances = new ArrayList<>();
+        for (ManifestEntry entry : entries) {
+            instances.add(instance(entry));
+        }
+        of(entries.get(0)).install(instances);
+    }
+
+    @Override
+    public void activate(ManifestEntry entry) throws ActivationException {
+        of(entry).activate(instance(entry));
+    }
+
+    @Override
+    public void deactivate(ManifestEntry entry) throws ActivationException {
+        of(entry).deactivate(instance(entry));
+    }
+
+    @Override
+    public InstanceStatus query(ManifestEntry entry) throws ActivationException {
+        return of(entry).query(instance(entry));
+    }
+
+    @Override
+    public void flush() throws ActivationException {
+        ActivationException first = null;
+        for (ModuleSession session : List.copyOf(open.values())) {
+            try {
+                session.flush();
+            } catch (ActivationException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public void close() {
+        List<ModuleSession> sessions = new ArrayList<>(open.values());
+        open.clear();
+        sessions.forEach(ModuleSession::close);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.beckon.planner.target;
+
+import dev.beckon.planner.manifest.ManifestEntry;
+import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.InstanceStatus;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * What a deployment does on one target, wherever the target is: on this machine, in-process, or on
+ * another over SSH, through beckon's agent there. One per target per command; the deployer uses it from
+ * one thread at a time.
+ */
+public interface TargetSession extends AutoCloseable {
+    /** Takes the target's deployment lock; closing the handle releases it. */
+    Handle lockTarget(String target, Path stateDirectory, String command, Consumer<String> warnings) throws PlanningException;
+
+    /** Removes the target's lock if its holder is gone; returns whose it was. */
+    Optional<String> removeStaleLock(Path stateDirectory) throws PlanningException;
+
+    /**
+     * Puts an instance's package into the target's store unless it is there, and makes its instance directory.
+     *
+     * @return what was not there before: the package's path when it was copied, the instance directory when it
+     *     was made
+     */
+    List<Path> putPackage(ManifestEntry entry) throws PlanningException;
+
+    /** Removes entries of the target's store, as after a deployment that failed and was undone; only under {@code store/}. */
+    void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException;
+
+    /** Asks the running instance whether it may change (Dysnomia's lock); it may refuse. */
+    void lock(ManifestEntry entry) throws ActivationException;
+
+    void unlock(ManifestEntry entry) throws ActivationException;
+
+    /** Writes the files of instances of one module and container at once, so one reload covers them. */
+    void install(List<ManifestEntry> entries) throws ActivationException;
+
+    void activate(ManifestEntry entry) throws ActivationException;
+
+    void deactivate(ManifestEntry entry) throws ActivationException;
+
+    InstanceStatus query(ManifestEntry entry) throws ActivationException;
+
+    /** Finishes every module's deferred work on the target; all are tried, the first failure is thrown. */
+    void flush() throws ActivationException;
+
+    @Override
+    void close();
+
+    /** A held target lock. */
+    interface Handle extends AutoCloseable {
+        @Override
+        void close() throws PlanningException;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.beckon.planner.target.ssh;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.beckon.activation.InstanceStatus;
+import dev.beckon.planner.manifest.ManifestEntry;
+import java.util.List;
+
+/**
+ * The messages between beckon and its agent on a target: one JSON object per line, a request from beckon
+ * and exactly one response from the agent, in turn. The agent's first line says which protocol it speaks;
+ * beckon refuses an agent whose protocol is not its own (the runtime is copied by content hash, so both
+ * sides normally come from the same build).
+ */
+final class AgentProtocol {
+    static final int VERSION = 1;
+
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .build();
+
+    private AgentProtocol() {}
+
+    /** The agent's first line. */
+    record Hello(int protocol, long pid, String host) {}
+
+    /** What beckon asks; only the fields its operation needs are set. */
+    record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
+            String command, List<String> paths) {
+
+        static Request of(String operation) {
+            return new Request(operation, null, null, null, null, null, null);
+        }
+
+        static Request of(String operation, ManifestEntry entry) {
+            return new Request(operation, entry, null, null, null, null, null);
+        }
+
+        static Request onState(String operation, String target, String stateDirectory) {
+            return new Request(operation, null, null, target, stateDirectory, null, null);
+        }
+    }
+
+    /** The agent's answer. {@code error} is set when it failed; its {@code kind} says which exception to raise. */
+    record Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error) {
+        static Response done() {
+            return new Response(null, null, null, null, null, null);
+        }
+    }
+
+    /** A failure on the target: {@code activation} (a module's), {@code planning} (a lock, the store) or {@code locked}. */
+    record Failure(String kind, String instance, String message, List<String> logTail) {}
+}

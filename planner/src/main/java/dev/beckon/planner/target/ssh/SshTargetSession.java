@@ -1,0 +1,255 @@
+package dev.beckon.planner.target.ssh;
+
+import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.InstanceStatus;
+import dev.beckon.models.TargetHost;
+import dev.beckon.planner.manifest.Manifest;
+import dev.beckon.planner.manifest.ManifestEntry;
+import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.target.TargetSession;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A target reached over SSH. beckon copies its own runtime (its classpath, by content hash, once) into the
+ * target's store, starts its agent there with the target's {@code java}, and drives it over the one
+ * multiplexed connection. Packages go into the target's store compressed, only when missing.
+ */
+public final class SshTargetSession implements TargetSession {
+    private static final int STDERR_LINES = 20;
+
+    private final String target;
+    private final SshConnection ssh;
+    private final Process agent;
+    private final BufferedWriter requests;
+    private final BufferedReader responses;
+    private final Deque<String> agentErrors = new ArrayDeque<>();
+
+    private SshTargetSession(String target, SshConnection ssh, Process agent) {
+        this.target = target;
+        this.ssh = ssh;
+        this.agent = agent;
+        this.requests = new BufferedWriter(new OutputStreamWriter(agent.getOutputStream(), StandardCharsets.UTF_8));
+        this.responses = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
+        Thread errors = new Thread(() -> {
+            try (BufferedReader err = new BufferedReader(new InputStreamReader(agent.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = err.readLine()) != null; ) {
+                    synchronized (agentErrors) {
+                        agentErrors.addLast(line);
+                        if (agentErrors.size() > STDERR_LINES) {
+                            agentErrors.removeFirst();
+                        }
+                    }
+                }
+            } catch (IOException ignored) {
+                // The agent is gone; what it said so far is kept.
+            }
+        }, "beckon-agent-stderr-" + target);
+        errors.setDaemon(true);
+        errors.start();
+    }
+
+    /**
+     * Connects, brings beckon's runtime to the target if it is not there, and starts the agent.
+     *
+     * @throws ActivationException naming the target, with SSH's or the agent's own words, when any of it fails
+     */
+    public static SshTargetSession open(Manifest.TargetRecord target, TargetHost host, String profile, Map<String, String> environment)
+            throws ActivationException {
+        SshConnection ssh = SshConnection.open(target.name(), host, environment);
+        try {
+            String classpath = AgentRuntime.install(ssh, target.name(), Path.of(target.stateDirectory()));
+            Process agent = ssh.command(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
+                    TargetAgent.class.getName(), profile)).start();
+            SshTargetSession session = new SshTargetSession(target.name(), ssh, agent);
+            session.greet();
+            return session;
+        } catch (IOException e) {
+            ssh.close();
+            throw new ActivationException(target.name(), "cannot start beckon's agent over SSH: " + e.getMessage(), e);
+        } catch (ActivationException | RuntimeException e) {
+            ssh.close();
+            throw e;
+        }
+    }
+
+    private void greet() throws ActivationException {
+        String line = readLine();
+        AgentProtocol.Hello hello;
+        try {
+            hello = AgentProtocol.JSON.readValue(line, AgentProtocol.Hello.class);
+        } catch (IOException e) {
+            throw agentFailure("beckon's agent did not greet as expected (" + line + ")");
+        }
+        if (hello.protocol() != AgentProtocol.VERSION) {
+            throw new ActivationException(target, "beckon's agent there speaks protocol " + hello.protocol() + ", this beckon "
+                    + AgentProtocol.VERSION);
+        }
+    }
+
+    private String readLine() throws ActivationException {
+        try {
+            String line = responses.readLine();
+            if (line == null) {
+                throw agentFailure("beckon's agent ended");
+            }
+            return line;
+        } catch (IOException e) {
+            throw agentFailure("cannot read from beckon's agent: " + e.getMessage());
+        }
+    }
+
+    private ActivationException agentFailure(String what) {
+        try {
+            agent.waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<String> said;
+        synchronized (agentErrors) {
+            said = List.copyOf(agentErrors);
+        }
+        return new ActivationException(target, what + (agent.isAlive() ? "" : " (exit " + agent.exitValue() + ")")
+                + (said.isEmpty() ? "" : ": " + String.join(" | ", said)));
+    }
+
+    private synchronized AgentProtocol.Response call(AgentProtocol.Request request) throws ActivationException {
+        try {
+            requests.write(AgentProtocol.JSON.writeValueAsString(request));
+            requests.newLine();
+            requests.flush();
+        } catch (IOException e) {
+            throw agentFailure("cannot send to beckon's agent: " + e.getMessage());
+        }
+        String line = readLine();
+        AgentProtocol.Response response;
+        try {
+            response = AgentProtocol.JSON.readValue(line, AgentProtocol.Response.class);
+        } catch (IOException e) {
+            throw agentFailure("beckon's agent answered what is not a response (" + line + ")");
+        }
+        if (response.error() != null) {
+            AgentProtocol.Failure failure = response.error();
+            throw new ActivationException(failure.instance(), failure.message(),
+                    failure.logTail() == null ? List.of() : failure.logTail(), null);
+        }
+        return response;
+    }
+
+    private AgentProtocol.Response callForPlanning(AgentProtocol.Request request) throws PlanningException {
+        try {
+            return call(request);
+        } catch (ActivationException e) {
+            throw new PlanningException("target " + target + ": " + e.getMessage().substring(e.instance().length() + 2), e);
+        }
+    }
+
+    @Override
+    public Handle lockTarget(String name, Path stateDirectory, String command, Consumer<String> warnings) throws PlanningException {
+        AgentProtocol.Response response = callForPlanning(new AgentProtocol.Request("lock-target", null, null, name,
+                stateDirectory.toString(), command, null));
+        if (response.warnings() != null) {
+            response.warnings().forEach(warnings);
+        }
+        return () -> callForPlanning(AgentProtocol.Request.onState("release-target", name, stateDirectory.toString()));
+    }
+
+    @Override
+    public Optional<String> removeStaleLock(Path stateDirectory) throws PlanningException {
+        return Optional.ofNullable(callForPlanning(AgentProtocol.Request.onState("remove-stale-lock", target,
+                stateDirectory.toString())).holder());
+    }
+
+    @Override
+    public List<Path> putPackage(ManifestEntry entry) throws PlanningException {
+        AgentProtocol.Response prepared = callForPlanning(AgentProtocol.Request.of("prepare-package", entry));
+        List<Path> added = new ArrayList<>(prepared.paths() == null ? List.of() : prepared.paths().stream().map(Path::of).toList());
+        if (Boolean.TRUE.equals(prepared.present())) {
+            return added;
+        }
+        Path source = Path.of(entry.packageSource());
+        if (!Files.exists(source)) {
+            throw new PlanningException(entry.id() + ": its package " + entry.packagePath() + " is not in the store of " + target
+                    + ", and " + source + " is gone");
+        }
+        try {
+            AgentRuntime.copy(ssh, target, "copying " + source.getFileName() + " into the store", source.getParent(),
+                    List.of(source.getFileName().toString()), Path.of(entry.packagePath()), false);
+            added.add(Path.of(entry.packagePath()));
+            return added;
+        } catch (ActivationException e) {
+            throw new PlanningException(entry.id() + ": cannot put its package into the store of " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException {
+        callForPlanning(new AgentProtocol.Request("remove-from-store", null, null, target, stateDirectory.toString(), null,
+                entries.stream().map(Path::toString).toList()));
+    }
+
+    @Override
+    public void lock(ManifestEntry entry) throws ActivationException {
+        call(AgentProtocol.Request.of("lock", entry));
+    }
+
+    @Override
+    public void unlock(ManifestEntry entry) throws ActivationException {
+        call(AgentProtocol.Request.of("unlock", entry));
+    }
+
+    @Override
+    public void install(List<ManifestEntry> entries) throws ActivationException {
+        call(new AgentProtocol.Request("install", null, new ArrayList<>(entries), null, null, null, null));
+    }
+
+    @Override
+    public void activate(ManifestEntry entry) throws ActivationException {
+        call(AgentProtocol.Request.of("activate", entry));
+    }
+
+    @Override
+    public void deactivate(ManifestEntry entry) throws ActivationException {
+        call(AgentProtocol.Request.of("deactivate", entry));
+    }
+
+    @Override
+    public InstanceStatus query(ManifestEntry entry) throws ActivationException {
+        return call(AgentProtocol.Request.of("query", entry)).status();
+    }
+
+    @Override
+    public void flush() throws ActivationException {
+        call(AgentProtocol.Request.of("flush"));
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (agent.isAlive()) {
+                call(AgentProtocol.Request.of("close"));
+            }
+            agent.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (ActivationException e) {
+            // The agent is gone already; the connection below is closed all the same.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            agent.destroyForcibly();
+            ssh.close();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.beckon.planner.target.ssh;
+
+import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.ActivationModules;
+import dev.beckon.planner.state.DeploymentLock;
+import dev.beckon.planner.target.LocalTargetSession;
+import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.target.TargetSession;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * beckon's agent on a remote target: started over SSH by the deploying beckon, it runs the activation
+ * modules there, in-process, and answers requests on stdin with responses on stdout (see {@link AgentProtocol}).
+ *
+ * <p>When its input ends without a word (the deployer was killed, the connection dropped), it exits at once
+ * and keeps the target locks it holds: their holder, this process, is then gone, so the next deployment
+ * finds them stale, and the deployer's journal says what to recover.
+ */
+public final class TargetAgent {
+    private final PrintStream protocol;
+    private final LocalTargetSession session;
+    private final Map<String, TargetSession.Handle> targetLocks = new HashMap<>();
+
+    private TargetAgent(PrintStream protocol, String profile) {
+        this.protocol = protocol;
+        this.session = new LocalTargetSession(profile, ActivationModules::forType);
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: TargetAgent PROFILE (started by beckon over SSH, not by people)");
+            System.exit(2);
+        }
+        // Only protocol lines may reach stdout; anything a library prints goes to stderr.
+        PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        System.setOut(System.err);
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        TargetAgent agent = new TargetAgent(protocol, args[0]);
+        agent.send(new AgentProtocol.Hello(AgentProtocol.VERSION, ProcessHandle.current().pid(), DeploymentLock.thisHost()));
+        agent.serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+        // Library threads (D-Bus) must not keep a finished agent alive.
+        Runtime.getRuntime().halt(0);
+    }
+
+    private void serve(BufferedReader requests) throws IOException {
+        for (String line; (line = requests.readLine()) != null; ) {
+            AgentProtocol.Request request = AgentProtocol.JSON.readValue(line, AgentProtocol.Request.class);
+            if (request.operation().equals("close")) {
+                send(AgentProtocol.Response.done());
+                releaseAll();
+                session.close();
+                return;
+            }
+            send(answer(request));
+        }
+    }
+
+    private AgentProtocol.Response answer(AgentProtocol.Request request) {
+        List<String> warnings = new ArrayList<>();
+        try {
+            switch (request.operation()) {
+                case "lock-target" -> {
+                    targetLocks.put(request.stateDirectory(), session.lockTarget(request.target(), Path.of(request.stateDirectory()),
+                            request.command(), warnings::add));
+                    return new AgentProtocol.Response(null, null, null, null, warnings, null);
+                }
+                case "release-target" -> {
+                    TargetSession.Handle lock = targetLocks.remove(request.stateDirectory());
+                    if (lock != null) {
+                        lock.close();
+                    }
+                    return AgentProtocol.Response.done();
+                }
+                case "remove-stale-lock" -> {
+                    return new AgentProtocol.Response(null, null, null,
+                            session.removeStaleLock(Path.of(request.stateDirectory())).orElse(null), null, null);
+                }
+                case "prepare-package" -> {
+                    Path instanceDirectory = Path.of(request.entry().instanceDirectory());
+                    List<String> made = new ArrayList<>();
+                    if (!Files.exists(instanceDirectory)) {
+                        Files.createDirectories(instanceDirectory);
+                        made.add(instanceDirectory.toString());
+                    }
+                    boolean present = request.entry().packagePath().isEmpty() || Files.exists(Path.of(request.entry().packagePath()));
+                    return new AgentProtocol.Response(null, present, made, null, null, null);
+                }
+                case "remove-from-store" -> session.removeFromStore(Path.of(request.stateDirectory()),
+                        request.paths().stream().map(Path::of).toList());
+                case "lock" -> session.lock(request.entry());
+                case "unlock" -> session.unlock(request.entry());
+                case "install" -> session.install(request.entries());
+                case "activate" -> session.activate(request.entry());
+                case "deactivate" -> session.deactivate(request.entry());
+                case "query" -> {
+                    return new AgentProtocol.Response(session.query(request.entry()), null, null, null, null, null);
+                }
+                case "flush" -> session.flush();
+                default -> {
+                    return failure("planning", "agent", "unknown operation " + request.operation(), List.of());
+                }
+            }
+            return AgentProtocol.Response.done();
+        } catch (ActivationException e) {
+            String prefix = e.instance() + ": ";
+            String message = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+            return failure("activation", e.instance(), message, e.logTail());
+        } catch (DeploymentLock.LockedException e) {
+            return failure("locked", request.target(), e.getMessage(), List.of());
+        } catch (PlanningException | IOException | RuntimeException e) {
+            return failure("planning", request.target() == null ? "agent" : request.target(), String.valueOf(e.getMessage()), List.of());
+        }
+    }
+
+    private static AgentProtocol.Response failure(String kind, String instance, String message, List<String> logTail) {
+        return new AgentProtocol.Response(null, null, null, null, null, new AgentProtocol.Failure(kind, instance, message, logTail));
+    }
+
+    private void releaseAll() {
+        for (TargetSession.Handle lock : targetLocks.values()) {
+            try {
+                lock.close();
+            } catch (PlanningException e) {
+                System.err.println("beckon agent: " + e.getMessage());
+            }
+        }
+        targetLocks.clear();
+    }
+
+    private void send(Object message) throws IOException {
+        protocol.println(AgentProtocol.JSON.writeValueAsString(message));
+        protocol.flush();
+    }
+}

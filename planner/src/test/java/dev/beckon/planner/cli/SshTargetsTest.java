@@ -1,0 +1,302 @@
+package dev.beckon.planner.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beckon.activation.testing.GreetingServer;
+import dev.beckon.activation.testing.TestServices;
+import dev.beckon.planner.cli.BeckonCommandTest.Run;
+import dev.beckon.planner.cli.testing.RelayOnce;
+import dev.beckon.sandbox.SshHost;
+import dev.beckon.sandbox.SystemdUserManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Deployments to three "machines" over SSH: each an sshd on its own loopback address (127.0.0.2-4),
+ * inside the private mount namespace of its own systemd user manager, reached with keys and known host
+ * keys made for the test. beckon runs as a real process, as a user runs it.
+ */
+class SshTargetsTest {
+    private static final int MACHINES = 3;
+
+    @TempDir
+    static Path dir;
+
+    private static final List<SystemdUserManager> machines = new ArrayList<>();
+    private static final List<SshHost> hosts = new ArrayList<>();
+    private static Path sshConfig;
+    private static int helloPort;
+    private static int relayPort;
+
+    @BeforeAll
+    static void startMachines() throws Exception {
+        for (int i = 0; i < MACHINES; i++) {
+            SystemdUserManager machine = SystemdUserManager.start(dir.resolve("machine-" + i));
+            machines.add(machine);
+            hosts.add(SshHost.start(dir.resolve("ssh-" + i), "127.0.0." + (i + 2), machine));
+        }
+        sshConfig = SshHost.clientConfig(dir.resolve("ssh_config"), hosts);
+        helloPort = TestServices.freePort();
+        relayPort = TestServices.freePort();
+    }
+
+    @AfterAll
+    static void stopMachines() {
+        hosts.forEach(SshHost::close);
+        machines.forEach(SystemdUserManager::close);
+    }
+
+    /** beckon as a process of its own, with the test's SSH configuration. */
+    private static Run beckon(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                BeckonCommand.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("BECKON_SSH_COMMAND", "ssh -F " + sshConfig);
+        builder.environment().put("BECKON_HOME", dir.resolve("home").toString());
+        Process process = builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+        if (!process.waitFor(300, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("beckon " + String.join(" ", args) + " did not finish in 300 s: " + out.getNow("") + err.getNow(""));
+        }
+        return new Run(process.exitValue(), out.get(), err.get());
+    }
+
+    private static String read(java.io.InputStream stream) {
+        try (stream) {
+            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static Path classesOf(Class<?> type) throws Exception {
+        return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    /** Targets a, b, c on the three machines, plus {@code extra} lines. */
+    private static Path model(String name, String services, String distribution, String extraTargets) throws Exception {
+        Path model = Files.createDirectories(dir.resolve("models").resolve(name));
+        StringBuilder infrastructure = new StringBuilder();
+        for (int i = 0; i < MACHINES; i++) {
+            String target = String.valueOf((char) ('a' + i));
+            infrastructure.append("""
+                    [targets.%s]
+                    host = "%s"
+                    hostname = "%s"
+                    state-dir = "%s"
+                    [targets.%s.containers.systemd-unit]
+                    journal-directory = "%s"
+                    """.formatted(target, hosts.get(i).destination(), hosts.get(i).address(), dir.resolve("state-" + target),
+                    target, machines.get(i).journalDirectory()));
+        }
+        infrastructure.append(extraTargets);
+        Files.writeString(model.resolve("infrastructure.toml"), infrastructure);
+        Files.writeString(model.resolve("services.toml"), services);
+        Files.writeString(model.resolve("distribution.toml"), distribution);
+        return model;
+    }
+
+    /**
+     * hello on a, on demand; relay on b, one process per connection, asking hello on a; a third on c. Their idle
+     * timeout is longer than the test, so that the machines' snapshots do not change because a service went idle.
+     */
+    private static String services(String greeting, String extra) throws Exception {
+        return """
+                [services.hello]
+                type = "systemd-unit"
+                package = "%1$s"
+                exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%2$s", "%3$s"]
+                ports = { greeting = %4$d }
+                [services.hello.on-demand]
+                listen = ["127.0.0.2:{ports.greeting}"]
+                idle-timeout = "1h"
+
+                [services.relay]
+                type = "systemd-unit"
+                package = "%5$s"
+                exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%6$s", "{deps.hello.host}", "{deps.hello.ports.greeting}"]
+                ports = { relay = %7$d }
+                depends-on = ["hello"]
+                [services.relay.on-demand]
+                listen = ["127.0.0.3:{ports.relay}"]
+                accept = true
+
+                [services.third]
+                type = "systemd-unit"
+                package = "%1$s"
+                exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%2$s", "third"]
+                ports = { greeting = %4$d }
+                [services.third.on-demand]
+                listen = ["127.0.0.4:{ports.greeting}"]
+                idle-timeout = "1h"
+                """.formatted(classesOf(GreetingServer.class), GreetingServer.class.getName(), greeting, helloPort,
+                classesOf(RelayOnce.class), RelayOnce.class.getName(), relayPort) + extra;
+    }
+
+    private static final String PLACEMENT = "hello = [\"a\"]\nrelay = [\"b\"]\nthird = [\"c\"]\n";
+
+    private static String ask(String address, int port) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address, port), 5_000);
+            socket.setSoTimeout(60_000);
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+    }
+
+    /** What every machine runs of beckon's, byte for byte: unit files and links, loaded units and their states. */
+    private static String machinesSnapshot() throws IOException {
+        StringBuilder snapshot = new StringBuilder();
+        for (SystemdUserManager machine : machines) {
+            snapshot.append("machine ").append(machine.directory().getFileName()).append('\n').append(machine.unitSnapshot("beckon-"));
+        }
+        return snapshot.toString();
+    }
+
+    /** The last lines every machine's journal holds, for failures. */
+    private static String journals() {
+        StringBuilder lines = new StringBuilder();
+        for (SystemdUserManager machine : machines) {
+            try {
+                Process journal = new ProcessBuilder("journalctl", "--no-pager", "-n", "40", "-D", machine.journalDirectory().toString())
+                        .redirectErrorStream(true).start();
+                lines.append("journal of ").append(machine.directory().getFileName()).append(":\n")
+                        .append(new String(journal.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                lines.append(e).append('\n');
+            }
+        }
+        return lines.toString();
+    }
+
+    private static String unitState(int machine, String unit) {
+        return machines.get(machine).systemctl("is-active", unit).stdout().strip();
+    }
+
+    @Test
+    void deploysAcrossTargetsActivatesAcrossThemAndUndoesAndRollsBackOnAll() throws Exception {
+        Path first = model("first", services("hello v1", ""), PLACEMENT, "");
+        Run deployed = beckon("deploy", first.toString(), "-m", "first");
+        assertEquals(0, deployed.exitCode(), deployed.out() + deployed.err());
+        for (String target : List.of("a", "b", "c")) {
+            assertTrue(deployed.out().contains("[" + target + "] copied beckon-runtime") || deployed.out().contains("[" + target + "] "),
+                    deployed.out());
+        }
+        assertTrue(deployed.out().contains("[a] + hello  activated") && deployed.out().contains("[b] + relay  activated")
+                && deployed.out().contains("[c] + third  activated"), deployed.out());
+        assertTrue(deployed.out().indexOf("[a] + hello  activated") < deployed.out().indexOf("[b] + relay  activated"),
+                "relay on b depends on hello on a: " + deployed.out());
+        assertEquals("inactive", unitState(0, "beckon-default-hello.service"), "on demand: no process before a client");
+        assertEquals("active", unitState(0, "beckon-default-hello.socket"));
+
+        String relayed = ask("127.0.0.3", relayPort);
+        assertTrue(relayed.startsWith("relayed by ") && relayed.contains(": hello v1 pid="), relayed + "\n" + journals());
+        assertEquals("active", unitState(0, "beckon-default-hello.service"),
+                "a connection from target b activated hello on target a");
+        assertTrue(ask("127.0.0.4", helloPort).startsWith("third pid="));
+
+        Run status = beckon("status");
+        assertEquals(0, status.exitCode(), status.out() + status.err());
+        assertTrue(status.out().contains("target a") && status.out().contains("target c"), status.out());
+
+        // An unreachable target fails the plan before anything changes, with SSH's own words.
+        String before = machinesSnapshot();
+        int closedPort = TestServices.freePort();
+        Path unreachable = model("unreachable", services("hello v1", "[services.far]\ntype = \"systemd-unit\"\n"
+                + "exec = [\"/bin/sleep\", \"infinity\"]\n"), PLACEMENT + "far = [\"d\"]\n", """
+                [targets.d]
+                host = "%s@127.0.0.9:%d"
+                state-dir = "%s"
+                [targets.d.containers.systemd-unit]
+                """.formatted(System.getProperty("user.name"), closedPort, dir.resolve("state-d")));
+        for (String command : List.of("plan", "deploy")) {
+            Run refused = beckon(command, unreachable.toString());
+            assertEquals(1, refused.exitCode(), refused.out() + refused.err());
+            assertTrue(refused.err().contains("target d cannot be asked what runs") && refused.err().contains("over SSH")
+                    && refused.err().contains("Connection refused"), refused.err());
+        }
+        assertEquals(before, machinesSnapshot());
+
+        // A failure on one target (c) undoes the deployment on all of them.
+        Path failing = model("failing", services("hello v2", """
+                [services.broken]
+                type = "systemd-unit"
+                package = "%s"
+                exec = ["java", "-cp", "{package}", "%s", "--fail"]
+                """.formatted(classesOf(GreetingServer.class), GreetingServer.class.getName())), PLACEMENT + "broken = [\"c\"]\n", "");
+        Run failed = beckon("deploy", failing.toString());
+        assertEquals(1, failed.exitCode(), failed.out() + failed.err());
+        assertTrue(failed.out().contains("[c] + broken  FAILED") && failed.out().contains("Deployment failed and was undone"),
+                failed.out());
+        assertEquals(before.replace("inactive", "?").replace("active", "?"), machinesSnapshot().replace("inactive", "?")
+                .replace("active", "?"), "every machine runs what it ran before (a service may have gone idle meanwhile)");
+        assertTrue(ask("127.0.0.3", relayPort).contains(": hello v1 pid="));
+
+        Path second = model("second", services("hello v2", ""), PLACEMENT, "");
+        Run upgraded = beckon("deploy", second.toString(), "--parallel", "1");
+        assertEquals(0, upgraded.exitCode(), upgraded.out() + upgraded.err());
+        assertTrue(ask("127.0.0.3", relayPort).contains(": hello v2 pid="));
+        Run rollback = beckon("rollback");
+        assertEquals(0, rollback.exitCode(), rollback.out() + rollback.err());
+        assertTrue(ask("127.0.0.3", relayPort).contains(": hello v1 pid="));
+
+        Run removed = beckon("deploy", model("empty", services("hello v1", ""), "", "").toString());
+        assertEquals(0, removed.exitCode(), removed.out() + removed.err());
+        for (SystemdUserManager machine : machines) {
+            try (Stream<Path> files = Files.list(machine.unitDirectory())) {
+                assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("beckon-")).toList());
+            }
+        }
+    }
+
+    /** {@code -Dbeckon.ssh.scale=true}: 50 services on three SSH targets, one target at a time against the default. */
+    @Test
+    @EnabledIfSystemProperty(named = "beckon.ssh.scale", matches = "true")
+    void fiftyServicesOnThreeTargets() throws Exception {
+        StringBuilder services = new StringBuilder();
+        StringBuilder placement = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            int machine = i % MACHINES;
+            services.append("""
+                    [services.s%d]
+                    type = "systemd-unit"
+                    package = "%s"
+                    exec = ["java", "-cp", "{package}", "%s", "s%d"]
+                    ports = { greeting = %d }
+                    [services.s%d.on-demand]
+                    listen = ["127.0.0.%d:{ports.greeting}"]
+                    idle-timeout = "30s"
+                    """.formatted(i, classesOf(GreetingServer.class), GreetingServer.class.getName(), i, TestServices.freePort(), i,
+                    machine + 2));
+            placement.append("s").append(i).append(" = [\"").append((char) ('a' + machine)).append("\"]\n");
+        }
+        Path model = model("fifty", services.toString(), placement.toString(), "");
+        Path empty = model("fifty-empty", services.toString(), "", "");
+        for (String parallel : List.of("1", "4", "1", "4")) {
+            long started = System.nanoTime();
+            Run run = beckon("deploy", model.toString(), "--parallel", parallel, "--profile", "scale");
+            long took = (System.nanoTime() - started) / 1_000_000;
+            assertEquals(0, run.exitCode(), run.out() + run.err());
+            System.out.printf("deploy of 50 services to 3 SSH targets, --parallel %s: %d ms%n", parallel, took);
+            assertEquals(0, beckon("deploy", empty.toString(), "--profile", "scale").exitCode());
+        }
+    }
+}
