@@ -71,7 +71,9 @@ class PackagesIT {
             // troff writes a hyphen as \-; the text is otherwise the model's.
             String text = page.replace("\\-", "-").replace("\\(aq", "'");
             assertTrue(text.contains(".TH \"" + name.toUpperCase(java.util.Locale.ROOT) + "\" \"1\""), name + ":\n" + page);
-            String description = command.getCommandSpec().usageMessage().description()[0];
+            // The NAME line, as picocli's generator makes it: the header where a command has one, else the description.
+            CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+            String description = (usage.header().length > 0 ? usage.header() : usage.description())[0];
             String firstWords = description.substring(0, Math.min(30, description.length()));
             assertTrue(text.contains(name + " - " + firstWords), name + " has not its description: " + firstWords + "\n" + page);
             assertTrue(text.contains(".TH") && text.contains(" " + Packaged.VERSION + "\""), name + " does not name the version");
@@ -95,7 +97,9 @@ class PackagesIT {
         command.addAll(List.of(words));
         CommandResult result = run(Packaged.EXAMPLE, Map.of("PATH", root.resolve("bin") + ":" + System.getenv("PATH")), command);
         assertEquals(0, result.exitCode(), result.toString());
-        return result.stdout().lines().filter(l -> !l.isEmpty()).sorted().toList();
+        // zsh's compgen leaves matching the typed prefix to compadd, which only a live completion runs: done here.
+        String typed = words[words.length - 1];
+        return result.stdout().lines().filter(l -> !l.isEmpty()).filter(l -> l.startsWith(typed)).sorted().toList();
     }
 
     private static void assertCompletes(String shell) throws Exception {

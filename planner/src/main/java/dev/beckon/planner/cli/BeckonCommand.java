@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         description = "Declarative deployment of service-oriented systems, with services activated on demand.",
         subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
                 RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
-                SandboxCommand.class, CommandLine.HelpCommand.class, CompletionNamesCommand.class})
+                UndeployCommand.class, DiffCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class,
+                CompletionNamesCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -51,7 +51,7 @@ final class DeployCommand implements Callable<Integer> {
                 return ExitCodes.FAILED;
             }
             Plan plan = deployments.plan(deployments.desired(loaded));
-            out.print(PlanText.render(plan));
+            out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
             if (plan.isEmpty() || dryRun) {
                 if (dryRun && !plan.isEmpty()) {
                     out.println("Dry run: nothing was changed.");

@@ -41,7 +41,7 @@ final class RollbackCommand implements Callable<Integer> {
             Generation target = deployments.rollbackTarget(Optional.ofNullable(to));
             Plan plan = deployments.rollbackPlan(target);
             out.println("Rolling profile " + deployments.profile() + " back to generation " + target.number() + ":");
-            out.print(PlanText.render(plan));
+            out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
             if (dryRun) {
                 out.println("Dry run: nothing was changed.");
                 out.flush();

@@ -199,19 +199,47 @@ public final class Deployments implements AutoCloseable {
     public Outcome deploy(Plan plan, ModelFiles files, String user, String message, DeployEvents events) throws PlanningException {
         requireLock();
         if (plan.isEmpty()) {
-            return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
+            return nothingDone();
         }
+        Map<String, byte[]> models = new LinkedHashMap<>();
+        try {
+            for (Path file : List.of(files.services(), files.infrastructure(), files.distribution())) {
+                models.put(file.getFileName().toString(), Files.readAllBytes(file));
+            }
+        } catch (IOException e) {
+            throw new PlanningException("cannot read the model files to record them: " + e.getMessage()
+                    + "; nothing was changed", e);
+        }
+        return deployAndRecord(plan, models, user, message, events);
+    }
+
+    /** What {@link #undeploy} would do: deactivate every instance of the current generation, on the targets it names. */
+    public Plan undeployPlan() throws PlanningException {
+        Manifest current = recorded();
+        return plan(new Manifest(Manifest.FORMAT_VERSION, profile, current.targets(), List.of()));
+    }
+
+    /**
+     * Removes everything the profile deployed and records that as a generation that runs nothing (Disnix's
+     * {@code --undeploy}), so that a rollback brings it all back. It has no model files. A plan without changes
+     * records nothing. Needs {@link #lockForChanges}.
+     */
+    public Outcome undeploy(Plan plan, String user, String message, DeployEvents events) throws PlanningException {
+        requireLock();
+        if (!plan.desired().entries().isEmpty()) {
+            throw new IllegalArgumentException("an undeployment plan leaves nothing running; this one keeps " + plan.desired().entries().size());
+        }
+        return plan.isEmpty() ? nothingDone() : deployAndRecord(plan, Map.of(), user, message, events);
+    }
+
+    private static Outcome nothingDone() {
+        return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
+    }
+
+    private Outcome deployAndRecord(Plan plan, Map<String, byte[]> models, String user, String message, DeployEvents events)
+            throws PlanningException {
         StoreRoots.protect(plan.desired());
         try {
-            Map<String, byte[]> models = new LinkedHashMap<>();
-            try {
-                for (Path file : List.of(files.services(), files.infrastructure(), files.distribution())) {
-                    models.put(file.getFileName().toString(), Files.readAllBytes(file));
-                }
-            } catch (IOException e) {
-                throw new PlanningException("cannot read the model files to record them: " + e.getMessage()
-                        + "; nothing was changed", e);
-            }
             Journaled journaled = journaled(plan, IntentJournal.Kind.DEPLOY, null, models, user, message, events);
             if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
                 return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
@@ -394,6 +422,20 @@ public final class Deployments implements AutoCloseable {
     /** The plan a rollback would carry out. */
     public Plan rollbackPlan(Generation to) throws PlanningException {
         return plan(manifest(to.number()));
+    }
+
+    /**
+     * What differs from generation {@code from} to generation {@code to}, as the plan that would take the targets
+     * from one to the other if they ran {@code from} as recorded.
+     */
+    public Plan difference(int from, int to) throws PlanningException {
+        for (int number : List.of(from, to)) {
+            if (generations.list().stream().noneMatch(g -> g.number() == number)) {
+                throw new PlanningException("profile " + profile + " keeps no generation " + number + "; kept: "
+                        + (generations.list().isEmpty() ? "none" : numbers()) + " (see beckon generations)");
+            }
+        }
+        return Planner.plan(manifest(to), manifest(from), Map.of());
     }
 
     public List<Generation> generations() {

@@ -33,10 +33,15 @@ public final class PlanText {
         if (plan.isEmpty()) {
             return "No changes. Every target runs what the model says.\n";
         }
+        return render(plan, "beckon will:");
+    }
+
+    /** A plan that has changes, under a heading of its own ({@code beckon diff}: what differs between generations). */
+    public static String render(Plan plan, String heading) {
         StringBuilder out = new StringBuilder();
         Set<Action> present = EnumSet.noneOf(Action.class);
         plan.changes().forEach(c -> present.add(c.action()));
-        out.append("beckon will:\n");
+        out.append(heading).append('\n');
         for (Action action : present) {
             out.append("  ").append(action.symbol()).append(' ').append(action.name().toLowerCase()).append('\n');
         }
