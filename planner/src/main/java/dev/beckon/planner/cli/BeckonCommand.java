@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = "Declarative deployment of service-oriented systems, with services activated on demand.",
         subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
                 RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
-                UndeployCommand.class, DiffCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class,
+                UndeployCommand.class, DiffCommand.class, ShellCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class,
                 CompletionNamesCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec

@@ -217,6 +217,13 @@ class SshTargetsTest {
         assertEquals(0, status.exitCode(), status.out() + status.err());
         assertTrue(status.out().contains("target a") && status.out().contains("target c"), status.out());
 
+        // beckon shell on a remote target: the command runs on a over SSH, in hello's environment, with its package there.
+        Run shell = beckon("shell", "hello", "--", "sh", "-c", "echo \"$BECKON_SERVICE ${SSH_CONNECTION#* * }\"; "
+                + "test -e \"$BECKON_PACKAGE\" && echo package-there; test \"$(pwd)\" = \"$HOME\" && echo in-home; exit 3");
+        assertEquals(3, shell.exitCode(), "the command's own exit status: " + shell.out() + shell.err());
+        assertEquals("hello@a " + hosts.get(0).address() + " " + hosts.get(0).port() + "\npackage-there\nin-home\n", shell.out(),
+                "it ran on a's sshd: " + shell.err());
+
         // An unreachable target fails the plan before anything changes, with SSH's own words.
         String before = machinesSnapshot();
         int closedPort = TestServices.freePort();
