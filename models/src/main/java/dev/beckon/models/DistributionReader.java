@@ -1,8 +1,9 @@
 package dev.beckon.models;
 
 import dev.beckon.models.TomlFile.Node;
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** Reads {@code distribution.toml}: which targets each service is placed on. */
@@ -22,13 +23,12 @@ final class DistributionReader {
         for (String service : root.keys()) {
             Node node = root.get(service).orElseThrow();
             values.array(node).ifPresent(list -> {
-                List<String> placed = new ArrayList<>();
+                Set<String> placed = new LinkedHashSet<>();
                 for (Node entry : list.elements()) {
                     values.string(entry).ifPresent(target -> {
-                        if (placed.contains(target)) {
+                        if (!placed.add(target)) {
                             diagnostics.error(entry.where(), "service " + service + " is placed on target " + Messages.name(target) + " twice");
                         } else {
-                            placed.add(target);
                             draft.placementLocations.computeIfAbsent(service, k -> new TreeMap<>()).put(target, entry.where());
                         }
                     });

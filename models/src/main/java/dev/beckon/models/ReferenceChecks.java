@@ -3,13 +3,7 @@ package dev.beckon.models;
 import dev.beckon.models.ModelDraft.TemplateUse;
 import dev.beckon.models.TomlFile.Node;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The checks across the three files: placements name known services and targets that offer their
@@ -65,63 +59,21 @@ final class ReferenceChecks {
     }
 
     private void reportCycles() {
-        Set<Set<String>> reported = new LinkedHashSet<>();
-        for (String start : draft.services.keySet()) {
-            findCycle(start, new ArrayList<>(), new LinkedHashSet<>()).ifPresent(cycle -> {
-                if (reported.add(new TreeSet<>(cycle))) {
-                    String first = cycle.get(0);
-                    String second = cycle.size() > 1 ? cycle.get(1) : first;
-                    SourceLocation where = draft.dependencyLocations.get(first).get(second);
-                    List<String> shown = new ArrayList<>(cycle);
-                    shown.add(first);
-                    diagnostics.error(where, "dependency cycle: " + String.join(" -> ", shown));
-                }
-            });
+        for (List<String> cycle : DependencyOrder.cycles(draft.services)) {
+            String first = cycle.get(0);
+            String second = cycle.size() > 1 ? cycle.get(1) : first;
+            SourceLocation where = draft.dependencyLocations.get(first).get(second);
+            List<String> shown = new ArrayList<>(cycle);
+            shown.add(first);
+            diagnostics.error(where, "dependency cycle: " + String.join(" -> ", shown));
         }
-    }
-
-    private Optional<List<String>> findCycle(String service, List<String> path, Set<String> done) {
-        int seen = path.indexOf(service);
-        if (seen >= 0) {
-            return Optional.of(List.copyOf(path.subList(seen, path.size())));
-        }
-        if (!done.add(service) || !draft.services.containsKey(service)) {
-            return Optional.empty();
-        }
-        path.add(service);
-        for (String dependency : draft.services.get(service).dependsOn()) {
-            Optional<List<String>> cycle = findCycle(dependency, path, done);
-            if (cycle.isPresent()) {
-                return cycle;
-            }
-        }
-        path.remove(path.size() - 1);
-        return Optional.empty();
     }
 
     List<String> activationOrder() {
         if (diagnostics.hasErrors()) {
             return List.of();
         }
-        Map<String, Integer> waitingOn = new TreeMap<>();
-        draft.services.values().forEach(s -> waitingOn.put(s.name(), s.dependsOn().size()));
-        TreeSet<String> ready = new TreeSet<>();
-        waitingOn.forEach((name, count) -> {
-            if (count == 0) {
-                ready.add(name);
-            }
-        });
-        List<String> order = new ArrayList<>();
-        while (!ready.isEmpty()) {
-            String next = ready.pollFirst();
-            order.add(next);
-            for (Service dependant : draft.services.values()) {
-                if (dependant.dependsOn().contains(next) && waitingOn.merge(dependant.name(), -1, Integer::sum) == 0) {
-                    ready.add(dependant.name());
-                }
-            }
-        }
-        return order;
+        return DependencyOrder.activationOrder(draft.services);
     }
 
     void checkTemplates() {

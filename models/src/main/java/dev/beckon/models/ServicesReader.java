@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -121,14 +122,13 @@ final class ServicesReader {
             }
         });
 
-        List<String> dependsOn = new ArrayList<>();
+        Set<String> dependsOn = new LinkedHashSet<>();
         node.get("depends-on").flatMap(values::array).ifPresent(list -> {
             for (Node entry : list.elements()) {
                 values.string(entry).ifPresent(dependency -> {
-                    if (dependsOn.contains(dependency)) {
+                    if (!dependsOn.add(dependency)) {
                         diagnostics.error(entry.where(), "service " + name + " lists " + Messages.name(dependency) + " twice in depends-on");
                     } else {
-                        dependsOn.add(dependency);
                         draft.dependencyLocations.computeIfAbsent(name, k -> new TreeMap<>()).put(dependency, entry.where());
                     }
                 });
@@ -140,7 +140,7 @@ final class ServicesReader {
         if (type.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Service(name, type.get(), description, packagePath, exec, environment, ports, dependsOn,
+        return Optional.of(new Service(name, type.get(), description, packagePath, exec, environment, ports, List.copyOf(dependsOn),
                 onDemand, node.keyWhere()));
     }
 
