@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * The systemd-unit module's work on one manager: unit files written atomically into the manager's
@@ -42,22 +41,22 @@ final class SystemdSession implements ModuleSession {
     private final Optional<Path> journalDirectory;
     private boolean reloadPending;
     /**
-     * What {@link #install} found and changed per instance, for the {@link #activate} of that very
-     * version that follows. Keyed by the whole instance, not its id: when a deployment fails before this
-     * one is activated, its undo activates the previous version, which must write its own units again.
+     * What {@link #install} found and changed, by instance id, for the {@link #activate} of that version
+     * that follows. An install that is undone before its activation is followed by the install of the
+     * previous version instead, which replaces it.
      */
-    private final Map<ServiceInstance, InstallResult> installed = new HashMap<>();
+    private final Map<String, Installed> installed = new HashMap<>();
 
     /** The unit files an instance had before this session wrote, and those the session changed. */
     private record InstallResult(Set<String> before, Set<String> changed) {}
+
+    private record Installed(ServiceInstance version, InstallResult result) {}
 
     /**
      * Services this session stopped while they ran because their sockets had to be replaced: started
      * again once their sockets listen, so that a change, or its undo, leaves them running as it found them.
      */
     private final Set<String> stoppedWhileRunning = new HashSet<>();
-    /** Each unit file as it was before this session first wrote or removed it (empty: there was none). */
-    private final Map<String, Optional<String>> unitsBeforeSession = new HashMap<>();
 
     SystemdSession(String target, SystemdBus bus, Path unitDirectory, String bootTarget, Optional<Path> journalDirectory) {
         this.target = target;
@@ -74,24 +73,14 @@ final class SystemdSession implements ModuleSession {
     @Override
     public void install(List<ServiceInstance> instances) throws ActivationException {
         for (ServiceInstance instance : instances) {
-            if (!installed.containsKey(instance)) {
-                installed.put(instance, writeUnits(instance));
-            }
+            installed.put(instance.id(), new Installed(instance, writeUnits(instance)));
         }
     }
 
     @Override
     public void activate(ServiceInstance instance) throws ActivationException {
-        boolean anotherVersionOnlyInstalled = installed.keySet()
-                .removeIf(other -> other.id().equals(instance.id()) && !other.equals(instance));
-        InstallResult install = installed.containsKey(instance) ? installed.remove(instance) : writeUnits(instance);
-        if (anotherVersionOnlyInstalled) {
-            // An undo of a version that was installed but never activated: what runs was started from the
-            // units as they were before this session, so a unit put back as it was changes nothing that runs.
-            install = new InstallResult(install.before(), install.changed().stream()
-                    .filter(unit -> !unitsBeforeSession.getOrDefault(unit, Optional.empty()).equals(rendered(instance, unit)))
-                    .collect(Collectors.toCollection(TreeSet::new)));
-        }
+        Installed done = installed.remove(instance.id());
+        InstallResult install = done != null && done.version().equals(instance) ? done.result() : writeUnits(instance);
         reloadIfPending(instance);
         UnitNames names = UnitNames.of(instance);
         for (String unit : names.files()) {
@@ -204,8 +193,8 @@ final class SystemdSession implements ModuleSession {
         UnitNames names = UnitNames.of(instance);
         stoppedWhileRunning.remove(names.service());
         try {
+            installed.remove(instance.id());
             Set<String> present = existingUnits(instance);
-            rememberBeforeSession(present);
             // Sockets first, so that no connection starts the service again while it stops.
             for (String unit : present) {
                 if (unit.endsWith(".socket")) {
@@ -216,13 +205,11 @@ final class SystemdSession implements ModuleSession {
             for (String unit : present) {
                 removeUnit(unit);
                 if (!isTemplate(unit) && !bus.unitProperty(unit, "LoadState").equals("not-found")) {
-                    bus.run(() -> bus.manager().ResetFailedUnit(unit));
+                    unlessNotLoaded(() -> bus.run(() -> bus.manager().ResetFailedUnit(unit)));
                 }
             }
         } catch (SystemdCallException e) {
-            if (!e.getMessage().contains("not loaded")) {
-                throw failure(instance, names.service(), "systemd refused: " + e.getMessage(), e);
-            }
+            throw failure(instance, names.service(), "systemd refused: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ActivationException(instance.id(), "cannot remove its unit files from " + unitDirectory + ": " + e, e);
         }
@@ -312,10 +299,6 @@ final class SystemdSession implements ModuleSession {
         }
         try {
             Set<String> before = existingUnits(instance);
-            rememberBeforeSession(before);
-            for (RenderedFile file : rendering.files()) {
-                unitsBeforeSession.putIfAbsent(file.name(), Optional.empty());
-            }
             Set<String> changed = new TreeSet<>();
             if (before.stream().anyMatch(u -> u.endsWith(".socket") && rendering.file(u).isEmpty())) {
                 // A running service holds the listeners of the sockets that go; they must be closed
@@ -359,19 +342,6 @@ final class SystemdSession implements ModuleSession {
         }
     }
 
-    private void rememberBeforeSession(Set<String> units) throws IOException {
-        for (String unit : units) {
-            if (!unitsBeforeSession.containsKey(unit)) {
-                unitsBeforeSession.put(unit, AtomicFiles.read(unitDirectory.resolve(unit)));
-            }
-        }
-    }
-
-    /** What the instance's rendering holds for a unit file; empty when it writes no such file. */
-    private static Optional<String> rendered(ServiceInstance instance, String unit) {
-        return SystemdUnitRenderer.render(instance).file(unit).map(RenderedFile::content);
-    }
-
     /**
      * Makes a unit come back after a reboot: the link {@code sockets.target.wants/X.socket} (or the
      * boot target's, for an always-on service) that {@code systemctl enable} would make.
@@ -411,6 +381,12 @@ final class SystemdSession implements ModuleSession {
             Path link = unitDirectory.resolve(wants).resolve(unit);
             if (Files.isSymbolicLink(link)) {
                 AtomicFiles.delete(link);
+                // enable() made the directory for the link if it was not there; what is left empty goes with it.
+                try {
+                    Files.deleteIfExists(link.getParent());
+                } catch (java.nio.file.DirectoryNotEmptyException othersWanted) {
+                    // Other units are wanted there too.
+                }
             }
         }
         if (AtomicFiles.delete(unitDirectory.resolve(unit))) {
@@ -458,11 +434,23 @@ final class SystemdSession implements ModuleSession {
             String loadState = bus.unitProperty(unit, "LoadState");
             if (!loadState.equals("loaded")) {
                 throw new ActivationException(instance.id(), unit + " did not load (" + loadState + "): "
-                        + bus.property(unit, "org.freedesktop.systemd1.Unit", "LoadError"), logTail(unit), null);
+                        + loadError(bus.property(unit, "org.freedesktop.systemd1.Unit", "LoadError")), logTail(unit), null);
             }
         } catch (SystemdCallException e) {
             throw new ActivationException(instance.id(), "cannot load " + unit + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The text of a unit's {@code LoadError}, a D-Bus struct of an error name and a message: the message,
+     * or the name when systemd gave none.
+     */
+    static String loadError(Object error) {
+        Object[] fields = error instanceof Object[] array ? array
+                : error instanceof org.freedesktop.dbus.Struct struct ? struct.getParameters() : new Object[] {error};
+        List<String> parts = java.util.Arrays.stream(fields).map(String::valueOf).filter(f -> !f.isEmpty()).toList();
+        String text = parts.isEmpty() ? "no reason given" : parts.get(parts.size() - 1);
+        return Messages.printable(text);
     }
 
     /**
@@ -497,7 +485,23 @@ final class SystemdSession implements ModuleSession {
         }
         String state = bus.unitProperty(unit, "ActiveState");
         if (RUNNING_STATES.contains(state)) {
-            expectDone(instance, unit, "stop", bus.runJob(() -> bus.manager().StopUnit(unit, "replace")));
+            // A unit that stopped and was unloaded since its state was read is stopped: what stop wants.
+            unlessNotLoaded(() -> expectDone(instance, unit, "stop", bus.runJob(() -> bus.manager().StopUnit(unit, "replace"))));
+        }
+    }
+
+    private interface SystemdCall {
+        void run() throws SystemdCallException, ActivationException;
+    }
+
+    /** Runs a call about one unit for which "not loaded" means there is nothing to do; the call's other errors count. */
+    private static void unlessNotLoaded(SystemdCall call) throws SystemdCallException, ActivationException {
+        try {
+            call.run();
+        } catch (SystemdCallException e) {
+            if (!String.valueOf(e.getMessage()).contains("not loaded")) {
+                throw e;
+            }
         }
     }
 
