@@ -73,14 +73,28 @@ final class SystemdSession implements ModuleSession {
     @Override
     public void install(List<ServiceInstance> instances) throws ActivationException {
         for (ServiceInstance instance : instances) {
-            installed.put(instance.id(), new Installed(instance, writeUnits(instance)));
+            installed.put(instance.id(), new Installed(instance, writeUnits(instance, true)));
         }
     }
 
     @Override
     public void activate(ServiceInstance instance) throws ActivationException {
         Installed done = installed.remove(instance.id());
-        InstallResult install = done != null && done.version().equals(instance) ? done.result() : writeUnits(instance);
+        InstallResult install;
+        if (done != null && done.version().equals(instance)) {
+            // What the install left because it ran goes now.
+            Set<String> changed = new TreeSet<>(done.result().changed());
+            try {
+                removeStale(instance, rendering(instance), existingUnits(instance), changed, false);
+            } catch (IOException e) {
+                throw new ActivationException(instance.id(), "cannot remove its unit files from " + unitDirectory + ": " + e, e);
+            } catch (SystemdCallException e) {
+                throw failure(instance, UnitNames.of(instance).service(), "systemd refused: " + e.getMessage(), e);
+            }
+            install = new InstallResult(done.result().before(), changed);
+        } else {
+            install = writeUnits(instance, false);
+        }
         reloadIfPending(instance);
         UnitNames names = UnitNames.of(instance);
         for (String unit : names.files()) {
@@ -290,33 +304,18 @@ final class SystemdSession implements ModuleSession {
 
     // ---- files ---------------------------------------------------------------------------------
 
-    private InstallResult writeUnits(ServiceInstance instance) throws ActivationException {
-        Rendering rendering;
-        try {
-            rendering = SystemdUnitRenderer.render(instance);
-        } catch (IllegalArgumentException e) {
-            throw new ActivationException(instance.id(), e.getMessage());
-        }
+    /**
+     * Writes an instance's units and removes those of its other settings.
+     *
+     * @param installOnly for {@link #install}: nothing that runs is stopped, so that installing the
+     *     previous version again undoes it; units that run and go are left to {@link #activate}
+     */
+    private InstallResult writeUnits(ServiceInstance instance, boolean installOnly) throws ActivationException {
+        Rendering rendering = rendering(instance);
         try {
             Set<String> before = existingUnits(instance);
             Set<String> changed = new TreeSet<>();
-            if (before.stream().anyMatch(u -> u.endsWith(".socket") && rendering.file(u).isEmpty())) {
-                // A running service holds the listeners of the sockets that go; they must be closed
-                // before new sockets can bind the same addresses.
-                stopServices(instance, before);
-            }
-            for (String stale : before) {
-                if (rendering.file(stale).isEmpty()) {
-                    // Switching between on-demand and always-on leaves units behind; stop them before they go.
-                    stop(instance, stale);
-                    if (!isTemplate(stale)) {
-                        // A socket that failed to bind would stay listed as failed after its file is gone.
-                        resetIfFailed(stale, bus.unitProperty(stale, "ActiveState"));
-                    }
-                    removeUnit(stale);
-                    changed.add(stale);
-                }
-            }
+            removeStale(instance, rendering, before, changed, installOnly);
             boolean written = !changed.isEmpty();
             for (RenderedFile file : rendering.files()) {
                 Path path = unitDirectory.resolve(file.name());
@@ -342,16 +341,57 @@ final class SystemdSession implements ModuleSession {
         }
     }
 
+    private static Rendering rendering(ServiceInstance instance) throws ActivationException {
+        try {
+            return SystemdUnitRenderer.render(instance);
+        } catch (IllegalArgumentException e) {
+            throw new ActivationException(instance.id(), e.getMessage());
+        }
+    }
+
+    /**
+     * Removes the units an instance has that its rendering does not (switching between on-demand and
+     * always-on, or a listener less), adding them to {@code changed}.
+     *
+     * @param installOnly remove only those that do not run; stop nothing
+     */
+    private void removeStale(ServiceInstance instance, Rendering rendering, Set<String> present, Set<String> changed,
+            boolean installOnly) throws IOException, SystemdCallException, ActivationException {
+        if (!installOnly && present.stream().anyMatch(u -> u.endsWith(".socket") && rendering.file(u).isEmpty())) {
+            // A running service holds the listeners of the sockets that go; they must be closed
+            // before new sockets can bind the same addresses.
+            stopServices(instance, present);
+        }
+        for (String stale : present) {
+            if (rendering.file(stale).isEmpty()) {
+                boolean runs = isTemplate(stale) ? !runningTemplateInstances(stale).isEmpty()
+                        : RUNNING_STATES.contains(bus.unitProperty(stale, "ActiveState"));
+                if (installOnly && runs) {
+                    continue;
+                }
+                // Stopped before its file goes, so that nothing of it is left running.
+                stop(instance, stale);
+                if (!isTemplate(stale)) {
+                    // A socket that failed to bind would stay listed as failed after its file is gone.
+                    resetIfFailed(stale, bus.unitProperty(stale, "ActiveState"));
+                }
+                removeUnit(stale);
+                changed.add(stale);
+            }
+        }
+    }
+
     /**
      * Makes a unit come back after a reboot: the link {@code sockets.target.wants/X.socket} (or the
      * boot target's, for an always-on service) that {@code systemctl enable} would make.
      *
-     * @return the link's name when it was created, for the changed set
+     * @return the link when it was made (or, for a unit no longer wanted, removed): whether a reload is due
      */
     private Set<String> enable(RenderedFile file) throws IOException {
         Optional<String> wantedBy = wantedBy(file);
         if (wantedBy.isEmpty()) {
-            return Set.of();
+            // A link left from settings that wanted it (an always-on version of an on-demand service) goes.
+            return removeWantsLinks(file.name()) ? Set.of(file.name()) : Set.of();
         }
         Path wants = unitDirectory.resolve(wantedBy.get() + ".wants");
         Path link = wants.resolve(file.name());
@@ -377,10 +417,20 @@ final class SystemdSession implements ModuleSession {
     }
 
     private void removeUnit(String unit) throws IOException {
+        removeWantsLinks(unit);
+        if (AtomicFiles.delete(unitDirectory.resolve(unit))) {
+            reloadPending = true;
+        }
+    }
+
+    /** Removes the links that make a unit wanted at boot; returns whether there was one. */
+    private boolean removeWantsLinks(String unit) throws IOException {
+        boolean removed = false;
         for (String wants : List.of("sockets.target.wants", bootTarget + ".wants")) {
             Path link = unitDirectory.resolve(wants).resolve(unit);
             if (Files.isSymbolicLink(link)) {
                 AtomicFiles.delete(link);
+                removed = true;
                 // enable() made the directory for the link if it was not there; what is left empty goes with it.
                 try {
                     Files.deleteIfExists(link.getParent());
@@ -389,9 +439,7 @@ final class SystemdSession implements ModuleSession {
                 }
             }
         }
-        if (AtomicFiles.delete(unitDirectory.resolve(unit))) {
-            reloadPending = true;
-        }
+        return removed;
     }
 
     /** The unit files of this instance that are in the unit directory now, whatever their settings. */

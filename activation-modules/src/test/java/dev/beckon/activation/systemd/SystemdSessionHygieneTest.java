@@ -91,4 +91,34 @@ class SystemdSessionHygieneTest {
             }
         }
     }
+
+    @Test
+    void anInstallStopsNothingSoInstallingThePreviousVersionUndoesIt() throws Exception {
+        int port = dev.beckon.activation.testing.TestServices.freePort();
+        ServiceInstance onDemand = fixture.greeter("switch", port, "on demand", java.time.Duration.ofSeconds(30));
+        // The same service always on: its socket unit goes when it is activated, not when it is installed.
+        ServiceInstance alwaysOn = fixture.instance("switch", List.of("/bin/sleep", "3600"), onDemand.ports(), java.util.Optional.empty());
+        try (SystemdSession session = fixture.open()) {
+            session.activate(onDemand);
+        }
+        String before = systemd.unitSnapshot("beckon-test-switch");
+        try (SystemdSession session = fixture.open()) {
+            session.install(List.of(alwaysOn));
+            session.flush();
+            assertEquals("active", fixture.show("beckon-test-switch.socket", "ActiveState"), "the install stopped the socket");
+
+            session.install(List.of(onDemand));
+            session.flush();
+            assertEquals(before, systemd.unitSnapshot("beckon-test-switch"), "the units are not as they were");
+            assertEquals("on demand", dev.beckon.activation.testing.TestServices.text(
+                    dev.beckon.activation.testing.TestServices.greeting(port)));
+
+            session.install(List.of(alwaysOn));
+            session.activate(alwaysOn);
+            assertFalse(Files.exists(fixture.unitDirectory().resolve("beckon-test-switch.socket")), "activation removes the socket");
+            assertEquals("active", fixture.show("beckon-test-switch.service", "ActiveState"));
+            session.deactivate(alwaysOn);
+            session.flush();
+        }
+    }
 }

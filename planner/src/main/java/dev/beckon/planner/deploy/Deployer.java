@@ -43,6 +43,7 @@ public final class Deployer {
     private final TargetSessions sessions;
     private final DeployEvents events;
     private final int parallel;
+    private final Cancellation cancellation;
 
     /** Opens the journal of a deployment once its steps are known and its targets locked; may return null: no journal. */
     public interface JournalOpener {
@@ -60,12 +61,20 @@ public final class Deployer {
      * @param parallel how many targets are worked on at once
      */
     public Deployer(TargetSessions sessions, DeployEvents events, int parallel) {
+        this(sessions, events, parallel, Cancellation.NEVER);
+    }
+
+    /**
+     * @param cancellation once requested, no new step begins; the running ones finish and what was done is undone
+     */
+    public Deployer(TargetSessions sessions, DeployEvents events, int parallel, Cancellation cancellation) {
         if (parallel < 1) {
             throw new IllegalArgumentException("parallel must be at least 1, not " + parallel);
         }
         this.sessions = sessions;
         this.events = events;
         this.parallel = parallel;
+        this.cancellation = cancellation;
     }
 
     /**
@@ -84,6 +93,10 @@ public final class Deployer {
         PlanningException cannotStart = null;
         try {
             for (LockTarget lock : steps.locks()) {
+                Optional<String> stopped = cancellation.requested();
+                if (stopped.isPresent()) {
+                    throw new PlanningException("stopped by " + stopped.get() + " before the deployment began; nothing was changed");
+                }
                 lock.run(execution, held);
             }
             try {
@@ -136,7 +149,7 @@ public final class Deployer {
             Set<Step> before = new HashSet<>(order.of(step));
             before.addAll(dependencies.of(step));
             return before;
-        }, parallel, step -> {
+        }, parallel, cancellation::requested, step -> {
             step.run(execution, undo);
             if (journaled) {
                 execution.stepDone(step.name());
