@@ -66,8 +66,8 @@ class FailureAtEveryPositionTest {
         Run first = beckon("deploy", model.toString(), "--home", home, "-m", "v1");
         assertEquals(0, first.exitCode(), first.out() + first.err());
         List<String> order = activated(first.out());
-        assertEquals(List.of("s01", "s03", "s04", "s05", "s02", "s06", "s07", "s08", "s09", "s10"), order,
-                "dependencies first, then by name");
+        assertEquals(List.of("s01", "s04", "s08", "s03", "s05", "s09", "s02", "s06", "s07", "s10"), order,
+                "by dependency level (what depends on nothing first), then by name");
         // Every service runs, so each undo must also bring back the processes of the old version.
         assertEveryServiceGreets("v1");
         String generations = beckon("generations", "--home", home).out();

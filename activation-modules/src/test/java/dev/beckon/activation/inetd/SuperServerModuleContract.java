@@ -284,9 +284,9 @@ abstract class SuperServerModuleContract {
     }
 
     @Test
-    void activatingThePreviousVersionAfterANewOneWasOnlyInstalledPutsThePreviousFilesBack() throws Exception {
-        // What a deployment's undo does when another instance fails after this one's new version was
-        // installed (all files are written before the first activation) but before it was activated.
+    void undoingAnInstallByInstallingThePreviousVersionPutsItsFilesBack() throws Exception {
+        // A deployment's undo of an install whose activation never began (another instance failed first):
+        // the inverse of installing a version is installing the one before it.
         try (SuperServerFixture fixture = fixture(directory)) {
             int port = TestServices.freePort();
             ServiceInstance previous = fixture.greeter("test", "hello", port, "previous", Duration.ofSeconds(5), false);
@@ -299,7 +299,8 @@ abstract class SuperServerModuleContract {
                 session.install(List.of(next));
                 assertNotEquals(previousEntry, fixture.entriesText(next), "the new version's entry was written");
 
-                session.activate(previous);
+                session.install(List.of(previous));
+                session.flush();
 
                 assertEquals(previousEntry, fixture.entriesText(previous), "the previous version's entry is back");
                 assertEquals("previous", TestServices.text(TestServices.greeting(port)));

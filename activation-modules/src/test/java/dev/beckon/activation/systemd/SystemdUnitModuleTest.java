@@ -90,9 +90,9 @@ class SystemdUnitModuleTest {
     }
 
     @Test
-    void activatingThePreviousVersionAfterANewOneWasOnlyInstalledPutsThePreviousUnitsBack() throws Exception {
-        // What a deployment's undo does when another instance fails after this one's new version was
-        // installed (all units are written before the first activation) but before it was activated.
+    void undoingAnInstallByInstallingThePreviousVersionPutsItsUnitsBackAndRestartsNothing() throws Exception {
+        // A deployment's undo of an install whose activation never began (another instance failed first):
+        // the inverse of installing a version is installing the one before it.
         int port = TestServices.freePort();
         ServiceInstance previous = fixture.greeter("undone", port, "previous", IDLE);
         ServiceInstance next = fixture.greeter("undone", port, "next", IDLE);
@@ -101,15 +101,17 @@ class SystemdUnitModuleTest {
             session.activate(previous);
         }
         String previousUnit = Files.readString(unit);
+        String socketSince = fixture.show("beckon-test-undone.socket", "ActiveEnterTimestampMonotonic");
         try (SystemdSession session = fixture.open()) {
             session.install(List.of(next));
             assertNotEquals(previousUnit, Files.readString(unit), "the new version's unit was written");
 
-            session.activate(previous);
+            session.install(List.of(previous));
             session.flush();
 
             assertEquals(previousUnit, Files.readString(unit), "the previous version's unit is back");
             assertEquals("no", fixture.show("beckon-test-undone.service", "NeedDaemonReload"), "systemd was reloaded");
+            assertEquals(socketSince, fixture.show("beckon-test-undone.socket", "ActiveEnterTimestampMonotonic"), "the socket restarted");
             assertEquals("previous", TestServices.text(greeting(port)));
             assertTrue(session.query(previous).isHealthy(), session.query(previous).toString());
             session.deactivate(previous);

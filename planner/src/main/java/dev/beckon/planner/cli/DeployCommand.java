@@ -41,8 +41,10 @@ final class DeployCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
-        try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "deploy")) {
+        try (Interrupts interrupts = Interrupts.install(spec.commandLine().getErr(), profile.profile);
+                Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "deploy")) {
             deployments.parallel(parallel.targets());
+            deployments.cancellation(interrupts.cancellation());
             SystemModel loaded;
             try {
                 loaded = ModelLoader.load(model.files(), deployments.portHints());

@@ -73,6 +73,7 @@ final class ProgressPrinter implements DeployEvents {
             case ACTIVATE -> "activated";
             case CHANGE -> "changed";
             case DEACTIVATE -> "deactivated";
+            case REPLACE -> "replaced";
         };
         targetLine(change.target(), change.action().symbol() + " " + change.service() + "  " + verb + "  " + seconds(took));
     }

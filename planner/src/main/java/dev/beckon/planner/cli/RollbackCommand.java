@@ -36,8 +36,10 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
-        try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "rollback")) {
+        try (Interrupts interrupts = Interrupts.install(spec.commandLine().getErr(), profile.profile);
+                Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "rollback")) {
             deployments.parallel(parallel.targets());
+            deployments.cancellation(interrupts.cancellation());
             Generation target = deployments.rollbackTarget(Optional.ofNullable(to));
             Plan plan = deployments.rollbackPlan(target);
             out.println("Rolling profile " + deployments.profile() + " back to generation " + target.number() + ":");

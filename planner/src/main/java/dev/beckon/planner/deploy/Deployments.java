@@ -55,6 +55,8 @@ public final class Deployments implements AutoCloseable {
 
     /** How many targets a deployment works on at once. */
     private int parallel = DEFAULT_PARALLEL;
+    /** What stops this command's deployments: the first Ctrl-C or SIGTERM, when the command line asks it to. */
+    private Cancellation cancellation = Cancellation.NEVER;
 
     /** A few targets at once: enough to hide SSH round trips, few enough to keep progress readable. */
     public static final int DEFAULT_PARALLEL = 4;
@@ -103,6 +105,11 @@ public final class Deployments implements AutoCloseable {
             throw new IllegalArgumentException("--parallel must be at least 1, not " + targets);
         }
         this.parallel = targets;
+    }
+
+    /** Lets {@code cancellation} stop this command's deployments (and recoveries) between steps. */
+    public void cancellation(Cancellation cancellation) {
+        this.cancellation = cancellation;
     }
 
     /** What the model asks for. */
@@ -283,7 +290,7 @@ public final class Deployments implements AutoCloseable {
             String message, DeployEvents events) throws PlanningException {
         Integer fromGeneration = generations.current().map(Generation::number).orElse(null);
         IntentJournal[] opened = new IntentJournal[1];
-        DeployResult result = new Deployer(sessions, events, parallel).deploy(plan, steps -> {
+        DeployResult result = new Deployer(sessions, events, parallel, cancellation).deploy(plan, steps -> {
             IntentJournal.Intent intent = new IntentJournal.Intent(IntentJournal.FORMAT_VERSION, kind, profile, fromGeneration,
                     toGeneration, plan.recorded(), plan.desired(), models, user, message, steps, ProcessHandle.current().pid(),
                     java.time.Instant.now().toString());
@@ -323,7 +330,7 @@ public final class Deployments implements AutoCloseable {
             if (plan.isEmpty()) {
                 events.notice("They already run " + back + ".");
             } else {
-                DeployResult result = new Deployer(sessions, events, parallel).deploy(plan, Deployer.WITHOUT_JOURNAL);
+                DeployResult result = new Deployer(sessions, events, parallel, cancellation).deploy(plan, Deployer.WITHOUT_JOURNAL);
                 if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
                     throw new PlanningException("could not bring the targets back to " + back + ": "
                             + result.failure().map(Exception::getMessage).orElse("") + ". The journal is kept; fix the cause "

@@ -66,13 +66,14 @@ public final class PlanText {
                                 + (shown.accept() ? ", one process per connection" : "")
                                 + (shown.idleTimeout().equals("0") ? "" : ", exits after " + shown.idleTimeout() + " idle")
                                 : ", always running").append('\n');
-                if (change.action() == Action.ACTIVATE) {
+                if (change.action() == Action.ACTIVATE || change.action() == Action.REPLACE) {
                     details(shown, out);
                 }
             }
         }
         out.append("\nPlan: ").append(plan.count(Action.ACTIVATE)).append(" to activate, ").append(plan.count(Action.CHANGE))
-                .append(" to change, ").append(plan.count(Action.DEACTIVATE)).append(" to deactivate.\n");
+                .append(" to change, ").append(plan.count(Action.DEACTIVATE)).append(" to deactivate")
+                .append(plan.count(Action.REPLACE) == 0 ? "" : ", " + plan.count(Action.REPLACE) + " to replace").append(".\n");
         return out.toString();
     }
 }

@@ -39,10 +39,20 @@ public final class Store {
         Files.createDirectories(destination.getParent());
         Path temporary = destination.resolveSibling("." + destination.getFileName() + ".partial-" + ProcessHandle.current().pid());
         deleteTree(temporary);
-        if (Files.isDirectory(source)) {
-            copyTree(source, temporary);
-        } else {
-            Files.copy(source, temporary, StandardCopyOption.COPY_ATTRIBUTES);
+        try {
+            if (Files.isDirectory(source)) {
+                copyTree(source, temporary);
+            } else {
+                Files.copy(source, temporary, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        } catch (IOException e) {
+            // A copy that fails half-way leaves nothing behind.
+            try {
+                deleteTree(temporary);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
         try {
             Files.move(temporary, destination, StandardCopyOption.ATOMIC_MOVE);

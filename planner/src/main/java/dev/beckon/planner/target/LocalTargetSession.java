@@ -89,7 +89,18 @@ public final class LocalTargetSession implements TargetSession {
                 added.add(destination);
             }
             return added;
-        } catch (IOException e) {
+        } catch (IOException | PlanningException e) {
+            // What this call made goes with its failure: the caller learns only of what it returns.
+            for (Path made : added) {
+                try {
+                    Store.deleteTree(made);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            if (e instanceof PlanningException planning) {
+                throw planning;
+            }
             throw new PlanningException(entry.id() + ": cannot put its package into the store of " + entry.target() + ": "
                     + e.getMessage(), e);
         }

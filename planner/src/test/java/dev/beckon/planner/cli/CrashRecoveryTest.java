@@ -176,8 +176,8 @@ class CrashRecoveryTest {
         assertEquals(0, deploy(empty).exitCode());
         assertFalse(firstState.equals(secondState));
         assertTrue(dry.out().contains("Plan: 1 to activate, 1 to change, 1 to deactivate."), dry.out());
-        // copy packages; deactivate b; install a and c; change a; activate c; reload and verify
-        int steps = 6;
+        // copy packages; deactivate b; install a and c; reload for level 0; change a; activate c; reload and verify
+        int steps = 7;
 
         for (int boundary = 0; boundary <= steps + 1; boundary++) {
             Run clean = deploy(first);
