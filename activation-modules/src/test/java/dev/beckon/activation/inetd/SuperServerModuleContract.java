@@ -272,7 +272,7 @@ abstract class SuperServerModuleContract {
             try (ModuleSession session = fixture.open()) {
                 session.activate(second);
                 assertForeignUntouched(fixture);
-                assertTrue(TestServices.awaitExit(TestServices.pid(before), Duration.ofSeconds(1)), "the old server was stopped");
+                assertTrue(TestServices.awaitExit(TestServices.pid(before), EXIT_LIMIT), "the old server was stopped");
                 assertEquals(socket, listeningInode(port), "the daemon's socket kept listening throughout");
                 String after = TestServices.greeting(port);
                 assertEquals("version two", TestServices.text(after));
