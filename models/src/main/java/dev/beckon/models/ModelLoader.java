@@ -518,7 +518,30 @@ public final class ModelLoader {
                             + "); add [targets." + targetName + ".containers." + definition.type() + "]");
                 }
             }
+            if (definition != null) {
+                checkSharedManagers(definition, placed);
+            }
         });
+    }
+
+    /** Two instances of one service on one service manager would overwrite each other's files there. */
+    private void checkSharedManagers(Service service, List<String> placed) {
+        Map<String, String> firstOnManager = new TreeMap<>();
+        for (String targetName : placed) {
+            Target target = targets.get(targetName);
+            Optional<String> manager = target == null ? Optional.empty() : ServiceManagers.of(target, service.type());
+            if (manager.isEmpty()) {
+                continue;
+            }
+            String first = firstOnManager.putIfAbsent(manager.get(), targetName);
+            if (first != null) {
+                diagnostics.error(placementLocations.get(service.name()).get(targetName), "service " + service.name()
+                        + " is placed on targets " + first + " and " + targetName + ", which share one service manager (host "
+                        + target.host() + ", the same " + service.type() + " settings), so their "
+                        + ServiceManagers.namesOf(service.type()) + " would be the same; place it on one of them, or give "
+                        + targetName + " a manager of its own (" + ServiceManagers.howToSeparate(service.type()) + ")");
+            }
+        }
     }
 
     private void checkDependencies() {
