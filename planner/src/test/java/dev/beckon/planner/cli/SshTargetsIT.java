@@ -166,6 +166,14 @@ class SshTargetsIT {
         return lines.toString();
     }
 
+    /** The jars in a target's store, and any partial copy. */
+    private static List<String> runtimeIn(String target) throws IOException {
+        try (Stream<Path> entries = Files.list(dir.resolve("state-" + target).resolve("store"))) {
+            return entries.map(entry -> entry.getFileName().toString()).filter(name -> name.endsWith(".jar") || name.contains(".partial-"))
+                    .sorted().toList();
+        }
+    }
+
     private static String unitState(int machine, String unit) {
         return machines.get(machine).systemctl("is-active", unit).stdout().strip();
     }
@@ -188,9 +196,14 @@ class SshTargetsIT {
                 "a connection from target b activated hello on target a");
         assertTrue(ask("127.0.0.4", helloPort).startsWith("third pid="));
 
+        // The agent ran from what bin/beckon runs from: its jar and every jar of lib/, each in the store by content hash.
+        List<String> runtime = runtimeIn("a");
+        assertTrue(runtime.stream().anyMatch(name -> name.matches("[0-9a-f]{64}-beckon\\.jar"))
+                && runtime.stream().anyMatch(name -> name.matches("[0-9a-f]{64}-picocli-.*\\.jar")), runtime.toString());
         Run status = beckon("status");
         assertEquals(0, status.exitCode(), status.out() + status.err());
         assertTrue(status.out().contains("target a") && status.out().contains("target c"), status.out());
+        assertEquals(runtime, runtimeIn("a"), "a second command finds the runtime there and copies nothing");
 
         // An unreachable target fails the plan before anything changes, with SSH's own words.
         String before = machinesSnapshot();

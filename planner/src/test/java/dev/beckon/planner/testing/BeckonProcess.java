@@ -78,6 +78,11 @@ public final class BeckonProcess {
         return builder;
     }
 
+    /** Runs {@code bin/beckon ARGS}, with the test's own environment, to its end and captures what it printed. */
+    public static Run beckon(String... args) {
+        return withEnvironment(Map.of()).run(args);
+    }
+
     /** Runs {@code bin/beckon ARGS} to its end and captures what it printed. */
     public Run run(String... args) {
         return run(List.of(args));
