@@ -43,12 +43,13 @@ class SocketActivateTest {
         Process service = start(List.of("-l", "127.0.0.1:" + port, "--fdname=echo"), "300ms",
                 List.of(ChildJvm.ADD_OPENS), "--names", "echo");
 
+        // Taken before the connection, so that the idle clock cannot have started earlier: a lower bound only.
+        long asking = System.nanoTime();
         String answer = Clients.askOnceListening(port, "hello");
-        long answered = System.nanoTime();
 
         assertEquals("hello pid=" + service.pid() + " listener=echo", answer);
         assertTrue(service.waitFor(10, TimeUnit.SECONDS), "the service did not exit when idle; " + ChildJvm.logs(logs));
-        long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered);
+        long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asking);
         assertEquals(0, service.exitValue(), ChildJvm.logs(logs));
         assertTrue(idleMillis >= 300, "exited after " + idleMillis + " ms, before its idle timeout");
         assertTrue(ChildJvm.logs(logs).contains("idle for 300ms"), ChildJvm.logs(logs));

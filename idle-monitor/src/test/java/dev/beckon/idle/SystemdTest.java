@@ -38,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(SystemdSandboxExtension.class)
 class SystemdTest {
+    /** How long a state, journal line or log line may take to come: a bound for a hang, generous for a loaded machine. */
+    private static final Duration AWAIT_LIMIT = Duration.ofSeconds(60);
     /** Connection bursts in the deadline race; each idle exit in between is one activation cycle. */
     private static final int RACE_CYCLES = Integer.getInteger("idle.race.cycles", 24);
     /**
@@ -165,12 +167,10 @@ class SystemdTest {
             }
         });
         awaitLog("slow request");
-        long stopping = System.nanoTime();
         assertSucceeds(systemd.systemctl("stop", "drain-echo.service"));
-        long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping);
 
-        assertEquals("done pid=" + pid, slow.get(10, TimeUnit.SECONDS));
-        assertTrue(stopMillis >= 1_000, "stopped after " + stopMillis + " ms, before the request in flight finished");
+        // stop returns once the process is gone: had it not waited, the request in flight would have got no answer.
+        assertEquals("done pid=" + pid, slow.get(10, TimeUnit.SECONDS), "the request in flight was answered before the exit");
         assertEquals("success", property("drain-echo.service", "Result"));
         assertEquals("0", property("drain-echo.service", "ExecMainStatus"));
         assertTrue(ChildJvm.logs(logs).contains("SIGTERM; waiting up to 5s for 1 active connection"), ChildJvm.logs(logs));
@@ -330,7 +330,7 @@ class SystemdTest {
     }
 
     private void awaitProperty(String unit, String name, String expected) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + AWAIT_LIMIT.toNanos();
         String value = property(unit, name);
         while (!value.equals(expected)) {
             if (System.nanoTime() > deadline) {
@@ -344,7 +344,7 @@ class SystemdTest {
 
     /** Waits until the sandbox's journal holds the text; returns the whole journal. */
     private String awaitJournal(String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + AWAIT_LIMIT.toNanos();
         while (true) {
             Process journalctl = new ProcessBuilder("journalctl", "--directory=" + systemd.journalDirectory(), "--no-pager",
                     "-o", "cat").redirectErrorStream(true).start();
@@ -361,7 +361,7 @@ class SystemdTest {
     }
 
     private void awaitLog(String text) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + AWAIT_LIMIT.toNanos();
         while (!ChildJvm.logs(logs).contains(text)) {
             if (System.nanoTime() > deadline) {
                 fail("the service never logged " + text + ": " + ChildJvm.logs(logs));

@@ -58,7 +58,7 @@ class SystemdUnitModuleTest {
             assertEquals("hello", TestServices.text(first));
             assertEquals(String.valueOf(TestServices.pid(first)), fixture.show("beckon-test-hello.service", "MainPID"));
 
-            assertTrue(awaitExit(TestServices.pid(first), Duration.ofSeconds(10)), "the service did not exit when idle");
+            assertTrue(awaitExit(TestServices.pid(first), Duration.ofSeconds(60)), "the service did not exit when idle");
             assertEquals("active", fixture.show("beckon-test-hello.socket", "ActiveState"), "the socket outlives the service");
             String second = greeting(port);
             assertNotEquals(TestServices.pid(first), TestServices.pid(second), "a new process serves after the idle exit");
@@ -163,7 +163,7 @@ class SystemdUnitModuleTest {
             session.deactivate(hello);
             session.flush();
 
-            assertTrue(awaitExit(pid, Duration.ofSeconds(10)), "the running service was not stopped");
+            assertTrue(awaitExit(pid, Duration.ofSeconds(60)), "the running service was not stopped");
             assertFalse(Files.exists(fixture.unitDirectory().resolve("beckon-test-gone.service")));
             assertFalse(Files.exists(fixture.unitDirectory().resolve("beckon-test-gone.socket")));
             assertFalse(Files.exists(fixture.unitDirectory().resolve("sockets.target.wants/beckon-test-gone.socket"),
@@ -240,7 +240,7 @@ class SystemdUnitModuleTest {
             String pid = fixture.show("beckon-test-sleeper.service", "MainPID");
             session.deactivate(sleeper);
             session.flush();
-            assertTrue(awaitExit(Long.parseLong(pid), Duration.ofSeconds(10)));
+            assertTrue(awaitExit(Long.parseLong(pid), Duration.ofSeconds(60)));
         }
     }
 

@@ -24,7 +24,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * A target reached over SSH. beckon copies its own runtime (its classpath, by content hash, once) into the
+ * A target reached over SSH. beckon copies its own runtime (the jars it runs from, each by content hash, once) into the
  * target's store, starts its agent there with the target's {@code java}, and drives it over the one
  * multiplexed connection. Packages go into the target's store compressed, only when missing.
  */
@@ -187,7 +187,7 @@ public final class SshTargetSession implements TargetSession {
         }
         try {
             AgentRuntime.copy(ssh, target, "copying " + source.getFileName() + " into the store", source.getParent(),
-                    List.of(source.getFileName().toString()), Path.of(entry.packagePath()), false);
+                    List.of(source.getFileName().toString()), Path.of(entry.packagePath()));
             added.add(Path.of(entry.packagePath()));
             return added;
         } catch (ActivationException e) {
