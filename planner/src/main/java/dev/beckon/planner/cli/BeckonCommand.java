@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = BeckonCommand.Version.class,
         description = "Declarative deployment of service-oriented systems, with services activated on demand.",
         subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
-                RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
+                RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class, VerifyCommand.class,
                 SandboxCommand.class, CommandLine.HelpCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec

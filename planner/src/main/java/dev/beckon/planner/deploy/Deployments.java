@@ -405,6 +405,11 @@ public final class Deployments implements AutoCloseable {
         return new GarbageCollector(generations);
     }
 
+    /** Checks the store entries of this profile's kept generations ({@code beckon verify}). */
+    public dev.beckon.planner.store.StoreVerifier storeVerifier() {
+        return new dev.beckon.planner.store.StoreVerifier(generations);
+    }
+
     private Manifest manifest(int generation) throws PlanningException {
         try {
             return ManifestJson.read(generations.manifest(generation), "generation " + generation + " of profile " + profile);

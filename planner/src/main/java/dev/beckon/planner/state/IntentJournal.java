@@ -5,6 +5,7 @@ import dev.beckon.planner.manifest.ManifestJson;
 import dev.beckon.planner.plan.PlanningException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.SafeDirectories;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -95,8 +96,8 @@ public final class IntentJournal implements AutoCloseable {
             }
             Files.deleteIfExists(directory.resolve(DONE_FILE));
             AtomicFiles.write(intentFile, ManifestJson.MAPPER.writeValueAsString(intent) + "\n", AtomicFiles.READABLE);
-            FileChannel done = FileChannel.open(directory.resolve(DONE_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+            FileChannel done = SafeDirectories.openNoFollow(directory.resolve(DONE_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             IntentJournal journal = new IntentJournal(directory, intent, environment, done);
             journal.pauseIfAsked(0);
             return journal;

@@ -276,7 +276,7 @@ public final class GarbageCollector {
             throw new IllegalStateException(path + " is not an entry of the store " + store + " (this is a bug)");
         }
         try {
-            Store.deleteTree(path);
+            Store.removeEntry(path);
         } catch (IOException e) {
             throw new PlanningException("cannot remove " + path + ": " + e.getMessage() + "; run gc again to finish", e);
         }

@@ -4,6 +4,7 @@ import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.SafeDirectories;
 import dev.beckon.models.Messages;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -222,8 +223,9 @@ public final class StoreRoots {
         List<FileChannel> channels = new ArrayList<>();
         try {
             for (Path stateDirectory : new TreeSet<>(stateDirectories)) {
-                Path directory = Files.createDirectories(stateDirectory.resolve(DIRECTORY));
-                FileChannel channel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                Path directory = SafeDirectories.ensure(stateDirectory.resolve(DIRECTORY));
+                FileChannel channel = SafeDirectories.openNoFollow(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
                 channels.add(channel);
                 channel.lock();
             }

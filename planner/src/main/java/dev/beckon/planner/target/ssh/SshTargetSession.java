@@ -189,6 +189,7 @@ public final class SshTargetSession implements TargetSession {
             AgentRuntime.copy(ssh, target, "copying " + source.getFileName() + " into the store", source.getParent(),
                     List.of(source.getFileName().toString()), Path.of(entry.packagePath()), false);
             added.add(Path.of(entry.packagePath()));
+            call(AgentProtocol.Request.of("seal-package", entry));
             return added;
         } catch (ActivationException e) {
             throw new PlanningException(entry.id() + ": cannot put its package into the store of " + target + ": " + e.getMessage(), e);
