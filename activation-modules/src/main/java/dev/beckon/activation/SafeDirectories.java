@@ -128,6 +128,29 @@ public final class SafeDirectories {
         }
     }
 
+    /**
+     * Checks what a trusted directory holds, as far as beckon uses it: no symbolic link (beckon makes none there),
+     * and every directory owned by root or this user and closed to group and others.
+     *
+     * @throws UnsafePathException naming the first entry that is not trusted and what to do
+     */
+    public static void verifyEntry(Path entry) throws IOException {
+        Map<String, Object> attributes;
+        try {
+            attributes = Files.readAttributes(entry, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        int mode = (Integer) attributes.get("mode");
+        if ((mode & TYPE_MASK) == TYPE_LINK) {
+            throw new UnsafePathException(entry + " is a symbolic link that beckon did not make; beckon does not write through"
+                    + " it: remove it");
+        }
+        if ((mode & TYPE_MASK) == TYPE_DIRECTORY) {
+            check(entry, entry, (Integer) attributes.get("uid"), mode, ownUid(), true);
+        }
+    }
+
     /** The directories a link leads through must be trusted as well: checks the chain of its real path. */
     private static void verifyRealPath(Path link, Path wanted, int me) throws IOException {
         Path real;

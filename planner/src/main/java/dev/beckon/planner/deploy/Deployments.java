@@ -50,6 +50,8 @@ public final class Deployments implements AutoCloseable {
     private final Generations generations;
     /** The current generation's manifest, once read; {@code null} until then and after the current one changes. */
     private Manifest recorded;
+    /** Where warnings about damaged records go: the command's progress printer, once it has given one. */
+    private java.util.function.Consumer<String> notices = notice -> {};
     /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
     private DeploymentLock profileLock;
 
@@ -119,10 +121,50 @@ public final class Deployments implements AutoCloseable {
         return recorded;
     }
 
+    /**
+     * What a plan starts from: the current generation's manifest; when that record is damaged, the newest readable
+     * generation before it, with a warning, so that a rollback or a new deployment can still make another generation
+     * current (the message of {@link #recorded} tells people to do just that).
+     */
+    private Manifest baseline() throws PlanningException {
+        try {
+            return recorded();
+        } catch (PlanningException damaged) {
+            Optional<Generation> current = generations.current();
+            if (current.isEmpty()) {
+                throw damaged;
+            }
+            List<Generation> earlier = new java.util.ArrayList<>(generations.list());
+            java.util.Collections.reverse(earlier);
+            for (Generation generation : earlier) {
+                if (generation.number() >= current.get().number()) {
+                    continue;
+                }
+                try {
+                    Manifest readable = manifest(generation.number());
+                    notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; planning from generation "
+                            + generation.number() + " instead, so instances only generation " + current.get().number()
+                            + " had are left as they are");
+                    return readable;
+                } catch (PlanningException unreadableToo) {
+                    // Try the one before.
+                }
+            }
+            notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; no earlier generation is readable either, so"
+                    + " planning as if nothing were deployed (instances only it had are left as they are)");
+            return Manifest.empty(profile);
+        }
+    }
+
+    private static String firstSentence(String message) {
+        int end = message.indexOf(". ");
+        return end < 0 ? message : message.substring(0, end);
+    }
+
     /** The ports of the current generation, so that {@code "auto"} ports keep their numbers. */
     public PortHints portHints() throws PlanningException {
         Map<String, Map<String, Map<String, Integer>>> ports = new LinkedHashMap<>();
-        for (ManifestEntry entry : recorded().entries()) {
+        for (ManifestEntry entry : baseline().entries()) {
             ports.computeIfAbsent(entry.target(), t -> new LinkedHashMap<>()).put(entry.service(), entry.ports());
         }
         return new PortHints(ports);
@@ -135,7 +177,7 @@ public final class Deployments implements AutoCloseable {
 
     /** The plan from what runs now (recorded and live) to {@code desired}. */
     public Plan plan(Manifest desired) throws PlanningException {
-        Manifest current = recorded();
+        Manifest current = baseline();
         return Planner.plan(desired, current, new Inspector(sessions).live(current, desired));
     }
 
@@ -149,6 +191,7 @@ public final class Deployments implements AutoCloseable {
      * @throws DeploymentLock.LockedException when another live beckon holds it; nothing changed
      */
     public void lockForChanges(String command, DeployEvents events) throws PlanningException {
+        notices = events::notice;
         if (profileLock == null) {
             profileLock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, command, events::notice);
         }
@@ -160,6 +203,7 @@ public final class Deployments implements AutoCloseable {
      * the profile (then its journal is no interruption, and the command reads what is there now).
      */
     public void recoverUnlessBusy(DeployEvents events) throws PlanningException {
+        notices = events::notice;
         if (IntentJournal.find(generations.directory()).isEmpty()) {
             return;
         }

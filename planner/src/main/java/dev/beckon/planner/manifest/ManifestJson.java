@@ -38,6 +38,11 @@ public final class ManifestJson {
         } catch (JsonProcessingException e) {
             throw new IOException(where + " is not a readable beckon manifest: " + e.getOriginalMessage(), e);
         }
+        java.util.Optional<String> missing = MissingFields.first(manifest, "", java.util.Set.of());
+        if (missing.isPresent()) {
+            throw new IOException(where + " is not a readable beckon manifest: " + (missing.get().isEmpty() ? "it is JSON null"
+                    : "it has no " + missing.get()));
+        }
         if (manifest.formatVersion() != Manifest.FORMAT_VERSION) {
             throw new IOException(where + " has manifest format " + manifest.formatVersion() + "; this beckon reads format "
                     + Manifest.FORMAT_VERSION);

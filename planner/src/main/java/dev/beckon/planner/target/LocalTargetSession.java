@@ -4,6 +4,7 @@ import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.manifest.ModuleFinder;
 import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.planner.state.DeploymentLock;
+import dev.beckon.planner.state.StateDirectories;
 import dev.beckon.planner.store.Store;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.InstanceStatus;
@@ -60,6 +61,12 @@ public final class LocalTargetSession implements TargetSession {
 
     @Override
     public Handle lockTarget(String target, Path stateDirectory, String command, Consumer<String> warnings) throws PlanningException {
+        try {
+            StateDirectories.verify(stateDirectory);
+        } catch (IOException e) {
+            throw new PlanningException("target " + target + ": " + (e instanceof SafeDirectories.UnsafePathException ? ""
+                    : "cannot use its state directory " + stateDirectory + ": ") + e.getMessage() + ". Nothing was changed.", e);
+        }
         DeploymentLock lock = DeploymentLock.acquire(DeploymentLock.targetLockFile(stateDirectory),
                 "target " + target, profile, command, warnings);
         return lock::close;
