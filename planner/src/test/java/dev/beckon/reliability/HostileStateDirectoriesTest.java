@@ -74,6 +74,12 @@ class HostileStateDirectoriesTest {
         Files.writeString(model.resolve("distribution.toml"), "svc = [\"local\"]\n");
     }
 
+    /** java.nio cannot set the sticky bit. */
+    private static Path chmod(String mode, Path path) throws Exception {
+        assertEquals(0, new ProcessBuilder("chmod", mode, path.toString()).inheritIO().start().waitFor());
+        return path;
+    }
+
     private Path ownedByNobody(Path directory) throws IOException {
         Files.createDirectories(directory);
         Files.setOwner(directory, nobody);
@@ -112,12 +118,10 @@ class HostileStateDirectoriesTest {
 
     @Test
     void aStateDirectoryOthersCanWriteIsRefusedUnlessItIsOnlyAStickyAncestor() throws Exception {
-        Files.createDirectories(state);
-        Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxrwxrwt"));
+        chmod("1777", Files.createDirectories(state));
         deployRefused("the directory " + state + " can be written by others (mode 1777)");
         // A sticky ancestor such as /tmp is fine: only the state directory itself must be closed.
-        Path sticky = Files.createDirectories(dir.resolve("tmp"));
-        Files.setPosixFilePermissions(sticky, PosixFilePermissions.fromString("rwxrwxrwt"));
+        Path sticky = chmod("1777", Files.createDirectories(dir.resolve("tmp")));
         Files.writeString(model.resolve("infrastructure.toml"),
                 Files.readString(model.resolve("infrastructure.toml")).replace(state.toString(), sticky.resolve("beckon").toString()));
         Run deployed = beckon("deploy", model.toString(), "--home", home.toString(), "-p", profile);

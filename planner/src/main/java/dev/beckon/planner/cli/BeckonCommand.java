@@ -51,6 +51,12 @@ public final class BeckonCommand implements Runnable {
      */
     private static int unexpected(Exception e, CommandLine commandLine, CommandLine.ParseResult parsed) {
         java.io.PrintWriter err = commandLine.getErr();
+        if (e instanceof dev.beckon.planner.generations.GenerationsException) {
+            // The profile repository's own failures name its directory and what is wrong, for people, wherever they arise.
+            err.println("beckon: error: " + dev.beckon.models.Messages.printable(e.getMessage()));
+            err.flush();
+            return ExitCodes.FAILED;
+        }
         err.println("beckon: error: internal error (" + e.getClass().getSimpleName() + ": "
                 + dev.beckon.models.Messages.printable(String.valueOf(e.getMessage())) + "); this is a bug in beckon: please report"
                 + " it with the command you ran (BECKON_DEBUG=1 shows where it happened)");

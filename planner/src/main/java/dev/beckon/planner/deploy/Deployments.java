@@ -52,6 +52,8 @@ public final class Deployments implements AutoCloseable {
     private Manifest recorded;
     /** Where warnings about damaged records go: the command's progress printer, once it has given one. */
     private java.util.function.Consumer<String> notices = notice -> {};
+    /** Whether the current generation's record was found damaged, so that plans start from an earlier one. */
+    private boolean currentDamaged;
     /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
     private DeploymentLock profileLock;
 
@@ -142,6 +144,7 @@ public final class Deployments implements AutoCloseable {
                 }
                 try {
                     Manifest readable = manifest(generation.number());
+                    currentDamaged = true;
                     notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; planning from generation "
                             + generation.number() + " instead, so instances only generation " + current.get().number()
                             + " had are left as they are");
@@ -150,10 +153,19 @@ public final class Deployments implements AutoCloseable {
                     // Try the one before.
                 }
             }
+            currentDamaged = true;
             notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; no earlier generation is readable either, so"
                     + " planning as if nothing were deployed (instances only it had are left as they are)");
             return Manifest.empty(profile);
         }
+    }
+
+    /**
+     * Whether the current generation's record was found damaged while planning: then even a deployment without
+     * changes records a new generation, to become current in its place.
+     */
+    public boolean currentIsDamaged() {
+        return currentDamaged;
     }
 
     private static String firstSentence(String message) {
@@ -242,7 +254,7 @@ public final class Deployments implements AutoCloseable {
      */
     public Outcome deploy(Plan plan, ModelFiles files, String user, String message, DeployEvents events) throws PlanningException {
         requireLock();
-        if (plan.isEmpty()) {
+        if (plan.isEmpty() && !currentDamaged) {
             return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
         }
         StoreRoots.protect(plan.desired());
@@ -256,11 +268,25 @@ public final class Deployments implements AutoCloseable {
                 throw new PlanningException("cannot read the model files to record them: " + e.getMessage()
                         + "; nothing was changed", e);
             }
+            if (plan.isEmpty()) {
+                // The targets run what the model says, but the current generation's record is damaged: a new one
+                // replaces it as current, so that the profile works again.
+                recorded = null;
+                Generation generation;
+                try {
+                    generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
+                } catch (GenerationsException e) {
+                    throw new PlanningException("the new generation could not be recorded: " + e.getMessage(), e);
+                }
+                StoreRoots.addRecorded(plan.desired());
+                currentDamaged = false;
+                return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.of(generation));
+            }
             Journaled journaled = journaled(plan, IntentJournal.Kind.DEPLOY, null, models, user, message, events);
             if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
                 return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
             }
-            if (Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
+            if (!currentDamaged && Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
                 // Only drift was repaired: the targets run the current generation again.
                 journaled.finish();
                 return new Outcome(journaled.result(), generations.current());
