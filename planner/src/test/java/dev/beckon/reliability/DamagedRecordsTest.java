@@ -262,8 +262,7 @@ class DamagedRecordsTest {
                     assertEquals(1, errors.size(), what);
                     assertTrue(errors.get(0).contains(copy.toString()) || errors.get(0).contains(state.toString()), what);
                 }
-                assertTrue(run.err().lines().allMatch(l -> l.startsWith("beckon: error: ") || l.startsWith("warning: ")
-                        || l.startsWith("beckon: ") || l.isBlank() || l.startsWith("  ")), what);
+                assertFalse(run.err().contains("Caused by: ") || run.err().contains("Exception in thread"), what);
                 outcomes.merge("exit " + run.exitCode(), 1, Integer::sum);
                 deleteTree(copy);
             }

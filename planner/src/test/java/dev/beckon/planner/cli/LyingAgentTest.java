@@ -151,7 +151,7 @@ class LyingAgentTest {
     @Test
     void anAgentThatNeverGreetsIsGivenUpOnWithinTheGreetingLimit() throws Exception {
         Run run = plan("silent", "exec sleep 3600", Map.of("BECKON_AGENT_GREETING_TIMEOUT", "3s"));
-        assertTrue(run.err().contains("target far: beckon's agent did not answer greet within 3s (BECKON_AGENT_GREETING_TIMEOUT"),
+        assertTrue(run.err().contains("far: beckon's agent did not answer greet within 3s (BECKON_AGENT_GREETING_TIMEOUT"),
                 run.err());
     }
 

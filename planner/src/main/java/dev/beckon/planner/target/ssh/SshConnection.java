@@ -142,7 +142,8 @@ final class SshConnection implements AutoCloseable {
             String errors = Files.readString(err, StandardCharsets.UTF_8).strip();
             Files.deleteIfExists(err);
             if (status != 0) {
-                throw new ActivationException(target, what + " failed (exit " + status + "): " + errors);
+                throw new ActivationException(target, what + " failed (exit " + status + "): "
+                        + dev.beckon.models.Messages.printable(errors));
             }
             return out;
         } catch (IOException e) {
