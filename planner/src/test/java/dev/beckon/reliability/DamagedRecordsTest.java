@@ -135,6 +135,49 @@ class DamagedRecordsTest {
         assertTrue(after.out().contains("generation 4"), after.out());
     }
 
+    @Test
+    void aFullDiskUnderTheProfilesIsOneLineForEveryCommand() throws Exception {
+        // The profiles live on a tmpfs of their own, in a mount namespace of beckon's own, filled up after the first deployment.
+        Path full = Files.createDirectories(dir.resolve("full-home"));
+        Path results = Files.createDirectories(dir.resolve("full-results"));
+        services("before the disk filled up");
+        Path changed = Files.createDirectories(dir.resolve("changed-model"));
+        for (String file : List.of("infrastructure.toml", "distribution.toml")) {
+            Files.copy(model.resolve(file), changed.resolve(file));
+        }
+        Files.writeString(changed.resolve("services.toml"), Files.readString(model.resolve("services.toml"))
+                .replace("before the disk filled up", "after"));
+        List<String> commands = List.of("deploy " + model, "deploy " + changed, "status", "generations", "plan " + changed,
+                "rollback", "gc --dry-run", "verify");
+        StringBuilder script = new StringBuilder("set -u\nmount -t tmpfs -o size=2m tmpfs \"$1\" || exit 99\n");
+        String beckon = "\"" + Path.of(System.getProperty("java.home"), "bin", "java") + "\" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp \""
+                + System.getProperty("java.class.path") + "\" " + dev.beckon.planner.cli.BeckonCommand.class.getName();
+        for (int i = 0; i < commands.size(); i++) {
+            if (i == 1) {
+                script.append("dd if=/dev/zero of=\"$1/filler\" bs=4k 2>/dev/null\n");
+            }
+            script.append(beckon).append(' ').append(commands.get(i)).append(" --home \"$1\" -p full > \"$2/out").append(i)
+                    .append("\" 2> \"$2/err").append(i).append("\"; echo $? > \"$2/rc").append(i).append("\"\n");
+        }
+        Process process = new ProcessBuilder("unshare", "-m", "sh", "-c", script.toString(), "full-disk", full.toString(),
+                results.toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), output);
+        assertEquals("0", Files.readString(results.resolve("rc0")).strip(), Files.readString(results.resolve("err0")));
+        for (int i = 1; i < commands.size(); i++) {
+            String rc = Files.readString(results.resolve("rc" + i)).strip();
+            String err = Files.readString(results.resolve("err" + i));
+            String what = commands.get(i) + " on a full disk: exit " + rc + "\n" + Files.readString(results.resolve("out" + i)) + err;
+            assertTrue(rc.equals("0") || rc.equals("1"), what);
+            assertFalse(err.contains("\tat ") || err.contains("internal error") || err.contains("Caused by: "), what);
+            if (rc.equals("1") && !commands.get(i).equals("status") && !commands.get(i).equals("verify")) {
+                assertEquals(1, err.lines().filter(l -> l.startsWith("beckon: error: ")).count(), what);
+            }
+        }
+        String deployOnFullDisk = Files.readString(results.resolve("err1"));
+        assertTrue(deployOnFullDisk.contains("No space left on device") && deployOnFullDisk.contains(full.toString()), deployOnFullDisk);
+    }
+
     /** One way to damage a copy of the records: changes files under the copy's home and the target's state directory. */
     private record Damage(String name, DamageAction action) {}
 
