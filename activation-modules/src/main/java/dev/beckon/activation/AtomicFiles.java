@@ -40,7 +40,7 @@ public final class AtomicFiles {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         Path directory = file.toAbsolutePath().getParent();
         // The directory first: nobody else may have planted what the comparison below reads.
-        SafeDirectories.ensure(directory);
+        SafeDirectories.ensureForAtomicWrites(directory);
         if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Arrays.equals(Files.readAllBytes(file), bytes)
                 && Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS).equals(permissions)) {
             return false;

@@ -57,8 +57,22 @@ public final class SafeDirectories {
      * @throws UnsafePathException when a directory on the path is another user's or writable by others
      */
     public static Path ensure(Path directory) throws IOException {
+        return ensure(directory, false);
+    }
+
+    /**
+     * As {@link #ensure(Path)}, for a directory that files are only ever replaced in atomically (a temporary file
+     * created exclusively, then renamed over): there a sticky directory such as {@code /tmp} is safe too, since
+     * nobody else can rename over or remove what beckon made in it, and a rename replaces a planted link instead
+     * of following it.
+     */
+    public static Path ensureForAtomicWrites(Path directory) throws IOException {
+        return ensure(directory, true);
+    }
+
+    private static Path ensure(Path directory, boolean stickyAllowed) throws IOException {
         Path absolute = directory.toAbsolutePath().normalize();
-        verify(absolute);
+        verify(absolute, stickyAllowed);
         List<Path> missing = new ArrayList<>();
         for (Path p = absolute; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
             missing.add(0, p);
@@ -72,7 +86,7 @@ public final class SafeDirectories {
             }
         }
         if (!missing.isEmpty()) {
-            verify(absolute);
+            verify(absolute, stickyAllowed);
         }
         return directory;
     }
@@ -85,6 +99,10 @@ public final class SafeDirectories {
      * @throws UnsafePathException naming the first directory that is not trusted and what to do
      */
     public static void verify(Path directory) throws IOException {
+        verify(directory, false);
+    }
+
+    private static void verify(Path directory, boolean stickyAllowed) throws IOException {
         Path absolute = directory.toAbsolutePath().normalize();
         int me = ownUid();
         List<Path> chain = new ArrayList<>();
@@ -124,7 +142,8 @@ public final class SafeDirectories {
             Path real = deepest.toRealPath();
             Map<String, Object> attributes = Files.readAttributes(real, "unix:uid,mode");
             // Only the directory itself must be closed to others; a sticky ancestor such as /tmp may hold it.
-            check(real, absolute, (Integer) attributes.get("uid"), (Integer) attributes.get("mode"), me, deepest.equals(absolute));
+            check(real, absolute, (Integer) attributes.get("uid"), (Integer) attributes.get("mode"), me,
+                    deepest.equals(absolute) && !stickyAllowed);
         }
     }
 

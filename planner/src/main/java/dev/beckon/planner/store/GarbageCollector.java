@@ -328,7 +328,10 @@ public final class GarbageCollector {
             try {
                 manifest = ManifestJson.read(generations.manifest(generation.number()), where(generation));
             } catch (IOException | GenerationsException e) {
-                throw new PlanningException(e.getMessage(), e);
+                throw new PlanningException(e.getMessage() + " (in " + generations.directory() + "), so gc cannot tell which store"
+                        + " entries it uses and removes nothing. If it is the current one, `beckon rollback --to N` to a readable"
+                        + " generation or a deployment makes another one current; then `git -C " + generations.directory()
+                        + " tag -d generation-" + generation.number() + "` drops it", e);
             }
             manifests.put(generation.number(), manifest);
         }
