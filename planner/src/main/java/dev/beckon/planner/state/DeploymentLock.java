@@ -84,7 +84,8 @@ public final class DeploymentLock implements AutoCloseable {
                         started.equals("-") ? Optional.empty() : Optional.of(Instant.parse(started)), required(fields, "profile"),
                         fields.getOrDefault("command", "deploy"), Instant.parse(required(fields, "since")));
             } catch (RuntimeException e) {
-                throw new PlanningException("the lock file " + file + " is not one beckon wrote (" + Messages.quote(text.strip())
+                String shown = text.strip().length() <= 200 ? text.strip() : text.strip().substring(0, 200) + "…";
+                throw new PlanningException("the lock file " + file + " is not one beckon wrote (" + Messages.quote(shown)
                         + "): if no beckon runs on it, remove it with `beckon unlock --force`");
             }
         }
