@@ -62,6 +62,8 @@ final class SshConnection implements AutoCloseable {
                 base.get(base.size() - 1)));
         Path log = controlDirectory.resolve("master.log");
         try {
+            // Before the master: whenever this process dies from here on, the master and the directory go with it.
+            connection.startReaper();
             Process process = new ProcessBuilder(master).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
             if (!process.waitFor(CONNECT_SECONDS, TimeUnit.SECONDS)) {
@@ -73,7 +75,6 @@ final class SshConnection implements AutoCloseable {
                 throw new ActivationException(target, "cannot reach " + describe(host) + " over SSH: "
                         + dev.beckon.models.Messages.printable(Files.readString(log, StandardCharsets.UTF_8).strip().replace("\r", "")));
             }
-            connection.startReaper();
             return connection;
         } catch (IOException e) {
             connection.close();
