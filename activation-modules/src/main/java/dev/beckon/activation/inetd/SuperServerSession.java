@@ -4,6 +4,7 @@ import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.Launcher;
+import dev.beckon.activation.SafeDirectories;
 import dev.beckon.activation.ModuleSession;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.Rendering;
@@ -241,7 +242,7 @@ abstract class SuperServerSession implements ModuleSession {
             Optional<Path> previousLauncher = previousEntry.flatMap(this::serverOf).map(Path::of);
             List<ProcessHandle> oldServers = daemon.map(d -> d.servers(launchers(instance, previousLauncher))).orElse(List.of());
             Optional<String> previousScript = AtomicFiles.read(launcherPath);
-            Files.createDirectories(SuperServerInstances.logFile(instance).getParent());
+            SafeDirectories.ensure(SuperServerInstances.logFile(instance).getParent());
             // The launcher first, so that no entry ever names a launcher that is not there.
             boolean launcherWritten = AtomicFiles.write(launcherPath, launcher.content(), Launcher.PERMISSIONS);
             boolean entryWritten = writeEntry(instance, entry.content());
@@ -251,7 +252,7 @@ abstract class SuperServerSession implements ModuleSession {
             return new Installed(instance, changed, entryWritten, oldServers, previousLauncher);
         } catch (IOException e) {
             throw new ActivationException(instance.id(), "cannot write " + describeEntry(instance) + " or its launcher " + launcherPath
-                    + ": " + e, e);
+                    + ": " + SafeDirectories.describe(e), e);
         }
     }
 

@@ -335,7 +335,8 @@ final class SystemdSession implements ModuleSession {
             }
             return new InstallResult(before, changed);
         } catch (IOException e) {
-            throw new ActivationException(instance.id(), "cannot write its unit files into " + unitDirectory + ": " + e, e);
+            throw new ActivationException(instance.id(), "cannot write its unit files into " + unitDirectory + ": "
+                    + dev.beckon.activation.SafeDirectories.describe(e), e);
         } catch (SystemdCallException e) {
             throw failure(instance, UnitNames.of(instance).service(), "systemd refused: " + e.getMessage(), e);
         }
@@ -399,7 +400,7 @@ final class SystemdSession implements ModuleSession {
         if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(unit)) {
             return Set.of();
         }
-        Files.createDirectories(wants);
+        dev.beckon.activation.SafeDirectories.ensure(wants);
         Path temporary = wants.resolve("." + file.name() + ".tmp");
         Files.deleteIfExists(temporary);
         Files.createSymbolicLink(temporary, unit);

@@ -54,7 +54,7 @@ final class DeployCommand implements Callable<Integer> {
             }
             Plan plan = deployments.plan(deployments.desired(loaded));
             out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
-            if (plan.isEmpty() || dryRun) {
+            if ((plan.isEmpty() && !deployments.currentIsDamaged()) || dryRun) {
                 if (dryRun && !plan.isEmpty()) {
                     out.println("Dry run: nothing was changed.");
                 }

@@ -50,6 +50,10 @@ public final class Deployments implements AutoCloseable {
     private final Generations generations;
     /** The current generation's manifest, once read; {@code null} until then and after the current one changes. */
     private Manifest recorded;
+    /** Where warnings about damaged records go: the command's progress printer, once it has given one. */
+    private java.util.function.Consumer<String> notices = notice -> {};
+    /** Whether the current generation's record was found damaged, so that plans start from an earlier one. */
+    private boolean currentDamaged;
     /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
     private DeploymentLock profileLock;
 
@@ -126,10 +130,60 @@ public final class Deployments implements AutoCloseable {
         return recorded;
     }
 
+    /**
+     * What a plan starts from: the current generation's manifest; when that record is damaged, the newest readable
+     * generation before it, with a warning, so that a rollback or a new deployment can still make another generation
+     * current (the message of {@link #recorded} tells people to do just that).
+     */
+    private Manifest baseline() throws PlanningException {
+        try {
+            return recorded();
+        } catch (PlanningException damaged) {
+            Optional<Generation> current = generations.current();
+            if (current.isEmpty()) {
+                throw damaged;
+            }
+            List<Generation> earlier = new java.util.ArrayList<>(generations.list());
+            java.util.Collections.reverse(earlier);
+            for (Generation generation : earlier) {
+                if (generation.number() >= current.get().number()) {
+                    continue;
+                }
+                try {
+                    Manifest readable = manifest(generation.number());
+                    currentDamaged = true;
+                    notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; planning from generation "
+                            + generation.number() + " instead, so instances only generation " + current.get().number()
+                            + " had are left as they are");
+                    return readable;
+                } catch (PlanningException unreadableToo) {
+                    // Try the one before.
+                }
+            }
+            currentDamaged = true;
+            notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; no earlier generation is readable either, so"
+                    + " planning as if nothing were deployed (instances only it had are left as they are)");
+            return Manifest.empty(profile);
+        }
+    }
+
+    /**
+     * Whether the current generation's record was found damaged while planning: then even a deployment without
+     * changes records a new generation, to become current in its place.
+     */
+    public boolean currentIsDamaged() {
+        return currentDamaged;
+    }
+
+    private static String firstSentence(String message) {
+        int end = message.indexOf(". ");
+        return end < 0 ? message : message.substring(0, end);
+    }
+
     /** The ports of the current generation, so that {@code "auto"} ports keep their numbers. */
     public PortHints portHints() throws PlanningException {
         Map<String, Map<String, Map<String, Integer>>> ports = new LinkedHashMap<>();
-        for (ManifestEntry entry : recorded().entries()) {
+        for (ManifestEntry entry : baseline().entries()) {
             ports.computeIfAbsent(entry.target(), t -> new LinkedHashMap<>()).put(entry.service(), entry.ports());
         }
         return new PortHints(ports);
@@ -142,7 +196,7 @@ public final class Deployments implements AutoCloseable {
 
     /** The plan from what runs now (recorded and live) to {@code desired}. */
     public Plan plan(Manifest desired) throws PlanningException {
-        Manifest current = recorded();
+        Manifest current = baseline();
         return Planner.plan(desired, current, new Inspector(sessions).live(current, desired));
     }
 
@@ -156,6 +210,7 @@ public final class Deployments implements AutoCloseable {
      * @throws DeploymentLock.LockedException when another live beckon holds it; nothing changed
      */
     public void lockForChanges(String command, DeployEvents events) throws PlanningException {
+        notices = events::notice;
         if (profileLock == null) {
             profileLock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, command, events::notice);
         }
@@ -167,6 +222,7 @@ public final class Deployments implements AutoCloseable {
      * the profile (then its journal is no interruption, and the command reads what is there now).
      */
     public void recoverUnlessBusy(DeployEvents events) throws PlanningException {
+        notices = events::notice;
         if (IntentJournal.find(generations.directory()).isEmpty()) {
             return;
         }
@@ -205,7 +261,7 @@ public final class Deployments implements AutoCloseable {
      */
     public Outcome deploy(Plan plan, ModelFiles files, String user, String message, DeployEvents events) throws PlanningException {
         requireLock();
-        if (plan.isEmpty()) {
+        if (plan.isEmpty() && !currentDamaged) {
             return nothingDone();
         }
         Map<String, byte[]> models = new LinkedHashMap<>();
@@ -247,11 +303,25 @@ public final class Deployments implements AutoCloseable {
             throws PlanningException {
         StoreRoots.protect(plan.desired());
         try {
+            if (plan.isEmpty()) {
+                // The targets run what the model says, but the current generation's record is damaged: a new one
+                // replaces it as current, so that the profile works again.
+                recorded = null;
+                Generation generation;
+                try {
+                    generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
+                } catch (GenerationsException e) {
+                    throw new PlanningException("the new generation could not be recorded: " + e.getMessage(), e);
+                }
+                StoreRoots.addRecorded(plan.desired());
+                currentDamaged = false;
+                return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.of(generation));
+            }
             Journaled journaled = journaled(plan, IntentJournal.Kind.DEPLOY, null, models, user, message, events);
             if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
                 return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
             }
-            if (Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
+            if (!currentDamaged && Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
                 // Only drift was repaired: the targets run the current generation again.
                 journaled.finish();
                 return new Outcome(journaled.result(), generations.current());
@@ -452,6 +522,11 @@ public final class Deployments implements AutoCloseable {
     /** Drops this profile's old generations and the store entries only they needed ({@code beckon gc}). */
     public GarbageCollector garbageCollector() {
         return new GarbageCollector(generations);
+    }
+
+    /** Checks the store entries of this profile's kept generations ({@code beckon verify}). */
+    public dev.beckon.planner.store.StoreVerifier storeVerifier() {
+        return new dev.beckon.planner.store.StoreVerifier(generations);
     }
 
     private Manifest manifest(int generation) throws PlanningException {

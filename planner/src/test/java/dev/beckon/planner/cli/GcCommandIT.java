@@ -109,7 +109,9 @@ class GcCommandIT {
 
     private Set<String> store() throws IOException {
         try (Stream<Path> entries = Files.list(state.resolve("store"))) {
-            return entries.map(e -> e.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+            // The entries, not the records of their content hashes (.HASH-NAME.sha256), which come and go with them.
+            return entries.map(e -> e.getFileName().toString()).filter(name -> !name.endsWith(".sha256"))
+                    .collect(Collectors.toCollection(TreeSet::new));
         }
     }
 
