@@ -39,7 +39,7 @@ final class DeadlineRace {
     }
 
     /** A connection that waits this long has been noticed; what it waits for is recorded then. */
-    private static final long SLOW_SECONDS = 3;
+    private static final long SLOW_SECONDS = 8;
     /**
      * How long a client waits for its answer before the connection counts as lost. Not a speed
      * limit: a hang detector. On this shared machine a connection that arrives as the old process

@@ -35,11 +35,11 @@ class SystemdTest {
     private static final int RACE_CYCLES = Integer.getInteger("idle.race.cycles", 24);
     /**
      * Connections the race needs on top of its cycles: none by default; 10,000 in the reliability
-     * suite's long variant ({@code -Dbeckon.reliability.long=true}), in bursts of 20.
+     * suite's long variant ({@code -Dbeckon.reliability.long=true}), in bursts of 40.
      */
     private static final int RACE_CONNECTIONS = Integer.getInteger("idle.race.connections",
             Boolean.getBoolean("beckon.reliability.long") ? 10_000 : 0);
-    private static final int RACE_BURST = Integer.getInteger("idle.race.burst", RACE_CONNECTIONS > 0 ? 20 : 3);
+    private static final int RACE_BURST = Integer.getInteger("idle.race.burst", RACE_CONNECTIONS > 0 ? 40 : 3);
 
     @TempDir
     Path logs;
