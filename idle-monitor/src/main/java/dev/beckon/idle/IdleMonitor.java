@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,8 +31,9 @@ import java.util.function.IntConsumer;
  *
  * <p>The service marks each connection or request as an {@link #begin() activity}. When none was
  * active for the idle timeout ({@code BECKON_IDLE_TIMEOUT}, else {@link Builder#idleTimeout}), the
- * monitor stops handing out connections, tells systemd {@code STOPPING=1}, runs the application's
- * {@link Builder#onShutdown shutdown action} if it has one, and ends the process with exit code 0.
+ * monitor stops handing out connections, tells systemd {@code STOPPING=1}, waits for what is still
+ * active, runs the application's {@link Builder#onShutdown shutdown action} if it has one, and ends
+ * the process with exit code 0. Start-up counts as an activity until {@link #ready()}.
  * A connection that arrives meanwhile is either served by this process or left in the backlog of the
  * socket the manager still holds, which starts a new process for it; none is accepted and dropped,
  * provided the service takes its connections through {@link #accept()}, or counts the connections
@@ -103,7 +105,7 @@ public final class IdleMonitor {
     private final Notifier notifier;
     private final ActivityCounter counter = new ActivityCounter();
     /** What stops the frameworks that accept on their own threads; see {@link #acceptsOnItsOwn}. */
-    private final List<Runnable> stopAccepting = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> stopAccepting = new CopyOnWriteArrayList<>();
     private final AcceptGate gate = new AcceptGate(counter);
     private final AtomicReference<SocketChannel> connection;
     private final AtomicBoolean readySent = new AtomicBoolean();
@@ -307,6 +309,7 @@ public final class IdleMonitor {
      * of its selectors). A connection accepted before that is counted, so the process serves it before
      * it exits; one not accepted stays in the backlog of the socket the service manager holds, which
      * starts the next process for it. Do not close the listener there: see the README about fds 0-2.
+     * Register it before the server starts accepting, and call {@link #ready()} once it runs.
      *
      * <p>A failure of {@code stopAccepting} is logged and the exit goes on.
      */

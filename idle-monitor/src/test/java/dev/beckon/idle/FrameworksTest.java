@@ -8,7 +8,9 @@ import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import example.JettyHelloServer;
 import example.NettyEchoServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +65,7 @@ class FrameworksTest {
         long first = httpPid(port);
         assertEndedWhenIdle("jetty-hello", first);
         assertNotEquals(first, httpPid(port), "a request after the idle exit starts a new process");
+        assertAnOpenConnectionKeepsItsProcess("jetty-hello", port, FrameworksTest::keptAliveRequest);
 
         race("jetty-hello", port, () -> httpPid(port));
     }
@@ -77,6 +80,7 @@ class FrameworksTest {
         long first = Clients.pid(Clients.ask(port, "hello"));
         assertEndedWhenIdle("netty-echo", first);
         assertNotEquals(first, Clients.pid(Clients.ask(port, "later")), "a connection after the idle exit starts a new process");
+        assertAnOpenConnectionKeepsItsProcess("netty-echo", port, FrameworksTest::oneLine);
 
         race("netty-echo", port, () -> Clients.pid(Clients.ask(port, "burst", DeadlineRace.ANSWER_LIMIT)));
     }
@@ -86,6 +90,53 @@ class FrameworksTest {
         System.out.println(name + " deadline race: " + race.run(client, () -> ""));
         assertEquals("active", property(name + ".socket", "ActiveState"));
         assertEquals("0", property(name + ".socket", "NRefused"));
+    }
+
+    /** One exchange on a connection that stays open; returns the pid that answered. */
+    @FunctionalInterface
+    private interface Exchange {
+        long on(Socket connection) throws IOException;
+    }
+
+    /**
+     * The framework's accept is counted: a connection that stays open after one answer keeps its
+     * process (counting broken, it would end within 1.25 idle timeouts of the answer); closing it
+     * lets the process end.
+     */
+    private void assertAnOpenConnectionKeepsItsProcess(String name, int port, Exchange exchange) throws Exception {
+        long pid;
+        try (Socket kept = new Socket()) {
+            kept.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            kept.setSoTimeout((int) DeadlineRace.ANSWER_LIMIT.toMillis());
+            pid = exchange.on(kept);
+            Thread.sleep(5 * IDLE_MILLIS);
+            assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                    name + " ended with a connection open: the connection its framework accepted was not counted");
+        }
+        assertEndedWhenIdle(name, pid);
+    }
+
+    /** Jetty: one keep-alive request, so the connection stays open after the answer. */
+    private static long keptAliveRequest(Socket connection) throws IOException {
+        connection.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        BufferedReader in = new BufferedReader(new InputStreamReader(connection.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            Matcher hello = HELLO.matcher(line);
+            if (hello.find()) {
+                return Long.parseLong(hello.group(1));
+            }
+        }
+        throw new IOException("Jetty closed the connection without answering");
+    }
+
+    /** Netty: one line, answered, on a connection that stays open. */
+    private static long oneLine(Socket connection) throws IOException {
+        connection.getOutputStream().write("kept\n".getBytes(StandardCharsets.UTF_8));
+        String answer = new BufferedReader(new InputStreamReader(connection.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (answer == null) {
+            throw new IOException("Netty closed the connection without answering");
+        }
+        return Clients.pid(answer);
     }
 
     private void assertEndedWhenIdle(String name, long pid) throws Exception {
