@@ -109,16 +109,20 @@ class SystemdTest {
                 "--status", "serving echoes", "--linger-on-shutdown", "2000");
 
         long pid = Clients.pid(Clients.ask(port, "hello"));
-        awaitProperty("notify-echo.service", "ActiveState", "active");
-        assertEquals("serving echoes", property("notify-echo.service", "StatusText"));
-
-        // STOPPING=1 puts the unit in stop-sigterm while the shutdown action still runs: systemd heard it.
-        awaitProperty("notify-echo.service", "SubState", "stop-sigterm");
-        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "STOPPING=1 must come before the exit");
-        assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(10)));
+        assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(60)));
         awaitProperty("notify-echo.service", "ActiveState", "inactive");
         assertEquals("success", property("notify-echo.service", "Result"));
         assertEquals("0", property("notify-echo.service", "ExecMainStatus"));
+        assertEquals("serving echoes", property("notify-echo.service", "StatusText"));
+        // systemd's own record rather than its states, which last milliseconds when the notify thread
+        // is slow to load its native binding on a busy machine: READY=1 made the unit active, and
+        // STOPPING=1 made it leave active before the process exited (with the shutdown action run).
+        long becameActive = Long.parseLong(property("notify-echo.service", "ActiveEnterTimestampMonotonic"));
+        long leftActive = Long.parseLong(property("notify-echo.service", "ActiveExitTimestampMonotonic"));
+        long exited = Long.parseLong(property("notify-echo.service", "ExecMainExitTimestampMonotonic"));
+        assertTrue(becameActive > 0, "never active: systemd did not hear READY=1");
+        assertTrue(leftActive < exited, "left active only at the exit: systemd did not hear STOPPING=1 before it");
+        assertTrue(ChildJvm.logs(logs).contains("shutdown action: lingering 2000 ms"), ChildJvm.logs(logs));
     }
 
     @Test
