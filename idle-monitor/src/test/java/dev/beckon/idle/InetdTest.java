@@ -34,7 +34,7 @@ class InetdTest {
         Path config = directory.resolve("inetd.conf");
         Files.writeString(config, "127.0.0.1:" + port + " stream tcp wait root /bin/sh sh " + script("300ms") + "\n");
         try (InetdDaemon inetd = InetdDaemon.openbsdInetd(config, directory)) {
-            long pid = Clients.pid(Clients.ask(port, "one"));
+            long pid = Clients.pid(Clients.askOnceListening(port, "one"));
             assertEquals(pid, Clients.pid(Clients.ask(port, "two")));
 
             assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(10)), ChildJvm.logs(directory));
@@ -71,7 +71,7 @@ class InetdTest {
         // A long idle timeout, to show that a connection's process does not wait for it.
         Files.writeString(config, "127.0.0.1:" + port + " stream tcp nowait root /bin/sh sh " + script("60s") + "\n");
         try (InetdDaemon inetd = InetdDaemon.openbsdInetd(config, directory)) {
-            long pid = Clients.pid(Clients.ask(port, "one"));
+            long pid = Clients.pid(Clients.askOnceListening(port, "one"));
             long closed = System.nanoTime();
 
             assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(10)), ChildJvm.logs(directory));
@@ -108,7 +108,7 @@ class InetdTest {
         Path config = directory.resolve("xinetd.conf");
         Files.writeString(config, "defaults\n{\n}\nincludedir " + services + "\n");
         try (InetdDaemon xinetd = InetdDaemon.xinetd(config, directory)) {
-            long pid = Clients.pid(Clients.ask(port, "one"));
+            long pid = Clients.pid(Clients.askOnceListening(port, "one"));
             assertEquals(pid, Clients.pid(Clients.ask(port, "two")));
 
             assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(10)), ChildJvm.logs(directory));

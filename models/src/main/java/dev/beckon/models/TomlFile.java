@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlReadFeature;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -38,13 +40,34 @@ final class TomlFile {
         this.locator = locator;
     }
 
-    /** Reads and parses a file; a missing, unreadable or malformed file becomes a diagnostic. */
+    /**
+     * The most a model file may hold: room for some 30,000 services. It is there so that a wrong path
+     * or a runaway generator gives an error instead of exhausting the memory, and it keeps every
+     * string below the parser's own limit on string length, which it reports without a place.
+     */
+    static final int MAX_FILE_BYTES = 16 << 20;
+
+    /** Reads and parses a file; a missing, unreadable, oversized or malformed file becomes a diagnostic. */
     static Optional<TomlFile> read(Path path, Diagnostics diagnostics) {
         String text;
         try {
+            Optional<String> notAFile = notARegularFile(path);
+            if (notAFile.isPresent()) {
+                diagnostics.error(SourceLocation.wholeFile(path), notAFile.get());
+                return Optional.empty();
+            }
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(path)) {
+                bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            }
+            if (bytes.length > MAX_FILE_BYTES) {
+                diagnostics.error(lineAt(path, bytes, MAX_FILE_BYTES), "the file goes on past " + (MAX_FILE_BYTES >> 20)
+                        + " MiB, the most a model file may hold; split the model or check that this is the right file");
+                return Optional.empty();
+            }
             text = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Files.readAllBytes(path)))
+                    .decode(ByteBuffer.wrap(bytes))
                     .toString();
         } catch (NoSuchFileException e) {
             diagnostics.error(SourceLocation.wholeFile(path), "no such file");
@@ -53,12 +76,20 @@ final class TomlFile {
             diagnostics.error(SourceLocation.wholeFile(path), "not valid UTF-8, which TOML requires");
             return Optional.empty();
         } catch (IOException e) {
-            diagnostics.error(SourceLocation.wholeFile(path), "cannot read: " + e);
+            diagnostics.error(SourceLocation.wholeFile(path), "cannot read: " + Messages.printable(String.valueOf(e)));
             return Optional.empty();
         }
         try {
             JsonNode root = MAPPER.readTree(text);
-            return Optional.of(new TomlFile(path, root, TomlLocator.scan(text)));
+            TomlLocator locator = TomlLocator.scan(text);
+            Optional<TomlLocator.Position> tooDeep = locator.tooDeep();
+            if (tooDeep.isPresent()) {
+                diagnostics.error(new SourceLocation(path, tooDeep.get().line(), tooDeep.get().column()), "this key nests more than "
+                        + TomlLocator.MAX_KEY_DEPTH + " levels deep, deeper than any model needs (services.NAME.on-demand.listen "
+                        + "is 4); write it as a shorter key");
+                return Optional.empty();
+            }
+            return Optional.of(new TomlFile(path, root, locator));
         } catch (JacksonException e) {
             JsonLocation at = e.getLocation();
             SourceLocation where = at != null ? new SourceLocation(path, Math.max(1, at.getLineNr()), Math.max(1, at.getColumnNr()))
@@ -68,6 +99,32 @@ final class TomlFile {
             diagnostics.error(where, "TOML syntax: " + e.getOriginalMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * Why a path cannot be read as a model file, if it cannot: a FIFO would block the read until
+     * something writes to it, and a device such as {@code /dev/zero} never ends.
+     */
+    private static Optional<String> notARegularFile(Path path) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        if (attributes.isRegularFile()) {
+            return Optional.empty();
+        }
+        String kind = attributes.isDirectory() ? "a directory" : "a FIFO, socket or device";
+        return Optional.of("not a regular file but " + kind + "; give the path of a TOML file");
+    }
+
+    /** The line and column of a byte offset, for a limit crossed there. */
+    private static SourceLocation lineAt(Path path, byte[] bytes, int offset) {
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < offset; i++) {
+            if (bytes[i] == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        return new SourceLocation(path, line, offset - lineStart + 1);
     }
 
     /** The first array or inline table that opens deeper than the parser's nesting limit. */

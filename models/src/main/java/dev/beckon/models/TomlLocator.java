@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Finds where each key and value of a TOML document stands in its text.
@@ -13,10 +14,28 @@ import java.util.Map;
  * keys and array indexes, as {@code List.of("services", "hello", "exec", 2)}), the line and column
  * of its key and of its value. It runs only on text that Jackson has already accepted, so it needs
  * no error handling of its own: on malformed input it simply records less.
+ *
+ * <p>It stops at the first key deeper than {@link #MAX_KEY_DEPTH}: each path it records is a copy,
+ * so an unbounded dotted key would cost the square of its length.
  */
 final class TomlLocator {
     /** A 1-based line and column. */
     record Position(int line, int column) {}
+
+    /**
+     * The most levels of tables, keys and array elements a key may sit under. A model's deepest key,
+     * {@code services.NAME.on-demand.listen[0]}, is 5 levels deep.
+     */
+    static final int MAX_KEY_DEPTH = 32;
+
+    /** Ends the scan at a key deeper than {@link #MAX_KEY_DEPTH}. */
+    private static final class TooDeep extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TooDeep() {
+            super(null, null, false, false);
+        }
+    }
 
     private final String text;
     private int index;
@@ -25,6 +44,7 @@ final class TomlLocator {
     private final Map<List<Object>, Position> keys = new HashMap<>();
     private final Map<List<Object>, Position> values = new HashMap<>();
     private final Map<List<Object>, Integer> arrayTableCounts = new HashMap<>();
+    private Position tooDeep;
 
     private TomlLocator(String text) {
         this.text = text;
@@ -34,10 +54,17 @@ final class TomlLocator {
         TomlLocator locator = new TomlLocator(text);
         try {
             locator.document();
+        } catch (TooDeep stop) {
+            // Recorded in tooDeep; the file is refused, so nothing else is looked up.
         } catch (RuntimeException malformed) {
             // Only reached on text Jackson rejected; what was recorded so far is still right.
         }
         return locator;
+    }
+
+    /** Where the first key deeper than {@link #MAX_KEY_DEPTH} is written, if there is one. */
+    Optional<Position> tooDeep() {
+        return Optional.ofNullable(tooDeep);
     }
 
     /** Where the key of this path is written (a table's header for tables). */
@@ -69,7 +96,7 @@ final class TomlLocator {
         Position where = position();
         boolean arrayOfTables = peekAt(1) == '[';
         advance(arrayOfTables ? 2 : 1);
-        List<Object> name = new ArrayList<>(dottedKey());
+        List<Object> name = new ArrayList<>(dottedKey(0, where));
         skipSpaces();
         advance(arrayOfTables ? 2 : 1);
         recordPrefixes(List.of(), name, where);
@@ -85,7 +112,7 @@ final class TomlLocator {
 
     private void keyValue(List<Object> base) {
         Position where = position();
-        List<String> key = dottedKey();
+        List<String> key = dottedKey(base.size(), where);
         skipSpaces();
         advance(1); // '='
         skipSpaces();
@@ -136,9 +163,14 @@ final class TomlLocator {
         }
     }
 
-    private List<String> dottedKey() {
+    /** A key's parts; {@code depth}: how deep the table it is written in already is. */
+    private List<String> dottedKey(int depth, Position where) {
         List<String> parts = new ArrayList<>();
         while (true) {
+            if (depth + parts.size() >= MAX_KEY_DEPTH) {
+                tooDeep = where;
+                throw new TooDeep();
+            }
             skipSpaces();
             char c = peek();
             if (c == '"') {

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * of its {@code expected-errors.txt} (file:line:column, paths relative to the model), and leave the
  * target byte for byte as it was, its service still served by the same process. The files hold tokens
  * for what only the test knows: {@code @STATE@}, {@code @BUS@} and {@code @JOURNAL@} (the target's),
- * {@code @HUGE@} (200,000 characters), {@code @DEEP@} (arrays nested 1,001 deep).
+ * {@code @HUGE@} (200,000 characters), {@code @DEEP@} (arrays nested 1,001 deep), {@code @DEEPKEY@} (a dotted key
+ * 40,000 levels deep).
  */
 @ExtendWith(SystemdSandboxExtension.class)
 class HostileModelsTest {
@@ -50,7 +51,7 @@ class HostileModelsTest {
         int port = TestServices.freePort();
         Map<String, String> tokens = Map.of("@STATE@", state.toString(), "@BUS@", systemd.busAddress(),
                 "@JOURNAL@", systemd.journalDirectory().toString(), "@HUGE@", "x".repeat(200_000),
-                "@DEEP@", "[".repeat(1001) + "]".repeat(1001));
+                "@DEEP@", "[".repeat(1001) + "]".repeat(1001), "@DEEPKEY@", "environment." + "a.".repeat(40_000) + "b");
 
         Path deployed = Files.createDirectories(dir.resolve("deployed"));
         Files.writeString(deployed.resolve("infrastructure.toml"), substitute(Files.readString(corpus().resolve(
