@@ -76,8 +76,23 @@ final class DeadlineRace {
             snapshot.append(run("sh", "-c", "for t in " + proc + "/task/*; do echo \"$(cat $t/comm): $(cut -d' ' -f3 $t/stat)"
                     + " $(cat $t/wchan)\"; done"));
             // Per thread: nanoseconds on a CPU, nanoseconds runnable but waiting for one (schedstat).
-            snapshot.append(run("sh", "-c", "cat " + proc + "/task/*/schedstat | awk '{ran += $1; waited += $2} END"
-                    + " {printf \"the process's threads ran %d ms and waited %d ms for a CPU\\n\", ran / 1e6, waited / 1e6}'"));
+            long ran = 0;
+            long waited = 0;
+            try (var tasks = Files.list(proc.resolve("task"))) {
+                for (Path task : tasks.toList()) {
+                    try {
+                        String[] times = Files.readString(task.resolve("schedstat")).trim().split(" ");
+                        ran += Long.parseLong(times[0]);
+                        waited += Long.parseLong(times[1]);
+                    } catch (IOException ended) {
+                        // The thread ended meanwhile.
+                    }
+                }
+                snapshot.append("its threads ran ").append(ran / 1_000_000).append(" ms and waited ").append(waited / 1_000_000)
+                        .append(" ms for a CPU\n");
+            } catch (IOException e) {
+                snapshot.append("no schedstat: ").append(e).append('\n');
+            }
             // The JVM prints its threads to standard output, which is the journal.
             snapshot.append(run("kill", "-QUIT", mainPid));
             try {
