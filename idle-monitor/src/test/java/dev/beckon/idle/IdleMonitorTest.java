@@ -2,6 +2,7 @@ package dev.beckon.idle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,8 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -129,6 +135,7 @@ class IdleMonitorTest {
         ServerSocketChannel onStandardInput = listening();
         IdleMonitor monitor = builder(Map.of(IdleMonitor.IDLE_TIMEOUT_VARIABLE, "200ms"), () -> onStandardInput).start();
         assertTrue(threadNames().contains("beckon-idle-watcher"));
+        monitor.ready();
 
         IdleMonitor.Activity request = monitor.begin();
         Thread.sleep(600);
@@ -144,6 +151,55 @@ class IdleMonitorTest {
         assertEquals(Optional.empty(), monitor.accept(), "an ending process hands out no connection");
         assertTrue(onStandardInput.isOpen(), "the inherited listener is left open for the service manager");
         assertTrue(logged.contains("INFO idle for 200ms; exiting"), logged.toString());
+    }
+
+    @Test
+    void startUpCountsAsAnActivityUntilTheServiceIsReady() throws Exception {
+        ServerSocketChannel onStandardInput = listening();
+        IdleMonitor monitor = builder(Map.of(IdleMonitor.IDLE_TIMEOUT_VARIABLE, "200ms"), () -> onStandardInput).start();
+        // A server that takes longer than the timeout to start (Jetty on a busy machine) is not idle.
+        Thread.sleep(600);
+        assertFalse(exitCode.isDone(), "ended before the service was ready: the connection it was started for is lost");
+        monitor.ready();
+        assertEquals(0, exitCode.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void eachBeginHasItsOwnHandleAndClosingOneTwiceEndsItOnce() throws Exception {
+        ServerSocketChannel onStandardInput = listening();
+        IdleMonitor monitor = builder(Map.of(IdleMonitor.IDLE_TIMEOUT_VARIABLE, "200ms"), () -> onStandardInput).start();
+        monitor.ready();
+        IdleMonitor.Activity stillActive = monitor.begin();
+        IdleMonitor.Activity closedTwice = monitor.begin();
+        assertNotSame(stillActive, closedTwice);
+        closedTwice.close();
+        closedTwice.close();
+        // Closed twice at once, from two threads, a thousand times over.
+        ExecutorService closers = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 1_000; i++) {
+                IdleMonitor.Activity handle = monitor.begin();
+                CyclicBarrier together = new CyclicBarrier(2);
+                Callable<Void> close = () -> {
+                    together.await();
+                    handle.close();
+                    return null;
+                };
+                for (Future<Void> closing : closers.invokeAll(List.of(close, close))) {
+                    closing.get();
+                }
+            }
+        } finally {
+            closers.shutdownNow();
+        }
+
+        // Counted twice, any of those ends would make the count idle with stillActive open.
+        Thread.sleep(600);
+        assertFalse(exitCode.isDone(), "ended while an activity was active: a second close was counted");
+        stillActive.close();
+        stillActive.close();
+        assertEquals(0, exitCode.get(5, TimeUnit.SECONDS));
+        assertFalse(logged.stream().anyMatch(line -> line.contains("more often")), logged.toString());
     }
 
     @Test
@@ -198,7 +254,7 @@ class IdleMonitorTest {
 
         assertEquals(0, exitCode.get(5, TimeUnit.SECONDS));
         shutdown.get(5, TimeUnit.SECONDS);
-        assertEquals(List.of("shutdown action", "request done"), order);
+        assertEquals(List.of("request done", "shutdown action"), order, "the shutdown action (a server's stop) must not cut the request off");
         assertTrue(logged.contains("INFO shutdown requested by the application; waiting up to 5s for 1 active connection"
                 + " or request; exiting"), logged.toString());
     }
