@@ -196,11 +196,33 @@ abstract class SuperServerSession implements ModuleSession {
         }
         Set<Path> launchers = launchers(instance, entry.flatMap(this::serverOf).map(Path::of));
         ListenAddress.Inet listener = SuperServerInstances.listener(instance, daemonName);
+        // A wait server takes the queued connections itself. One that exits without taking them is started
+        // again at once for the same connections: servers come and go while the queue stays. Seeing one run
+        // at the moment of the query does not tell that apart from a healthy server, so watch for a moment.
+        boolean serverAccepts = !instance.onDemand().orElseThrow().accept();
+        Set<Long> serversSeen = new TreeSet<>();
         long deadline = System.nanoTime() + BACKLOG_GRACE.toNanos();
         while (true) {
             List<ProcessHandle> servers = daemon.get().servers(launchers);
-            if (!servers.isEmpty()) {
+            servers.forEach(server -> serversSeen.add(server.pid()));
+            int queued = serverAccepts && !servers.isEmpty()
+                    ? listening(daemon.get(), listener).stream().mapToInt(TcpListeners.Listener::backlog).sum()
+                    : 0;
+            if (!servers.isEmpty() && queued == 0) {
                 return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, "server " + pids(servers) + " runs");
+            }
+            if (!servers.isEmpty()) {
+                if (System.nanoTime() <= deadline) {
+                    sleep(POLL);
+                    continue;
+                }
+                if (serversSeen.size() < 2) {
+                    // One server, still starting or busy: the queue is its to take.
+                    return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, "server " + pids(servers) + " runs");
+                }
+                return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift, queued + " connection(s) wait on " + listener
+                        + " while " + serversSeen.size() + " servers started and exited without taking them in "
+                        + BACKLOG_GRACE.toMillis() + " ms: its server exits without serving" + logEnd(instance));
             }
             List<TcpListeners.Listener> listening = listening(daemon.get(), listener);
             if (listening.isEmpty()) {
