@@ -118,6 +118,7 @@ final class ColdActivationBenchmark {
 
                 [services.plain.on-demand]
                 listen = ["127.0.0.1:{ports.greeting}"]
+                pass = "stdin"
 
                 [services.always]
                 description = "The hello-world server, always running"

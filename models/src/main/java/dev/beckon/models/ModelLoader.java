@@ -38,7 +38,7 @@ public final class ModelLoader {
 
     private static final Set<String> SERVICE_KEYS =
             Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand");
-    private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept");
+    private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept", "pass");
     private static final Set<String> TARGET_KEYS =
             Set.of("host", "hostname", "state-dir", "containers", "properties", "auto-ports");
     /** Settings of the built-in containers, each with its default ({@code null}: none). */
@@ -272,7 +272,24 @@ public final class ModelLoader {
             }
         }
         boolean accept = table.get("accept").flatMap(this::bool).orElse(false);
-        return Optional.of(new OnDemand(listen, idleTimeout, accept));
+        SocketPassing pass = table.get("pass").flatMap(node -> socketPassing(node, listen.size())).orElse(SocketPassing.DEFAULT);
+        return Optional.of(new OnDemand(listen, idleTimeout, accept, pass));
+    }
+
+    private Optional<SocketPassing> socketPassing(Node node, int listeners) {
+        Optional<SocketPassing> pass = string(node).flatMap(text -> {
+            Optional<SocketPassing> named = SocketPassing.named(text);
+            if (named.isEmpty()) {
+                diagnostics.error(node.where(), "pass must be \"listen-fds\" (sockets from fd 3, LISTEN_FDS, as sd_listen_fds(3))"
+                        + " or \"stdin\" (one socket on fd 0, inetd style), not " + Messages.quote(text));
+            }
+            return named;
+        });
+        if (pass.equals(Optional.of(SocketPassing.STDIN)) && listeners > 1) {
+            diagnostics.error(node.where(), "pass = \"stdin\" hands over one socket, but the service listens on " + listeners
+                    + " addresses; use pass = \"listen-fds\" or listen on one");
+        }
+        return pass;
     }
 
     private Optional<Path> packagePath(Node node, String text) {

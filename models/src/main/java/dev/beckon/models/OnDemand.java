@@ -9,9 +9,15 @@ import java.util.List;
  * ({@link Duration#ZERO}: never).
  *
  * @param accept false: one long-lived process gets the listening socket; true: one process per connection
+ * @param pass how the service receives its sockets
  */
-public record OnDemand(List<Template> listen, Duration idleTimeout, boolean accept) {
+public record OnDemand(List<Template> listen, Duration idleTimeout, boolean accept, SocketPassing pass) {
     public OnDemand {
         listen = List.copyOf(listen);
+    }
+
+    /** With the default passing, {@link SocketPassing#DEFAULT}. */
+    public OnDemand(List<Template> listen, Duration idleTimeout, boolean accept) {
+        this(listen, idleTimeout, accept, SocketPassing.DEFAULT);
     }
 }

@@ -111,7 +111,7 @@ final class SuperServerInstances {
         return instance.stateDirectory().resolve("logs").resolve(instance.profile()).resolve(instance.service() + ".log");
     }
 
-    /** The launcher inetd and xinetd start: the instance's environment and argv, output to its log. */
+    /** The launcher inetd and xinetd start: the instance's environment, argv and socket, output to its log. */
     static RenderedFile launcher(ServiceInstance instance, String daemon) {
         String program = instance.exec().get(0);
         if (program.contains("/") && !program.startsWith("/")) {
@@ -119,7 +119,7 @@ final class SuperServerInstances {
                     + " path; " + daemon + " runs servers from /, so give an absolute path or a bare name looked up on PATH");
         }
         word(Launcher.path(instance).toString(), instance, "the launcher's path", daemon);
-        return new RenderedFile(Launcher.FILE_NAME, Launcher.render(instance, Optional.of(logFile(instance))), true);
+        return new RenderedFile(Launcher.FILE_NAME, Launcher.render(instance, Optional.of(logFile(instance)), true), true);
     }
 
     /**

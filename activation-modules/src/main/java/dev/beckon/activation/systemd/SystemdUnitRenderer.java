@@ -6,6 +6,7 @@ import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.Messages;
+import dev.beckon.models.SocketPassing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,10 +66,15 @@ final class SystemdUnitRenderer {
                 unit.append("Environment=").append(UnitSyntax.environmentAssignment("BECKON_IDLE_TIMEOUT",
                         Durations.format(onDemand.idleTimeout()))).append('\n');
             }
-            if (names.sockets().size() == 1) {
-                // One listener arrives on standard input, so plain System.inheritedChannel() works on any JVM.
+            if (onDemand.pass() == SocketPassing.STDIN) {
+                if (names.sockets().size() != 1) {
+                    throw new IllegalArgumentException(instance.id() + ": pass = \"stdin\" hands over one socket, but it listens on "
+                            + names.sockets().size() + " addresses; use pass = \"listen-fds\"");
+                }
+                // The one listener arrives on standard input, so plain System.inheritedChannel() works on any JVM.
                 unit.append("StandardInput=socket\n");
-            } else {
+            } else if (names.sockets().size() > 1) {
+                // Listeners from fd 3 with LISTEN_FDS (the default for a service's own socket unit, so needed only for several).
                 unit.append("Sockets=");
                 unit.append(String.join(" ", names.sockets().stream().map(UnitNames.Socket::unit).toList())).append('\n');
             }

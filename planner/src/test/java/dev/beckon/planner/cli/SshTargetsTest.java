@@ -128,6 +128,7 @@ class SshTargetsTest {
                 ports = { greeting = %4$d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.2:{ports.greeting}"]
+                pass = "stdin"
                 idle-timeout = "1h"
 
                 [services.relay]
@@ -138,6 +139,7 @@ class SshTargetsTest {
                 depends-on = ["hello"]
                 [services.relay.on-demand]
                 listen = ["127.0.0.3:{ports.relay}"]
+                pass = "stdin"
                 accept = true
 
                 [services.third]
@@ -147,6 +149,7 @@ class SshTargetsTest {
                 ports = { greeting = %4$d }
                 [services.third.on-demand]
                 listen = ["127.0.0.4:{ports.greeting}"]
+                pass = "stdin"
                 idle-timeout = "1h"
                 """.formatted(classesOf(GreetingServer.class), GreetingServer.class.getName(), greeting, helloPort,
                 classesOf(RelayOnce.class), RelayOnce.class.getName(), relayPort) + extra;
@@ -283,6 +286,7 @@ class SshTargetsTest {
                     ports = { greeting = %d }
                     [services.s%d.on-demand]
                     listen = ["127.0.0.%d:{ports.greeting}"]
+                    pass = "stdin"
                     idle-timeout = "30s"
                     """.formatted(i, classesOf(GreetingServer.class), GreetingServer.class.getName(), i, TestServices.freePort(), i,
                     machine + 2));
