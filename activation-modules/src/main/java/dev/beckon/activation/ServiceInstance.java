@@ -4,6 +4,7 @@ import dev.beckon.models.InstanceSpec;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.OnDemand;
 import dev.beckon.models.SocketPassing;
+import dev.beckon.models.StartLimit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -50,10 +52,17 @@ public record ServiceInstance(
      * @param idleTimeout how long the service may idle before it exits by itself; zero: never
      * @param accept true: one process per connection; false: one process gets the listening sockets
      * @param pass how the process receives its sockets
+     * @param startLimit how often the service manager may start it
      */
-    public record Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept, SocketPassing pass) {
+    public record Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept, SocketPassing pass,
+            StartLimit startLimit) {
         public Activation {
             listen = List.copyOf(listen);
+        }
+
+        /** With the start limit derived from the idle time. */
+        public Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept, SocketPassing pass) {
+            this(listen, idleTimeout, accept, pass, StartLimit.of(idleTimeout, OptionalInt.empty(), Optional.empty()));
         }
 
         /**
@@ -104,7 +113,7 @@ public record ServiceInstance(
             Path stateDirectory) {
         String packageText = packagePath.map(Path::toString).orElse("");
         Optional<Activation> activation = spec.service().onDemand()
-                .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept(), o.pass()));
+                .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept(), o.pass(), o.startLimit()));
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
                 spec.service().description(), spec.exec(packageText), spec.environment(packageText), spec.ports(), activation,
                 packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory);

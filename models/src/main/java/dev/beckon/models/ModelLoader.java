@@ -38,7 +38,7 @@ public final class ModelLoader {
 
     private static final Set<String> SERVICE_KEYS =
             Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand");
-    private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept", "pass");
+    private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval");
     private static final Set<String> TARGET_KEYS =
             Set.of("host", "hostname", "state-dir", "containers", "properties", "auto-ports");
     /** Settings of the built-in containers, each with its default ({@code null}: none). */
@@ -142,6 +142,13 @@ public final class ModelLoader {
             if (!NAME.matcher(t).matches()) {
                 diagnostics.error(node.get("type").orElseThrow().where(), "type " + Messages.quote(t)
                         + " is not a module name: systemd-unit, inetd, xinetd, or an external module named like [a-z0-9][a-z0-9-]*");
+                return false;
+            }
+            String nearBuiltIn = BUILT_IN_TYPES.contains(t) ? "" : BUILT_IN_TYPES.stream().filter(b -> b.startsWith(t + "-"))
+                    .map(b -> " (did you mean " + b + "?)").findFirst().orElse(didYouMean(t, new TreeSet<>(BUILT_IN_TYPES)));
+            if (!nearBuiltIn.isEmpty()) {
+                // Taken for an external module, it would only fail later, at a container no target offers.
+                diagnostics.error(node.get("type").orElseThrow().where(), "unknown type " + t + nearBuiltIn);
                 return false;
             }
             return true;
@@ -273,7 +280,40 @@ public final class ModelLoader {
         }
         boolean accept = table.get("accept").flatMap(this::bool).orElse(false);
         SocketPassing pass = table.get("pass").flatMap(node -> socketPassing(node, listen.size())).orElse(SocketPassing.DEFAULT);
-        return Optional.of(new OnDemand(listen, idleTimeout, accept, pass));
+        return Optional.of(new OnDemand(listen, idleTimeout, accept, pass, startLimit(table, idleTimeout)));
+    }
+
+    /** The model's start limit, each part validated where it is written; what it leaves out is derived. */
+    private StartLimit startLimit(Node table, Duration idleTimeout) {
+        OptionalInt burst = OptionalInt.empty();
+        Optional<Node> burstNode = table.get("start-limit-burst");
+        if (burstNode.isPresent()) {
+            Node node = burstNode.get();
+            if (node.json().isIntegralNumber() && node.json().asLong() >= 1 && node.json().asLong() <= StartLimit.MAX_BURST) {
+                burst = OptionalInt.of(node.json().asInt());
+            } else {
+                diagnostics.error(node.where(), "start-limit-burst must be a number of starts from 1 to " + StartLimit.MAX_BURST
+                        + ", not " + (node.json().isIntegralNumber() ? node.json().asText() : describe(node)));
+            }
+        }
+        Optional<Duration> interval = Optional.empty();
+        Optional<Node> intervalNode = table.get("start-limit-interval");
+        if (intervalNode.isPresent()) {
+            Node node = intervalNode.get();
+            try {
+                Duration parsed = Durations.parse(string(node).orElseThrow(() -> new IllegalArgumentException("")));
+                if (parsed.compareTo(StartLimit.MIN_INTERVAL) < 0 || parsed.compareTo(StartLimit.MAX_INTERVAL) > 0) {
+                    diagnostics.error(node.where(), "start-limit-interval must be from 1s to 1h, not " + Durations.format(parsed));
+                } else {
+                    interval = Optional.of(parsed);
+                }
+            } catch (IllegalArgumentException e) {
+                if (!e.getMessage().isEmpty()) {
+                    diagnostics.error(node.where(), "start-limit-interval " + e.getMessage());
+                }
+            }
+        }
+        return StartLimit.of(idleTimeout, burst, interval);
     }
 
     private Optional<SocketPassing> socketPassing(Node node, int listeners) {

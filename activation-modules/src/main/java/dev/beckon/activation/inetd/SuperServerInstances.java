@@ -6,7 +6,6 @@ import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.ListenAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -123,13 +122,14 @@ final class SuperServerInstances {
     }
 
     /**
-     * Starts per minute a healthy {@code wait} server may need: it lives at least its idle timeout;
-     * twice that plus some room, and never less than inetd's own default of 256.
+     * Starts per minute a {@code wait} server may have: its start limit (the model's, else derived from
+     * the idle time, see {@link dev.beckon.models.StartLimit}) over a minute, never less than inetd's own
+     * default of 256.
      */
     static int startsPerMinute(ServiceInstance instance) {
-        Duration idle = instance.onDemand().map(ServiceInstance.Activation::idleTimeout).orElse(Duration.ZERO);
-        long lifetimeMillis = Math.max(idle.isZero() ? 1_000 : idle.toMillis(), 50);
-        return (int) Math.max(256, Math.min(10_000, 2 * (60_000 / lifetimeMillis) + 20));
+        return instance.onDemand().map(ServiceInstance.Activation::startLimit)
+                .map(limit -> (int) Math.max(256, Math.min(Integer.MAX_VALUE, limit.burst() * 60_000L / limit.interval().toMillis())))
+                .orElse(256);
     }
 
     /**
