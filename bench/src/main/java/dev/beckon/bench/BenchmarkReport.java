@@ -527,7 +527,7 @@ final class BenchmarkReport {
                 String.format(Locale.ROOT, "Taking the socket from fd 3 (`pass = \"listen-fds\"`, the default; the idle-monitor makes the "
                         + "JDK's channel of it with no flag on the command line) against from standard input (`pass = \"stdin\"`, "
                         + "`System.inheritedChannel()`): %s against %s at the median, %s against %s at p99.%n%n", ms(hello.median()),
-                        ms(stdin.median()), ms(hello.percentile(99)), ms(stdin.percentile(99))))));
+                        ms(stdin.median()), ms(hello.percentile(99)), ms(stdin.percentile(99)))));
         String jvm = deploy.map(d -> ms(d.largest().stats(DeployBenchmark.JVM_FLOOR).median())).orElse("not measured");
         aims.add(new Aim("cold activation of hello-world, median (p99)", "none set; shown against the plain server and a running one",
                 String.format(Locale.ROOT, "%s (%s); plain %s (%s); running %s", ms(hello.median()), ms(hello.percentile(99)), ms(plain.median()),
