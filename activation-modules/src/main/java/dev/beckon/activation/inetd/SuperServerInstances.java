@@ -3,12 +3,15 @@ package dev.beckon.activation.inetd;
 import dev.beckon.activation.Launcher;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.ServiceInstance;
+import dev.beckon.models.StartLimit;
 import dev.beckon.models.ListenAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
 /**
@@ -122,14 +125,22 @@ final class SuperServerInstances {
     }
 
     /**
-     * Starts per minute a {@code wait} server may have: its start limit (the model's, else derived from
-     * the idle time, see {@link dev.beckon.models.StartLimit}) over a minute, never less than inetd's own
+     * Starts per minute a {@code wait} server may have. The model's start limit over a minute, when it
+     * sets one; else what a server living its idle timeout needs, twice that plus some room. Not the
+     * systemd module's floor for servers that exit after every connection: inetd's rate limit is all
+     * that stops a server failing at once here (systemd's module counts failures apart), so such a
+     * server under inetd wants {@code accept = true} or a limit of its own. Never less than inetd's own
      * default of 256.
      */
     static int startsPerMinute(ServiceInstance instance) {
-        return instance.onDemand().map(ServiceInstance.Activation::startLimit)
-                .map(limit -> (int) Math.max(256, Math.min(Integer.MAX_VALUE, limit.burst() * 60_000L / limit.interval().toMillis())))
-                .orElse(256);
+        ServiceInstance.Activation onDemand = instance.onDemand().orElseThrow();
+        StartLimit limit = onDemand.startLimit();
+        if (!limit.equals(StartLimit.of(onDemand.idleTimeout(), OptionalInt.empty(), Optional.empty()))) {
+            return (int) Math.max(256, Math.min(Integer.MAX_VALUE, limit.burst() * 60_000L / limit.interval().toMillis()));
+        }
+        Duration idle = onDemand.idleTimeout();
+        long lifetimeMillis = Math.max(idle.isZero() ? 1_000 : idle.toMillis(), 50);
+        return (int) Math.max(256, Math.min(10_000, 2 * (60_000 / lifetimeMillis) + 20));
     }
 
     /**

@@ -24,7 +24,7 @@ class InetdConfTest {
     void rendersOneLineTaggedWithProfileAndServiceAndALauncher() {
         ServiceInstance hello = instance("127.0.0.1", 18080, Duration.ofSeconds(30), false);
         assertEquals(List.of("inetd.conf", "launcher"), InetdConf.render(hello).files().stream().map(f -> f.name()).toList());
-        assertEquals("127.0.0.1:18080 stream tcp4 wait.24000 " + USER + " /var/lib/beckon/store/0123-hello/launcher beckon-default-hello\n",
+        assertEquals("127.0.0.1:18080 stream tcp4 wait.256 " + USER + " /var/lib/beckon/store/0123-hello/launcher beckon-default-hello\n",
                 InetdConf.render(hello).file("inetd.conf").orElseThrow().content());
         assertTrue(InetdConf.render(hello).file("launcher").orElseThrow().executable());
     }
@@ -39,17 +39,17 @@ class InetdConfTest {
     @Test
     void acceptIsNowaitAndWaitTakesTheStartLimitOverAMinute() {
         assertTrue(entry(instance("127.0.0.1", 1, Duration.ZERO, true)).contains(" nowait.3000 "));
-        // Derived: never below what a server that exits after every connection needs, 400 starts a second.
-        assertTrue(entry(instance("127.0.0.1", 1, Duration.ofMillis(100), false)).contains(" wait.24000 "));
-        assertTrue(entry(instance("127.0.0.1", 1, Duration.ofMinutes(5), false)).contains(" wait.24000 "));
+        // Derived from the idle time: inetd's rate limit is what stops a server that fails at once.
+        assertTrue(entry(instance("127.0.0.1", 1, Duration.ofMillis(100), false)).contains(" wait.1220 "));
+        assertTrue(entry(instance("127.0.0.1", 1, Duration.ofMinutes(5), false)).contains(" wait.256 "));
         ServiceInstance limited = instance("127.0.0.1", 1, Duration.ofMinutes(5), false);
         ServiceInstance.Activation onDemand = limited.onDemand().orElseThrow();
         ServiceInstance set = new ServiceInstance(limited.profile(), limited.service(), limited.target(), limited.type(),
                 limited.description(), limited.exec(), limited.environment(), limited.ports(),
                 Optional.of(new ServiceInstance.Activation(onDemand.listen(), onDemand.idleTimeout(), false, onDemand.pass(),
-                        new StartLimit(10, Duration.ofSeconds(10)))), limited.packagePath(), limited.instanceDirectory(),
+                        new StartLimit(1000, Duration.ofSeconds(10)))), limited.packagePath(), limited.instanceDirectory(),
                 limited.container(), limited.stateDirectory());
-        assertTrue(entry(set).contains(" wait.256 "), "a model's limit below inetd's default gets the default: " + entry(set));
+        assertTrue(entry(set).contains(" wait.6000 "), "the model's limit, over a minute: " + entry(set));
     }
 
     @Test
