@@ -1,6 +1,7 @@
 package dev.beckon.activation;
 
 import dev.beckon.models.Durations;
+import dev.beckon.models.SocketPassing;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -56,6 +57,21 @@ public final class Launcher {
      * @throws IllegalArgumentException naming the instance and the value that no shell could pass on
      */
     public static String render(ServiceInstance instance, Optional<Path> log) {
+        return render(instance, log, false);
+    }
+
+    /**
+     * The launcher script for a service manager that hands the socket over on fd 0 (inetd, xinetd).
+     * Pure. With {@code pass = "listen-fds"} the script moves that socket to fd 3 and sets
+     * {@code LISTEN_FDS=1}, {@code LISTEN_PID} (its own pid, which the service keeps: the script execs
+     * it) and {@code LISTEN_FDNAMES} (the listener's name, or {@code connection} for one process per
+     * connection, as systemd names it), so a program written for systemd's sd_listen_fds(3) runs
+     * unmodified; fd 0 then reads /dev/null.
+     *
+     * @param socketOnStandardInput whether the manager starts the launcher with the socket on fd 0
+     * @throws IllegalArgumentException naming the instance and the value that no shell could pass on
+     */
+    public static String render(ServiceInstance instance, Optional<Path> log, boolean socketOnStandardInput) {
         StringBuilder script = new StringBuilder("#!/bin/sh\n");
         // printable: a newline in a name must not end the comment and become a command.
         script.append("# Written by beckon for ").append(printable(instance.id())).append(" (profile ").append(printable(instance.profile()))
@@ -77,11 +93,26 @@ public final class Launcher {
             script.append("exec >>").append(quoted).append(" 2>&1\n");
         });
         script.append(exports(instance));
+        if (socketOnStandardInput) {
+            script.append(socketHandover(instance));
+        }
         script.append("exec");
         for (int i = 0; i < instance.exec().size(); i++) {
             script.append(' ').append(quote(instance.exec().get(i), instance, "argument " + i + " of its exec"));
         }
         return script.append('\n').toString();
+    }
+
+    /** Nothing for {@code stdin}; for {@code listen-fds}, fd 0 moved to fd 3 with the variables sd_listen_fds(3) reads. */
+    private static String socketHandover(ServiceInstance instance) {
+        ServiceInstance.Activation onDemand = instance.onDemand().orElse(null);
+        if (onDemand == null || onDemand.pass() != SocketPassing.LISTEN_FDS) {
+            return "";
+        }
+        String name = onDemand.accept() ? "connection" : onDemand.listenerNames(instance.ports()).get(0);
+        return "# pass = \"listen-fds\": the socket the manager put on fd 0 goes to fd 3, as systemd passes it.\n"
+                + "exec 3<&0 0</dev/null\n"
+                + "export LISTEN_FDS=1 LISTEN_PID=$$ LISTEN_FDNAMES=" + quote(name, instance, "its listener name") + "\n";
     }
 
     /**

@@ -3,11 +3,16 @@ package dev.beckon.activation;
 import dev.beckon.models.InstanceSpec;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.OnDemand;
+import dev.beckon.models.SocketPassing;
+import dev.beckon.models.StartLimit;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -46,10 +51,53 @@ public record ServiceInstance(
      *
      * @param idleTimeout how long the service may idle before it exits by itself; zero: never
      * @param accept true: one process per connection; false: one process gets the listening sockets
+     * @param pass how the process receives its sockets
+     * @param startLimit how often the service manager may start it
      */
-    public record Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept) {
+    public record Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept, SocketPassing pass,
+            StartLimit startLimit) {
         public Activation {
             listen = List.copyOf(listen);
+        }
+
+        /** With the start limit derived from the idle time. */
+        public Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept, SocketPassing pass) {
+            this(listen, idleTimeout, accept, pass, StartLimit.of(idleTimeout, OptionalInt.empty(), Optional.empty()));
+        }
+
+        /**
+         * Passing the sockets as every instance got them before {@code pass} existed (see
+         * {@link #passingBeforeItWasChosen}), so manifests recorded then are activated as they were deployed.
+         */
+        public Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept) {
+            this(listen, idleTimeout, accept, passingBeforeItWasChosen(listen));
+        }
+
+        /** One listener went to standard input, several from fd 3 with {@code LISTEN_FDS}. */
+        public static SocketPassing passingBeforeItWasChosen(List<ListenAddress> listen) {
+            return listen.size() == 1 ? SocketPassing.STDIN : SocketPassing.LISTEN_FDS;
+        }
+
+        /**
+         * The name of each listener, in the model's order ({@code FileDescriptorName=},
+         * {@code LISTEN_FDNAMES}): the port's name when its port is one the service declares, else
+         * {@code listenN}; a name taken by an earlier listener gets {@code -N}.
+         */
+        public List<String> listenerNames(Map<String, Integer> ports) {
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < listen.size(); i++) {
+                String preferred = "listen" + i;
+                if (listen.get(i) instanceof ListenAddress.Inet inet) {
+                    for (Map.Entry<String, Integer> port : ports.entrySet()) {
+                        if (port.getValue() == inet.port()) {
+                            preferred = port.getKey();
+                            break;
+                        }
+                    }
+                }
+                names.add(names.contains(preferred) ? preferred + "-" + i : preferred);
+            }
+            return List.copyOf(names);
         }
     }
 
@@ -65,7 +113,7 @@ public record ServiceInstance(
             Path stateDirectory) {
         String packageText = packagePath.map(Path::toString).orElse("");
         Optional<Activation> activation = spec.service().onDemand()
-                .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept()));
+                .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept(), o.pass(), o.startLimit()));
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
                 spec.service().description(), spec.exec(packageText), spec.environment(packageText), spec.ports(), activation,
                 packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory);

@@ -523,6 +523,11 @@ final class BenchmarkReport {
                 + "of the idle-monitor library and the example's jar layout at start. A socket-activated first connection costs about "
                 + "%s more than one to a running server.%n%n", hello.median() / plain.median(), hello.percentile(99) / plain.percentile(99),
                 ms(hello.median() - always.median())));
+        Optional.ofNullable(result.millis().get(ColdActivationBenchmark.HELLO_STDIN)).map(Stats::of).ifPresent(stdin -> page.append(
+                String.format(Locale.ROOT, "Taking the socket from fd 3 (`pass = \"listen-fds\"`, the default; the idle-monitor makes the "
+                        + "JDK's channel of it with no flag on the command line) against from standard input (`pass = \"stdin\"`, "
+                        + "`System.inheritedChannel()`): %s against %s at the median, %s against %s at p99.%n%n", ms(hello.median()),
+                        ms(stdin.median()), ms(hello.percentile(99)), ms(stdin.percentile(99)))));
         String jvm = deploy.map(d -> ms(d.largest().stats(DeployBenchmark.JVM_FLOOR).median())).orElse("not measured");
         aims.add(new Aim("cold activation of hello-world, median (p99)", "none set; shown against the plain server and a running one",
                 String.format(Locale.ROOT, "%s (%s); plain %s (%s); running %s", ms(hello.median()), ms(hello.percentile(99)), ms(plain.median()),

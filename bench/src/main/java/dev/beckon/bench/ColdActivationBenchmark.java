@@ -13,14 +13,18 @@ import java.util.Map;
 
 /**
  * First-connection latency, connect to first byte, of the hello-world example behind its systemd
- * socket, against the same greeting served with plain {@link System#inheritedChannel()} behind the
- * same kind of socket, and against the example's server always running. All three are deployed by
- * beckon into the sandbox's systemd. Between two activations the service is stopped and its socket
+ * socket, passed the standard way ({@code pass = "listen-fds"}, fd 3, its default) and on standard
+ * input ({@code pass = "stdin"}); against the same greeting served with plain
+ * {@link System#inheritedChannel()} behind the same kind of socket, the C example (sd_listen_fds(),
+ * built here with gcc), and the example's server always running. All are deployed by beckon into
+ * the sandbox's systemd. Between two activations the service is stopped and its socket
  * kept, so every measured connection starts a new JVM (waiting for the idle exit would only be slower).
  */
 final class ColdActivationBenchmark {
-    static final String HELLO = "hello-world, socket-activated";
-    static final String PLAIN = "plain inheritedChannel() server, socket-activated";
+    static final String HELLO = "hello-world, socket-activated, pass = listen-fds";
+    static final String HELLO_STDIN = "hello-world, socket-activated, pass = stdin";
+    static final String PLAIN = "plain inheritedChannel() server, socket-activated, pass = stdin";
+    static final String C_GREETER = "C server (sd_listen_fds), socket-activated, pass = listen-fds";
     static final String ALWAYS = "hello-world, always running";
     private static final int WARM_UP = 3;
     private static final int TIMEOUT_MILLIS = 30_000;
@@ -48,16 +52,21 @@ final class ColdActivationBenchmark {
     Result run() throws IOException, InterruptedException {
         String load = Machine.loadAverage();
         try (SystemdUserManager systemd = SystemdUserManager.start(work.resolve("sandbox"))) {
-            List<Integer> ports = Sockets.freePorts(3);
+            List<Integer> ports = Sockets.freePorts(5);
             Path model = writeModel(systemd, ports);
             beckon.run("deploy", model.toString(), "--home", work.resolve("home").toString()).requireSuccess();
             Map<String, Integer> variants = new LinkedHashMap<>();
             variants.put(HELLO, ports.get(0));
             variants.put(PLAIN, ports.get(1));
-            Map<String, String> services = Map.of(HELLO, "beckon-default-hello.service", PLAIN, "beckon-default-plain.service");
+            variants.put(HELLO_STDIN, ports.get(3));
+            variants.put(C_GREETER, ports.get(4));
+            Map<String, String> services = Map.of(HELLO, "beckon-default-hello.service", PLAIN, "beckon-default-plain.service",
+                    HELLO_STDIN, "beckon-default-hellostdin.service", C_GREETER, "beckon-default-cgreeter.service");
             requireGreeting(ports.get(0), "hello from local");
             requireGreeting(ports.get(1), "hello from plain");
             requireGreeting(ports.get(2), "hello from local");
+            requireGreeting(ports.get(3), "hello from stdin");
+            requireGreeting(ports.get(4), "hello from C (socket greeting)");
 
             Map<String, List<Double>> millis = new LinkedHashMap<>();
             for (int i = -WARM_UP; i < activations; i++) {
@@ -85,7 +94,7 @@ final class ColdActivationBenchmark {
                 }
             }
             Map<String, List<Double>> ordered = new LinkedHashMap<>();
-            for (String variant : List.of(HELLO, PLAIN, ALWAYS)) {
+            for (String variant : List.of(HELLO, HELLO_STDIN, PLAIN, C_GREETER, ALWAYS)) {
                 ordered.put(variant, millis.get(variant));
             }
             return new Result(activations, ordered, load);
@@ -118,6 +127,7 @@ final class ColdActivationBenchmark {
 
                 [services.plain.on-demand]
                 listen = ["127.0.0.1:{ports.greeting}"]
+                pass = "stdin"
 
                 [services.always]
                 description = "The hello-world server, always running"
@@ -125,13 +135,59 @@ final class ColdActivationBenchmark {
                 package = "%s"
                 exec = ["java", %s, "-jar", "{package}/hello-server.jar", "--greeting", "hello from {target.name}", "--port", "{ports.greeting}"]
                 ports = { greeting = %d }
+
+                [services.hellostdin]
+                description = "The hello-world server, its socket on standard input"
+                type = "systemd-unit"
+                package = "%s"
+                exec = ["java", %s, "-jar", "{package}/hello-server.jar", "--greeting", "hello from stdin"]
+                ports = { greeting = %d }
+
+                [services.hellostdin.on-demand]
+                listen = ["127.0.0.1:{ports.greeting}"]
+                idle-timeout = "5s"
+                pass = "stdin"
+
+                [services.cgreeter]
+                description = "The C example: sd_listen_fds() from libsystemd"
+                type = "systemd-unit"
+                package = "%s"
+                exec = ["{package}/c-greeter", "--greeting", "hello from C", "--exit-when-idle", "5"]
+                ports = { greeting = %d }
+
+                [services.cgreeter.on-demand]
+                listen = ["127.0.0.1:{ports.greeting}"]
+                idle-timeout = "5s"
                 """.formatted(classes, HelloModels.JVM_OPTIONS, PlainGreetingServer.class.getName(), ports.get(1),
-                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(2));
+                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(2),
+                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(3), buildCGreeter(), ports.get(4));
         Path model = Files.createDirectories(work.resolve("model"));
         Files.writeString(model.resolve("services.toml"), hello + plain);
-        Files.writeString(model.resolve("distribution.toml"), "hello = [\"local\"]\nplain = [\"local\"]\nalways = [\"local\"]\n");
+        Files.writeString(model.resolve("distribution.toml"),
+                "hello = [\"local\"]\nplain = [\"local\"]\nalways = [\"local\"]\nhellostdin = [\"local\"]\ncgreeter = [\"local\"]\n");
         Files.writeString(model.resolve("infrastructure.toml"), HelloModels.infrastructure(systemd, work.resolve("state")));
         return model;
+    }
+
+    /** The C example, compiled as its README says (gcc, libsystemd); the directory holding it. */
+    private Path buildCGreeter() throws IOException {
+        Path directory = Files.createDirectories(work.resolve("c-greeter"));
+        List<String> gcc = new ArrayList<>(List.of("gcc", "-O2", "-Wall", "-o", directory.resolve("c-greeter").toString(),
+                root.resolve("example-systems/c-greeter/src/main/c/c-greeter.c").toString()));
+        try {
+            Process flags = new ProcessBuilder("pkg-config", "--cflags", "--libs", "libsystemd").redirectErrorStream(true).start();
+            gcc.addAll(List.of(new String(flags.getInputStream().readAllBytes()).strip().split("\\s+")));
+            Process compile = new ProcessBuilder(gcc).redirectErrorStream(true).start();
+            String output = new String(compile.getInputStream().readAllBytes());
+            if (flags.waitFor() != 0 || compile.waitFor() != 0) {
+                throw new IllegalStateException("cannot build the C example (bin/install-test-dependencies installs gcc, libsystemd-dev,"
+                        + " pkg-config): " + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while building the C example", e);
+        }
+        return directory;
     }
 
     private static void stop(SystemdUserManager systemd, String service) {

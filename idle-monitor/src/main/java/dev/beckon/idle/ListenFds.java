@@ -2,6 +2,7 @@ package dev.beckon.idle;
 
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.lang.reflect.AccessibleObject;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InaccessibleObjectException;
@@ -20,10 +21,16 @@ import java.nio.channels.spi.SelectorProvider;
  * {@code SocketChannel} of the JDK's own provider, the kind plain NIO, Jetty and Netty accept.
  *
  * <p>The JDK offers that only for fd 0 ({@code System.inheritedChannel()}). The classes that do it
- * for any fd are in {@code sun.nio.ch}, so this needs {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}
- * (or {@code Add-Opens: java.base/sun.nio.ch} in an executable jar's manifest). The alternatives cost
- * more: a native {@code dup2} (jnr) adds about 0.4 s to every cold start and still has to pass
- * through fd 0, which only works once per process.
+ * for any fd are in {@code sun.nio.ch}. When that package is open to this library ({@code --add-opens
+ * java.base/sun.nio.ch=ALL-UNNAMED}, or {@code Add-Opens: java.base/sun.nio.ch} in an executable
+ * jar's manifest) they are used as they are. Otherwise, so that no user has to add a flag for the
+ * standard contract, this library makes those few members accessible itself through
+ * {@code sun.misc.Unsafe} (module {@code jdk.unsupported}, open to all code): it finds the
+ * {@code override} flag of {@code AccessibleObject} by comparing a member of its own before and
+ * after {@code setAccessible(true)}, and sets that flag on the JDK's members only. That costs about a
+ * millisecond; the alternatives cost more: a native {@code dup2} (jnr) adds about 0.4 s to every cold
+ * start and still has to pass through fd 0, which only works once per process. JDKs from 23 on warn
+ * about Unsafe's memory access ({@code --sun-misc-unsafe-memory-access}); the flag above avoids it.
  */
 final class ListenFds {
     static final String HOW_TO_ALLOW = "run java with --add-opens java.base/sun.nio.ch=ALL-UNNAMED"
@@ -132,14 +139,77 @@ final class ListenFds {
             }
         }
 
-        private static <T extends java.lang.reflect.AccessibleObject> T accessible(T member) {
-            member.setAccessible(true);
+        private static <T extends AccessibleObject> T accessible(T member) {
+            if (isAllowed()) {
+                member.setAccessible(true);
+            } else {
+                AccessOverride.grant(member);
+            }
             return member;
         }
 
         private static int constant(Class<?> type, String name) throws ReflectiveOperationException {
             Field field = accessible(type.getDeclaredField(name));
             return field.getInt(null);
+        }
+    }
+
+    /**
+     * Grants access to a member of a package not open to this library, through Unsafe: the way that
+     * asks for no command-line flag. Every step is checked; what fails throws
+     * {@link InaccessibleObjectException}, whose message says how to open the package instead.
+     */
+    private static final class AccessOverride {
+        private static Object unsafe;
+        private static Method putBoolean;
+        private static long overrideOffset = -1;
+
+        private AccessOverride() {}
+
+        static synchronized void grant(AccessibleObject member) {
+            try {
+                if (overrideOffset < 0) {
+                    find();
+                }
+                putBoolean.invoke(unsafe, member, overrideOffset, true);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                InaccessibleObjectException failure = new InaccessibleObjectException("cannot make " + member + " accessible: " + e);
+                failure.initCause(e);
+                throw failure;
+            }
+            if (!member.isAccessible()) {
+                throw new InaccessibleObjectException("cannot make " + member + " accessible");
+            }
+        }
+
+        /** The offset of {@code AccessibleObject.override}: the one byte that setAccessible(true) turns from 0 to 1. */
+        @SuppressWarnings("deprecation") // isAccessible() is what reads override, the very flag looked for
+        private static void find() throws ReflectiveOperationException {
+            Class<?> type = Class.forName("sun.misc.Unsafe");
+            Field instance = type.getDeclaredField("theUnsafe");
+            instance.setAccessible(true);
+            unsafe = instance.get(null);
+            Method getByte = type.getMethod("getByte", Object.class, long.class);
+            putBoolean = type.getMethod("putBoolean", Object.class, long.class, boolean.class);
+            Method closed = AccessOverride.class.getDeclaredMethod("find");
+            Method open = AccessOverride.class.getDeclaredMethod("find");
+            open.setAccessible(true);
+            if (closed.isAccessible() || !open.isAccessible()) {
+                throw new IllegalStateException("setAccessible does not behave as expected");
+            }
+            // Past the object header (8 to 16 bytes), the override flag is among the first fields.
+            for (long offset = 8; offset < 64; offset++) {
+                if ((byte) getByte.invoke(unsafe, closed, offset) == 0 && (byte) getByte.invoke(unsafe, open, offset) == 1) {
+                    Method probe = AccessOverride.class.getDeclaredMethod("find");
+                    putBoolean.invoke(unsafe, probe, offset, true);
+                    if (probe.isAccessible()) {
+                        overrideOffset = offset;
+                        return;
+                    }
+                    putBoolean.invoke(unsafe, probe, offset, false);
+                }
+            }
+            throw new IllegalStateException("found no override flag in this JDK's AccessibleObject");
         }
     }
 }

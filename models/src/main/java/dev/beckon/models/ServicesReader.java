@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /** Reads {@code services.toml}: each service as written, its templates parsed but not yet resolved. */
@@ -19,7 +21,7 @@ final class ServicesReader {
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Set<String> SERVICE_KEYS =
             Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand");
-    private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept");
+    private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval");
 
     private final ModelDraft draft;
     private final Diagnostics diagnostics;
@@ -51,6 +53,14 @@ final class ServicesReader {
             if (!ValueReader.NAME.matcher(t).matches()) {
                 diagnostics.error(node.get("type").orElseThrow().where(), "type " + Messages.quote(t)
                         + " is not a module name: systemd-unit, inetd, xinetd, or an external module named like [a-z0-9][a-z0-9-]*");
+                return false;
+            }
+            String nearBuiltIn = ModelLoader.BUILT_IN_TYPES.contains(t) ? "" : ModelLoader.BUILT_IN_TYPES.stream()
+                    .filter(b -> b.startsWith(t + "-")).map(b -> " (did you mean " + b + "?)").findFirst()
+                    .orElse(Suggestions.didYouMean(t, new TreeSet<>(ModelLoader.BUILT_IN_TYPES)));
+            if (!nearBuiltIn.isEmpty()) {
+                // Taken for an external module, it would only fail later, at a container no target offers.
+                diagnostics.error(node.get("type").orElseThrow().where(), "unknown type " + t + nearBuiltIn);
                 return false;
             }
             return true;
@@ -180,7 +190,58 @@ final class ServicesReader {
             }
         }
         boolean accept = table.get("accept").flatMap(values::bool).orElse(false);
-        return Optional.of(new OnDemand(listen, idleTimeout, accept));
+        SocketPassing pass = table.get("pass").flatMap(node -> socketPassing(node, listen.size())).orElse(SocketPassing.DEFAULT);
+        return Optional.of(new OnDemand(listen, idleTimeout, accept, pass, startLimit(table, idleTimeout)));
+    }
+
+    /** The model's start limit, each part validated where it is written; what it leaves out is derived. */
+    private StartLimit startLimit(Node table, Duration idleTimeout) {
+        OptionalInt burst = OptionalInt.empty();
+        Optional<Node> burstNode = table.get("start-limit-burst");
+        if (burstNode.isPresent()) {
+            Node node = burstNode.get();
+            if (node.json().isIntegralNumber() && node.json().asLong() >= 1 && node.json().asLong() <= StartLimit.MAX_BURST) {
+                burst = OptionalInt.of(node.json().asInt());
+            } else {
+                diagnostics.error(node.where(), "start-limit-burst must be a number of starts from 1 to " + StartLimit.MAX_BURST
+                        + ", not " + (node.json().isIntegralNumber() ? node.json().asText() : node.typeName()));
+            }
+        }
+        Optional<Duration> interval = Optional.empty();
+        Optional<Node> intervalNode = table.get("start-limit-interval");
+        if (intervalNode.isPresent()) {
+            Node node = intervalNode.get();
+            Optional<String> text = values.string(node);
+            if (text.isPresent()) {
+                try {
+                    Duration parsed = Durations.parse(text.get());
+                    if (parsed.compareTo(StartLimit.MIN_INTERVAL) < 0 || parsed.compareTo(StartLimit.MAX_INTERVAL) > 0) {
+                        diagnostics.error(node.where(), "start-limit-interval must be from 1s to 1h, not " + Durations.format(parsed));
+                    } else {
+                        interval = Optional.of(parsed);
+                    }
+                } catch (IllegalArgumentException e) {
+                    diagnostics.error(node.where(), "start-limit-interval " + e.getMessage());
+                }
+            }
+        }
+        return StartLimit.of(idleTimeout, burst, interval);
+    }
+
+    private Optional<SocketPassing> socketPassing(Node node, int listeners) {
+        Optional<SocketPassing> pass = values.string(node).flatMap(text -> {
+            Optional<SocketPassing> named = SocketPassing.named(text);
+            if (named.isEmpty()) {
+                diagnostics.error(node.where(), "pass must be \"listen-fds\" (sockets from fd 3, LISTEN_FDS, as sd_listen_fds(3))"
+                        + " or \"stdin\" (one socket on fd 0, inetd style), not " + Messages.quote(text));
+            }
+            return named;
+        });
+        if (pass.equals(Optional.of(SocketPassing.STDIN)) && listeners > 1) {
+            diagnostics.error(node.where(), "pass = \"stdin\" hands over one socket, but the service listens on " + listeners
+                    + " addresses; use pass = \"listen-fds\" or listen on one");
+        }
+        return pass;
     }
 
     private Optional<Path> packagePath(Node node, String text) {

@@ -97,11 +97,32 @@ class ModelLoaderTest {
         OnDemand onDemand = hello.service().onDemand().orElseThrow();
         assertEquals(Duration.ofSeconds(90), onDemand.idleTimeout());
         assertTrue(onDemand.accept());
+        assertEquals(SocketPassing.LISTEN_FDS, onDemand.pass(), "the standard contract, unless the model says otherwise");
         assertEquals(List.of(
                 new ListenAddress.Inet(Optional.of("127.0.0.2"), 8080),
                 new ListenAddress.Inet(Optional.empty(), 9000),
                 new ListenAddress.Inet(Optional.of("::1"), 9001),
                 new ListenAddress.Unix("/run/hello.sock")), hello.listen());
+    }
+
+    @Test
+    void readsHowTheServiceTakesItsSocket() throws Exception {
+        SystemModel model = load("""
+                [services.fds]
+                type = "systemd-unit"
+                exec = ["/bin/fds"]
+                [services.fds.on-demand]
+                listen = [9000, 9001]
+                pass = "listen-fds"
+                [services.stdin]
+                type = "systemd-unit"
+                exec = ["/bin/stdin"]
+                [services.stdin.on-demand]
+                listen = [9002]
+                pass = "stdin"
+                """, TWO_TARGETS, "fds = [\"a\"]\nstdin = [\"a\"]\n");
+        assertEquals(SocketPassing.LISTEN_FDS, model.services().get("fds").onDemand().orElseThrow().pass());
+        assertEquals(SocketPassing.STDIN, model.services().get("stdin").onDemand().orElseThrow().pass());
     }
 
     @Test

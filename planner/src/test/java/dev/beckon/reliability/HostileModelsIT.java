@@ -65,6 +65,7 @@ class HostileModelsIT {
                 ports = { http = %d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
                 """.formatted(codeSource(GreetingServer.class), GreetingServer.class.getName(), port));
         Run first = beckon("deploy", deployed.toString(), "--home", home);
         assertEquals(0, first.exitCode(), first.out() + first.err());
@@ -141,6 +142,7 @@ class HostileModelsIT {
                 ports = { http = %d }
                 [services.hostile.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
                 """.formatted(toml("%n $HOME \"q\" 'q' \\ ;\nFORGED ExecStartPre=/bin/touch " + MARKER), toml(pkg.toString()), exec,
                 environment, port));
         Files.writeString(model.resolve("infrastructure.toml"), """

@@ -121,7 +121,7 @@ class LoadAcrossChangeIT {
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "{package}", "%s", "{ports.http}", "%s"]
                 ports = { http = %d }
                 """.formatted(classes, EitherWayGreetingServer.class.getName(), greeting, port)
-                + (onDemand ? "[services.hello.on-demand]\nlisten = [\"127.0.0.1:{ports.http}\"]\n" : ""));
+                + (onDemand ? "[services.hello.on-demand]\nlisten = [\"127.0.0.1:{ports.http}\"]\npass = \"stdin\"\n" : ""));
     }
 
     private void deploy() {

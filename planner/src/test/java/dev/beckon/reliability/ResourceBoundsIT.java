@@ -78,6 +78,7 @@ class ResourceBoundsIT {
                     exec = ["java", "-cp", "{package}", "%s", "%s"]
                     [services.%s.on-demand]
                     listen = ["%s"]
+                    pass = "stdin"
                     idle-timeout = "30s"
                     """.formatted(name, classes, GreetingServer.class.getName(), name, name, sockets.resolve(name + ".sock")));
             distribution.append(name).append(" = [\"local\"]\n");

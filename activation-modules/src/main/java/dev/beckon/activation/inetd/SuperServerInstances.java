@@ -3,6 +3,7 @@ package dev.beckon.activation.inetd;
 import dev.beckon.activation.Launcher;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.ServiceInstance;
+import dev.beckon.models.StartLimit;
 import dev.beckon.models.ListenAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
 /**
@@ -111,7 +113,7 @@ final class SuperServerInstances {
         return instance.stateDirectory().resolve("logs").resolve(instance.profile()).resolve(instance.service() + ".log");
     }
 
-    /** The launcher inetd and xinetd start: the instance's environment and argv, output to its log. */
+    /** The launcher inetd and xinetd start: the instance's environment, argv and socket, output to its log. */
     static RenderedFile launcher(ServiceInstance instance, String daemon) {
         String program = instance.exec().get(0);
         if (program.contains("/") && !program.startsWith("/")) {
@@ -119,15 +121,24 @@ final class SuperServerInstances {
                     + " path; " + daemon + " runs servers from /, so give an absolute path or a bare name looked up on PATH");
         }
         word(Launcher.path(instance).toString(), instance, "the launcher's path", daemon);
-        return new RenderedFile(Launcher.FILE_NAME, Launcher.render(instance, Optional.of(logFile(instance))), true);
+        return new RenderedFile(Launcher.FILE_NAME, Launcher.render(instance, Optional.of(logFile(instance)), true), true);
     }
 
     /**
-     * Starts per minute a healthy {@code wait} server may need: it lives at least its idle timeout;
-     * twice that plus some room, and never less than inetd's own default of 256.
+     * Starts per minute a {@code wait} server may have. The model's start limit over a minute, when it
+     * sets one; else what a server living its idle timeout needs, twice that plus some room. Not the
+     * systemd module's floor for servers that exit after every connection: inetd's rate limit is all
+     * that stops a server failing at once here (systemd's module counts failures apart), so such a
+     * server under inetd wants {@code accept = true} or a limit of its own. Never less than inetd's own
+     * default of 256.
      */
     static int startsPerMinute(ServiceInstance instance) {
-        Duration idle = instance.onDemand().map(ServiceInstance.Activation::idleTimeout).orElse(Duration.ZERO);
+        ServiceInstance.Activation onDemand = instance.onDemand().orElseThrow();
+        StartLimit limit = onDemand.startLimit();
+        if (!limit.equals(StartLimit.of(onDemand.idleTimeout(), OptionalInt.empty(), Optional.empty()))) {
+            return (int) Math.max(256, Math.min(Integer.MAX_VALUE, limit.burst() * 60_000L / limit.interval().toMillis()));
+        }
+        Duration idle = onDemand.idleTimeout();
         long lifetimeMillis = Math.max(idle.isZero() ? 1_000 : idle.toMillis(), 50);
         return (int) Math.max(256, Math.min(10_000, 2 * (60_000 / lifetimeMillis) + 20));
     }

@@ -128,8 +128,18 @@ final class SystemdSession implements ModuleSession {
             units.addAll(names.files());
             stopServices(instance, units);
         }
+        if (!isTemplate(names.service())) {
+            // A service that failed (crashed, start-limit-hit) is reset with its start counter, so the repaired
+            // socket does not fail again at its next connection.
+            resetIfFailed(names.service(), bus.unitProperty(names.service(), "ActiveState"));
+        }
         for (UnitNames.Socket socket : names.sockets()) {
             String state = bus.unitProperty(socket.unit(), "ActiveState");
+            if (state.equals("failed") && serviceProperty(socket.unit(), "Result").equals("trigger-limit-hit")) {
+                // ResetFailedUnit leaves the socket's trigger count as it was, so its next connection would fail
+                // it again; a reload loads the socket afresh, count and all.
+                bus.run(() -> bus.manager().Reload());
+            }
             if (!state.equals("active")) {
                 resetIfFailed(socket.unit(), state);
                 expectDone(instance, socket.unit(), "start", bus.runJob(() -> bus.manager().StartUnit(socket.unit(), "replace")));
@@ -271,7 +281,7 @@ final class SystemdSession implements ModuleSession {
                 : bus.unitProperty(names.service(), "ActiveState");
         if (serviceState.equals("failed")) {
             return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift,
-                    names.service() + " failed: " + serviceProperty(names.service(), "Result"));
+                    serviceProperty(names.service(), "Result") + " (" + names.service() + ")");
         }
         if (RUNNING_STATES.contains(serviceState)) {
             return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, names.service() + " is " + serviceState);
@@ -283,7 +293,7 @@ final class SystemdSession implements ModuleSession {
             String state = bus.unitProperty(socket.unit(), "ActiveState");
             if (state.equals("failed")) {
                 return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift,
-                        socket.unit() + " failed: " + String.valueOf(bus.property(socket.unit(), "org.freedesktop.systemd1.Socket", "Result")));
+                        bus.property(socket.unit(), "org.freedesktop.systemd1.Socket", "Result") + " (" + socket.unit() + ")");
             }
             if (!state.equals("active")) {
                 return new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, socket.unit() + " is " + state);
@@ -617,8 +627,10 @@ final class SystemdSession implements ModuleSession {
             }
             tail = logTail(unit);
         }
-        if (unit.endsWith(".socket") || tail.isEmpty()) {
-            UnitNames names = UnitNames.of(instance);
+        UnitNames names = UnitNames.of(instance);
+        if ((unit.endsWith(".socket") || tail.isEmpty()) && !unit.equals(names.service())
+                && lastStart(names.service()).sinceMicros() >= lastStart(unit).sinceMicros()) {
+            // The service's start that the socket's failure is about; an older run of it is not this failure's.
             Set<String> lines = new LinkedHashSet<>(tail);
             lines.addAll(logTail(names.service()));
             tail = List.copyOf(lines);
@@ -627,14 +639,32 @@ final class SystemdSession implements ModuleSession {
     }
 
     /**
-     * The last lines logged by or about a unit, read with journalctl (the journal has no D-Bus
-     * interface); empty when there is no journal to read.
+     * The lines of a unit's last start, read with journalctl (the journal has no D-Bus interface):
+     * those its processes logged in that invocation ({@code _SYSTEMD_INVOCATION_ID}), the manager's
+     * lines about it ({@code INVOCATION_ID}, {@code USER_INVOCATION_ID}), and those of its main
+     * process that journald could not tie to the unit because the process had exited by the time it
+     * read them ({@code _PID}, since that start, so no older process of the same pid); none older than
+     * the start, each once. Without an invocation id (a unit never started) the unit's last lines.
+     * Empty when there is no journal to read.
      */
     List<String> logTail(String unit) {
         List<String> command = new ArrayList<>(List.of("journalctl", "--no-pager", "--quiet", "-o", "short-iso", "-n",
                 String.valueOf(LOG_LINES)));
         journalDirectory.ifPresent(d -> command.add("--directory=" + d));
-        command.addAll(List.of("_SYSTEMD_UNIT=" + unit, "+", "UNIT=" + unit, "+", "_SYSTEMD_USER_UNIT=" + unit, "+", "USER_UNIT=" + unit));
+        LastStart start = lastStart(unit);
+        if (start.invocation().isEmpty()) {
+            command.addAll(List.of("_SYSTEMD_UNIT=" + unit, "+", "UNIT=" + unit, "+", "_SYSTEMD_USER_UNIT=" + unit, "+",
+                    "USER_UNIT=" + unit));
+        } else {
+            if (start.sinceMicros() > 0) {
+                command.add("--since=@" + start.sinceMicros() / 1_000_000);
+            }
+            String id = start.invocation();
+            command.addAll(List.of("_SYSTEMD_INVOCATION_ID=" + id, "+", "INVOCATION_ID=" + id, "+", "USER_INVOCATION_ID=" + id));
+            if (start.mainPid() > 0) {
+                command.addAll(List.of("+", "_PID=" + start.mainPid()));
+            }
+        }
         try {
             Process journalctl = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
@@ -643,7 +673,7 @@ final class SystemdSession implements ModuleSession {
                 journalctl.destroyForcibly();
                 return List.of();
             }
-            return output.lines().filter(l -> !l.startsWith("-- ")).toList();
+            return output.lines().filter(l -> !l.startsWith("-- ")).distinct().toList();
         } catch (IOException e) {
             return List.of();
         } catch (InterruptedException e) {
@@ -651,4 +681,31 @@ final class SystemdSession implements ModuleSession {
             return List.of();
         }
     }
+
+    /** A unit's last invocation: its id in hex (empty: none), when it began (µs since the epoch), its main pid (0: none). */
+    private record LastStart(String invocation, long sinceMicros, long mainPid) {}
+
+    private LastStart lastStart(String unit) {
+        try {
+            Object id = bus.property(unit, "org.freedesktop.systemd1.Unit", "InvocationID");
+            StringBuilder hex = new StringBuilder();
+            if (id instanceof byte[] bytes) {
+                for (byte b : bytes) {
+                    hex.append(String.format("%02x", b & 0xff));
+                }
+            } else if (id instanceof List<?> bytes) {
+                for (Object b : bytes) {
+                    hex.append(String.format("%02x", ((Number) b).intValue() & 0xff));
+                }
+            }
+            long since = ((Number) bus.property(unit, "org.freedesktop.systemd1.Unit", "InactiveExitTimestamp")).longValue();
+            long pid = unit.endsWith(".service") && !isTemplate(unit)
+                    ? ((Number) bus.property(unit, "org.freedesktop.systemd1.Service", "ExecMainPID")).longValue() : 0;
+            return new LastStart(hex.toString(), since, pid);
+        } catch (SystemdCallException | RuntimeException e) {
+            // No invocation to narrow the lines to: the unit's own lines, as before.
+            return new LastStart("", 0, 0);
+        }
+    }
+
 }

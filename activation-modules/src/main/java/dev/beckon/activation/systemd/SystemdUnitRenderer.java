@@ -6,7 +6,8 @@ import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.Messages;
-import java.time.Duration;
+import dev.beckon.models.SocketPassing;
+import dev.beckon.models.StartLimit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,12 @@ import java.util.Map;
 final class SystemdUnitRenderer {
     /** Characters that change how systemd runs a command when they start its first word. */
     private static final String EXEC_PREFIXES = "@-:+!|";
-    /** The window of the start and trigger limits; see {@link #burstFor}. */
-    private static final Duration LIMIT_WINDOW = Duration.ofSeconds(10);
+    /**
+     * Failed runs in a row after which an on-demand service's sockets are stopped. The start limit
+     * cannot stop a service that fails at once: a server that exits after every connection is started
+     * as often, so a limit low enough for the one would fail the other (see {@link StartLimit}).
+     */
+    static final int FAILURES_BEFORE_STOP = 5;
 
     private SystemdUnitRenderer() {}
 
@@ -44,10 +49,11 @@ final class SystemdUnitRenderer {
         unit.append("[Unit]\n");
         unit.append("Description=").append(description(instance)).append('\n');
         if (instance.isOnDemand()) {
-            // An on-demand service that idles out is started again and again; the default limit
-            // (5 starts in 10 s) would fail its socket with service-start-limit-hit.
-            unit.append("StartLimitIntervalSec=").append(LIMIT_WINDOW.toSeconds()).append("s\n");
-            unit.append("StartLimitBurst=").append(burstFor(instance)).append('\n');
+            // An on-demand service that idles out, or exits after every connection, is started again and
+            // again; the default limit (5 starts in 10 s) would fail its socket with service-start-limit-hit.
+            StartLimit limit = instance.onDemand().get().startLimit();
+            unit.append("StartLimitIntervalSec=").append(limit.interval().toSeconds()).append("s\n");
+            unit.append("StartLimitBurst=").append(limit.burst()).append('\n');
         }
         unit.append("\n[Service]\n");
         // exec: the start job fails when the program cannot be executed, so a broken instance is never "activated".
@@ -65,16 +71,22 @@ final class SystemdUnitRenderer {
                 unit.append("Environment=").append(UnitSyntax.environmentAssignment("BECKON_IDLE_TIMEOUT",
                         Durations.format(onDemand.idleTimeout()))).append('\n');
             }
-            if (names.sockets().size() == 1) {
-                // One listener arrives on standard input, so plain System.inheritedChannel() works on any JVM.
+            if (onDemand.pass() == SocketPassing.STDIN) {
+                if (names.sockets().size() != 1) {
+                    throw new IllegalArgumentException(instance.id() + ": pass = \"stdin\" hands over one socket, but it listens on "
+                            + names.sockets().size() + " addresses; use pass = \"listen-fds\"");
+                }
+                // The one listener arrives on standard input, so plain System.inheritedChannel() works on any JVM.
                 unit.append("StandardInput=socket\n");
-            } else {
+            } else if (names.sockets().size() > 1) {
+                // Listeners from fd 3 with LISTEN_FDS (the default for a service's own socket unit, so needed only for several).
                 unit.append("Sockets=");
                 unit.append(String.join(" ", names.sockets().stream().map(UnitNames.Socket::unit).toList())).append('\n');
             }
         });
         // The JVM exits with 128+15 when stopped with SIGTERM; that is a clean stop, not a failure.
         unit.append("SuccessExitStatus=143\n");
+        instance.onDemand().filter(onDemand -> !onDemand.accept()).ifPresent(onDemand -> unit.append(failureGuard(instance, names)));
         // With StandardInput=socket, output would go to the client by default.
         unit.append("StandardOutput=journal\n");
         unit.append("StandardError=journal\n");
@@ -103,23 +115,33 @@ final class SystemdUnitRenderer {
         } else if (names.sockets().size() > 1) {
             unit.append("Service=").append(names.service()).append('\n');
         }
-        unit.append("TriggerLimitIntervalSec=").append(LIMIT_WINDOW.toSeconds()).append("s\n");
-        unit.append("TriggerLimitBurst=").append(burstFor(instance)).append('\n');
+        unit.append("TriggerLimitIntervalSec=").append(onDemand.startLimit().interval().toSeconds()).append("s\n");
+        unit.append("TriggerLimitBurst=").append(onDemand.startLimit().burst()).append('\n');
         unit.append("\n[Install]\n");
         unit.append("WantedBy=sockets.target\n");
         return unit.toString();
     }
 
     /**
-     * Starts in {@link #LIMIT_WINDOW} that a healthy instance may need: it lives at least its idle
-     * timeout, so it cannot start more often than once per timeout; twice that plus some room. A
-     * service that fails at once still hits the limit, so its socket fails instead of spinning.
+     * Stops the sockets once the service has failed {@value #FAILURES_BEFORE_STOP} runs in a row, so
+     * that a service that fails at once is not started for ever by the connection waiting in its
+     * backlog; it stays failed, with its result, for status and plan. A clean exit clears the count.
+     * The count lives in the manager's runtime directory ({@code %t}), which a reboot empties.
      */
-    static int burstFor(ServiceInstance instance) {
-        Duration idle = instance.onDemand().map(ServiceInstance.Activation::idleTimeout).orElse(Duration.ZERO);
-        long lifetimeMillis = Math.max(idle.isZero() ? 1_000 : idle.toMillis(), 50);
-        long starts = LIMIT_WINDOW.toMillis() / lifetimeMillis;
-        return (int) Math.min(1_000, 2 * starts + 20);
+    private static String failureGuard(ServiceInstance instance, UnitNames names) {
+        String scope = instance.container().getOrDefault("scope", "user").equals("system") ? "" : " --user";
+        String script = "f=\"$$1\"; shift; if [ \"$$SERVICE_RESULT\" = success ]; then rm -f \"$$f\"; exit 0; fi; "
+                + "echo \"$$SERVICE_RESULT\" >> \"$$f\"; "
+                + "if [ \"$$(wc -l < \"$$f\")\" -ge " + FAILURES_BEFORE_STOP + " ]; then rm -f \"$$f\"; "
+                + "exec systemctl" + scope + " --no-block stop \"$$@\"; fi";
+        StringBuilder line = new StringBuilder("# After " + FAILURES_BEFORE_STOP
+                + " failed runs in a row, stop the sockets: a service that fails at once must not be started for ever.\n");
+        line.append("ExecStopPost=/bin/sh -c '").append(script).append("' beckon-failure-guard %t/").append(names.service())
+                .append(".failures");
+        for (UnitNames.Socket socket : names.sockets()) {
+            line.append(' ').append(socket.unit());
+        }
+        return line.append('\n').toString();
     }
 
     private static String listenStream(ListenAddress address) {

@@ -4,7 +4,6 @@ import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.ListenAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -38,9 +37,9 @@ record UnitNames(String service, List<Socket> sockets) {
                     + listen.size());
         }
         List<Socket> sockets = new ArrayList<>();
+        List<String> names = instance.onDemand().get().listenerNames(instance.ports());
         for (int i = 0; i < listen.size(); i++) {
-            String preferred = listenerName(instance.ports(), listen.get(i), i);
-            String name = sockets.stream().anyMatch(s -> s.fileDescriptorName().equals(preferred)) ? preferred + "-" + i : preferred;
+            String name = names.get(i);
             String unit = listen.size() == 1 ? base + ".socket" : base + "_" + name + ".socket";
             sockets.add(new Socket(unit, name, listen.get(i)));
         }
@@ -53,17 +52,5 @@ record UnitNames(String service, List<Socket> sockets) {
         names.add(service);
         sockets.forEach(s -> names.add(s.unit()));
         return names;
-    }
-
-    /** The listener's name: the port's name when its port is one the service declares, else listenN. */
-    private static String listenerName(Map<String, Integer> ports, ListenAddress address, int index) {
-        if (address instanceof ListenAddress.Inet inet) {
-            for (Map.Entry<String, Integer> port : ports.entrySet()) {
-                if (port.getValue() == inet.port()) {
-                    return port.getKey();
-                }
-            }
-        }
-        return "listen" + index;
     }
 }

@@ -86,6 +86,7 @@ class ExternalSimpleModuleTest {
             assertEquals("no database at /var/lib/broken", failed.detail());
             session.deactivate(broken);
         }
+        assertTrue(output.stream().noneMatch(line -> line.contains("/proc/")), "the module complained about /proc: " + output);
     }
 
     private ServiceInstance instance(String service, String version, String script) {

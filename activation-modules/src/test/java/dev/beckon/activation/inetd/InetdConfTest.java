@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.ListenAddress;
+import dev.beckon.models.StartLimit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,10 +37,19 @@ class InetdConfTest {
     }
 
     @Test
-    void acceptIsNowaitAndQuickIdlersMayStartMoreOften() {
+    void acceptIsNowaitAndWaitTakesTheStartLimitOverAMinute() {
         assertTrue(entry(instance("127.0.0.1", 1, Duration.ZERO, true)).contains(" nowait.3000 "));
+        // Derived from the idle time: inetd's rate limit is what stops a server that fails at once.
         assertTrue(entry(instance("127.0.0.1", 1, Duration.ofMillis(100), false)).contains(" wait.1220 "));
         assertTrue(entry(instance("127.0.0.1", 1, Duration.ofMinutes(5), false)).contains(" wait.256 "));
+        ServiceInstance limited = instance("127.0.0.1", 1, Duration.ofMinutes(5), false);
+        ServiceInstance.Activation onDemand = limited.onDemand().orElseThrow();
+        ServiceInstance set = new ServiceInstance(limited.profile(), limited.service(), limited.target(), limited.type(),
+                limited.description(), limited.exec(), limited.environment(), limited.ports(),
+                Optional.of(new ServiceInstance.Activation(onDemand.listen(), onDemand.idleTimeout(), false, onDemand.pass(),
+                        new StartLimit(1000, Duration.ofSeconds(10)))), limited.packagePath(), limited.instanceDirectory(),
+                limited.container(), limited.stateDirectory());
+        assertTrue(entry(set).contains(" wait.6000 "), "the model's limit, over a minute: " + entry(set));
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.beckon.activation.ServiceInstance;
 import dev.beckon.activation.testing.ArgvRecorder;
 import dev.beckon.activation.testing.TestServices;
 import dev.beckon.models.ListenAddress;
+import dev.beckon.models.SocketPassing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -85,6 +86,42 @@ class InetdLauncherTest {
                 () -> Launcher.render(instance(List.of("/bin/echo"), new TreeMap<>(Map.of("A B", "x"))), Optional.empty()));
         assertTrue(name.getMessage().contains("\"A B\" is not a shell variable name"), name.getMessage());
         assertFalse(Launcher.render(instance(List.of("/bin/echo"), new TreeMap<>()), Optional.empty()).contains("\0"));
+    }
+
+    @Test
+    void forListenFdsTheSocketOnStandardInputMovesToFdThreeWithTheVariablesOfSdListenFds() throws Exception {
+        Path out = directory.resolve("out");
+        Path socketStandIn = Files.writeString(directory.resolve("stand-in"), "what inetd put on fd 0\n");
+        String report = "echo \"$LISTEN_FDS $LISTEN_FDNAMES $([ \"$LISTEN_PID\" = \"$$\" ] && echo own-pid) $(readlink /proc/self/fd/0)\" > \"$1\";"
+                + " cat <&3 >> \"$1\"";
+        ServiceInstance fds = instance(List.of("/bin/sh", "-c", report, "sh", out.toString()), new TreeMap<>(), SocketPassing.LISTEN_FDS);
+        runWithStandardInput(fds, socketStandIn);
+        assertEquals("1 http own-pid /dev/null\nwhat inetd put on fd 0\n", Files.readString(out));
+
+        ServiceInstance stdin = instance(List.of("/bin/sh", "-c", "echo \"[$LISTEN_FDS]\" > \"$1\"; cat >> \"$1\"", "sh", out.toString()),
+                new TreeMap<>(), SocketPassing.STDIN);
+        runWithStandardInput(stdin, socketStandIn);
+        assertEquals("[]\nwhat inetd put on fd 0\n", Files.readString(out), "stdin leaves the socket where inetd put it");
+    }
+
+    private void runWithStandardInput(ServiceInstance instance, Path standardInput) throws Exception {
+        Path launcher = Launcher.path(instance);
+        AtomicFiles.write(launcher, Launcher.render(instance, Optional.empty(), true), Launcher.PERMISSIONS);
+        ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "beckon-test-hello").redirectErrorStream(true)
+                .redirectInput(standardInput.toFile());
+        builder.environment().clear();
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+    }
+
+    private ServiceInstance instance(List<String> exec, TreeMap<String, String> environment, SocketPassing pass) {
+        return new ServiceInstance("test", "hello", "local", "inetd", "", new ArrayList<>(exec), environment,
+                new TreeMap<>(Map.of("http", 1)),
+                Optional.of(new ServiceInstance.Activation(List.of(new ListenAddress.Inet(Optional.of("127.0.0.1"), 1)),
+                        Duration.ofMillis(1500), false, pass)),
+                Optional.empty(), directory.resolve("store/0123-hello"), new TreeMap<>(), directory);
     }
 
     /** Runs the launcher as inetd would: written to its place, started with nothing but a locale. */

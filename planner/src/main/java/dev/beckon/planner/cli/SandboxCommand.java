@@ -1,5 +1,6 @@
 package dev.beckon.planner.cli;
 
+import dev.beckon.activation.Launcher;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -83,7 +84,10 @@ final class SandboxCommand implements Runnable {
             err().println("beckon sandbox: a private systemd user manager runs as pid " + manager.pid());
             err().println("  units: " + manager.unitDirectory());
             err().println("  log:   " + manager.logFile());
-            err().println("  use it from your shell with: eval \"$(beckon sandbox start)\"; stop it with: beckon sandbox stop");
+            // The hints repeat --dir: without it they would name the default sandbox, not this one.
+            String dir = directory == null ? "" : " --dir " + Launcher.quote(directory.toString());
+            err().println("  use it from your shell with: eval \"$(beckon sandbox start" + dir + ")\"; stop it with: beckon sandbox stop"
+                    + dir);
             err().flush();
             printExports(manager);
             return ExitCodes.OK;

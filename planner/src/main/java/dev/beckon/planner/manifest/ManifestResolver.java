@@ -110,7 +110,8 @@ public final class ManifestResolver {
                 source.map(Path::toString).orElse(""), packageHash,
                 instance.packagePath().map(Path::toString).orElse(""),
                 instance.instanceDirectory().toString(), instance.container(), instance.stateDirectory().toString(),
-                dependsOn, endpoints, files);
+                dependsOn, endpoints, files, instance.onDemand().map(a -> a.pass().modelName()).orElse(""),
+                instance.onDemand().map(a -> a.startLimit().toString()).orElse(""));
     }
 
     private ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {

@@ -49,11 +49,14 @@ public final class Planner {
                 continue;
             }
             List<String> reasons = differences(before.get(), wanted);
+            InstanceStatus status = live.get(wanted.id());
             if (reasons.isEmpty()) {
-                InstanceStatus status = live.get(wanted.id());
                 if (status != null && !status.isHealthy()) {
                     reasons = drift(status);
                 }
+            } else if (status != null && status.activity() == InstanceStatus.Activity.FAILED) {
+                // The deploy that changes it also resets its failed state; the plan says both.
+                reasons.add(failed(status));
             }
             if (!reasons.isEmpty()) {
                 changes.add(new Change(Action.CHANGE, wanted.target(), wanted.service(), Optional.of(wanted), before, reasons));
@@ -162,9 +165,15 @@ public final class Planner {
     private static List<String> drift(InstanceStatus status) {
         List<String> reasons = new ArrayList<>();
         status.drift().forEach(d -> reasons.add("drifted: " + d));
-        if (reasons.isEmpty()) {
+        if (status.activity() == InstanceStatus.Activity.FAILED) {
+            reasons.add(failed(status));
+        } else if (reasons.isEmpty()) {
             reasons.add("drifted: " + status.activity().name().toLowerCase() + (status.detail().isEmpty() ? "" : ", " + status.detail()));
         }
         return reasons;
+    }
+
+    private static String failed(InstanceStatus status) {
+        return "failed" + (status.detail().isEmpty() ? "" : ": " + status.detail()) + "; will be reset";
     }
 }

@@ -89,6 +89,7 @@ class CrashRecoveryIT {
                     %s
                     [services.%s.on-demand]
                     listen = ["127.0.0.1:{ports.http}"]
+                    pass = "stdin"
                     idle-timeout = "30s"
                     """.formatted(service, classes, GreetingServer.class.getName(), greetings.getOrDefault(service, service),
                     ports.get(service), service.equals("b") ? "depends-on = [\"a\"]" : "", service));

@@ -57,10 +57,11 @@ class DeployCommandIT {
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%s", "%s"]
                 ports = { http = %d }
                 [services.hello.on-demand]
-                listen = ["127.0.0.1:{ports.http}"%s]
+                listen = ["127.0.0.1:{ports.http}"%s
                 idle-timeout = "30s"
                 """.formatted(testServices, GreetingServer.class.getName(), greeting, port,
-                busyPort == 0 ? "" : ", \"127.0.0.1:" + busyPort + "\""));
+                // The test server takes one socket with System.inheritedChannel(); the failing variant never runs it.
+                busyPort == 0 ? "]\npass = \"stdin\"" : ", \"127.0.0.1:" + busyPort + "\"]"));
     }
 
     private String manager(String property) {

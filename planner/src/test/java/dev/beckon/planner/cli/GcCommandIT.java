@@ -91,6 +91,7 @@ class GcCommandIT {
                 ports = { http = %d }
                 [services.%s.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
                 idle-timeout = "30s"
                 """.formatted(service, pkg, GreetingServer.class.getName(), greeting, port, service));
         return model;

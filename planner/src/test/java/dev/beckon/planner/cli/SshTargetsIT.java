@@ -107,6 +107,7 @@ class SshTargetsIT {
                 ports = { greeting = %4$d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.2:{ports.greeting}"]
+                pass = "stdin"
                 idle-timeout = "1h"
 
                 [services.relay]
@@ -117,6 +118,7 @@ class SshTargetsIT {
                 depends-on = ["hello"]
                 [services.relay.on-demand]
                 listen = ["127.0.0.3:{ports.relay}"]
+                pass = "stdin"
                 accept = true
 
                 [services.third]
@@ -126,6 +128,7 @@ class SshTargetsIT {
                 ports = { greeting = %4$d }
                 [services.third.on-demand]
                 listen = ["127.0.0.4:{ports.greeting}"]
+                pass = "stdin"
                 idle-timeout = "1h"
                 """.formatted(classesOf(GreetingServer.class), GreetingServer.class.getName(), greeting, helloPort,
                 classesOf(RelayOnce.class), RelayOnce.class.getName(), relayPort) + extra;
@@ -278,6 +281,7 @@ class SshTargetsIT {
                     ports = { greeting = %d }
                     [services.s%d.on-demand]
                     listen = ["127.0.0.%d:{ports.greeting}"]
+                    pass = "stdin"
                     idle-timeout = "30s"
                     """.formatted(i, classesOf(GreetingServer.class), GreetingServer.class.getName(), i, TestServices.freePort(), i,
                     machine + 2));

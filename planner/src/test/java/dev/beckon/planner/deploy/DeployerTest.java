@@ -77,6 +77,7 @@ class DeployerTest {
                 ports = { http = %d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
                 idle-timeout = "30s"
 
                 [services.sleeper]
