@@ -1,7 +1,6 @@
 package dev.beckon.models;
 
 import dev.beckon.models.ModelDraft.TemplateUse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,8 +24,8 @@ final class InstanceResolver {
      * to descriptions and the package's store path takes the place of {@code {package}}.
      */
     static final int ROOM_FOR_BECKON = 512;
-    /** What {@code {package}} stands for while a command line is measured: as long as a path can be. */
-    private static final String LONGEST_PACKAGE_PATH = "/" + "p".repeat(SystemdLimits.MAX_PROGRAM_PATH_BYTES - 1);
+    /** What {@code {package}} counts for while a command line is measured: as long as a path can be. */
+    private static final long PACKAGE_PATH_BYTES = SystemdLimits.MAX_PROGRAM_PATH_BYTES;
     /**
      * The most bytes a command line's arguments and environment may take together. Linux starts a
      * program only when they fit in a quarter of its stack limit (2 MiB with the usual 8 MiB), and
@@ -40,6 +39,12 @@ final class InstanceResolver {
     private final Map<String, Set<String>> placedOn = new HashMap<>();
     /** Each service's templates, for the dependencies its placeholders refer to. */
     private final Map<String, List<TemplateUse>> templatesOf = new HashMap<>();
+    /** The dependencies each service's placeholders refer to, with where first; the same on every target. */
+    private final Map<String, Map<String, SourceLocation>> referencedBy = new HashMap<>();
+    /** How often each exec argument and environment value of a service uses {@code {package}}. */
+    private final Map<String, PackageUses> packageUsesOf = new HashMap<>();
+
+    private record PackageUses(long[] exec, Map<String, Long> environment) {}
     /** Problems of a service's command line already reported, so that each is reported once, not per target. */
     private final Set<String> reportedCommandLines = new HashSet<>();
     /** Instances with a placeholder that cannot be resolved, reported already: their command lines cannot be measured. */
@@ -179,49 +184,70 @@ final class InstanceResolver {
         if (execWhere == null || service.exec().isEmpty() || unresolvable.contains(instance.id())) {
             return;
         }
-        List<String> exec = instance.exec(LONGEST_PACKAGE_PATH);
-        SortedMap<String, String> environment = instance.environment(LONGEST_PACKAGE_PATH);
+        // Rendered with an empty {package}, and its longest length added for each use: cheaper than measuring it every time.
+        List<String> exec = instance.exec("");
+        SortedMap<String, String> environment = instance.environment("");
+        PackageUses packageUses = packageUsesOf.computeIfAbsent(service.name(), name -> {
+            Map<String, Long> environmentUses = new HashMap<>();
+            service.environment().forEach((variable, value) -> environmentUses.put(variable, packageUses(value)));
+            return new PackageUses(service.exec().stream().mapToLong(InstanceResolver::packageUses).toArray(), environmentUses);
+        });
         long total = 0;
-        for (String argument : exec) {
-            total += argument.getBytes(StandardCharsets.UTF_8).length + 1 + Long.BYTES;
+        long execLine = "ExecStart=".length() + exec.size() - 1;
+        for (int i = 0; i < exec.size(); i++) {
+            long uses = packageUses.exec()[i];
+            total += utf8Length(exec.get(i)) + uses * PACKAGE_PATH_BYTES + 1 + Long.BYTES;
+            execLine += SystemdLimits.quotedLength(exec.get(i), true) + uses * PACKAGE_PATH_BYTES;
         }
+        Map<String, Long> environmentLines = new TreeMap<>();
         for (Map.Entry<String, String> variable : environment.entrySet()) {
-            total += (variable.getKey() + "=" + variable.getValue()).getBytes(StandardCharsets.UTF_8).length + 1 + Long.BYTES;
+            long uses = packageUses.environment().get(variable.getKey());
+            String assignment = variable.getKey() + "=" + variable.getValue();
+            total += utf8Length(assignment) + uses * PACKAGE_PATH_BYTES + 1 + Long.BYTES;
+            environmentLines.put(variable.getKey(), "Environment=".length() + SystemdLimits.quotedLength(assignment, false)
+                    + uses * PACKAGE_PATH_BYTES);
         }
         if (total > MAX_ARGUMENTS_AND_ENVIRONMENT_BYTES) {
             reportOnce(service, "size", execWhere, "the command line of service " + service.name() + " takes " + total
-                    + " bytes with its environment on target " + instance.target().name() + ", counting " + LONGEST_PACKAGE_PATH.length()
+                    + " bytes with its environment on target " + instance.target().name() + ", counting " + PACKAGE_PATH_BYTES
                     + " for {package}; beckon passes at most " + MAX_ARGUMENTS_AND_ENVIRONMENT_BYTES
                     + " (Linux refuses to start a program whose arguments and environment exceed a quarter of its stack limit)");
         }
         if (!service.type().equals("systemd-unit")) {
             return;
         }
-        long execLine = "ExecStart=".length() + exec.size() - 1;
-        for (String argument : exec) {
-            execLine += SystemdLimits.quotedLength(argument, true);
-        }
         if (execLine >= SystemdLimits.LONG_LINE_MAX) {
             reportOnce(service, "exec", execWhere, "exec of service " + service.name() + " takes " + execLine
                     + " bytes on its ExecStart= line on target " + instance.target().name() + ", counting "
-                    + LONGEST_PACKAGE_PATH.length() + " for {package}; systemd refuses a unit with a line of "
+                    + PACKAGE_PATH_BYTES + " for {package}; systemd refuses a unit with a line of "
                     + SystemdLimits.LONG_LINE_MAX + " bytes or more");
         }
-        for (Map.Entry<String, String> variable : environment.entrySet()) {
-            long line = "Environment=".length() + SystemdLimits.quotedLength(variable.getKey() + "=" + variable.getValue(), false);
+        environmentLines.forEach((variable, line) -> {
             if (line >= SystemdLimits.LONG_LINE_MAX) {
-                SourceLocation where = draft.environmentLocations.getOrDefault(service.name(), Map.of())
-                        .getOrDefault(variable.getKey(), execWhere);
-                reportOnce(service, "environment " + variable.getKey(), where, "environment variable " + variable.getKey()
+                SourceLocation where = draft.environmentLocations.getOrDefault(service.name(), Map.of()).getOrDefault(variable, execWhere);
+                reportOnce(service, "environment " + variable, where, "environment variable " + variable
                         + " of service " + service.name() + " takes " + line + " bytes on its Environment= line on target "
                         + instance.target().name() + "; systemd refuses a unit with a line of " + SystemdLimits.LONG_LINE_MAX
                         + " bytes or more");
             }
-        }
-        String program = instance.exec("/store/HASH-" + service.packagePath().map(p -> p.getFileName().toString()).orElse("package"))
-                .get(0);
+        });
+        String program = instance.render(service.exec().get(0),
+                "/store/HASH-" + service.packagePath().map(p -> p.getFileName().toString()).orElse("package"));
         SystemdLimits.programProblem(program).ifPresent(problem -> reportOnce(service, "program", execWhere,
                 "the program " + Messages.quote(program) + " of service " + service.name() + " " + problem));
+    }
+
+    private static long packageUses(Template template) {
+        return template.placeholders().stream().filter(p -> p instanceof Placeholder.PackagePath).count();
+    }
+
+    private static long utf8Length(String text) {
+        long length = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            length += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 1 : 3; // a pair: 1 + 3
+        }
+        return length;
     }
 
     private void reportOnce(Service service, String what, SourceLocation where, String message) {
@@ -232,16 +258,19 @@ final class InstanceResolver {
 
     private SortedMap<String, InstanceSpec.Endpoint> endpoints(
             Service service, String targetName, Map<String, Map<String, SortedMap<String, Integer>>> portsByTarget) {
-        Map<String, SourceLocation> referenced = new TreeMap<>();
-        for (TemplateUse use : templatesOf.getOrDefault(service.name(), List.of())) {
-            for (Placeholder p : use.template().placeholders()) {
-                if (p instanceof Placeholder.DependencyHost d) {
-                    referenced.putIfAbsent(d.service(), use.where());
-                } else if (p instanceof Placeholder.DependencyPort d) {
-                    referenced.putIfAbsent(d.service(), use.where());
+        Map<String, SourceLocation> referenced = referencedBy.computeIfAbsent(service.name(), name -> {
+            Map<String, SourceLocation> found = new HashMap<>();
+            for (TemplateUse use : templatesOf.getOrDefault(name, List.of())) {
+                for (Placeholder p : use.template().placeholders()) {
+                    if (p instanceof Placeholder.DependencyHost d) {
+                        found.putIfAbsent(d.service(), use.where());
+                    } else if (p instanceof Placeholder.DependencyPort d) {
+                        found.putIfAbsent(d.service(), use.where());
+                    }
                 }
             }
-        }
+            return found;
+        });
         SortedMap<String, InstanceSpec.Endpoint> endpoints = new TreeMap<>();
         for (String dependency : service.dependsOn()) {
             List<String> placed = draft.distribution.getOrDefault(dependency, List.of());
