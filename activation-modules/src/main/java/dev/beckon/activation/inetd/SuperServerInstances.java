@@ -5,6 +5,7 @@ import dev.beckon.activation.Launcher;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.ListenAddress;
+import dev.beckon.models.ProfileNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,7 @@ import java.util.regex.Pattern;
  * them, and the checks that keep every value a single word of their configuration syntax.
  */
 final class SuperServerInstances {
-    private static final Pattern PROFILE = Pattern.compile("[a-z0-9]{1,32}");
+    private static final Pattern PROFILE = ProfileNames.PATTERN;
     private static final Pattern SERVICE = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
     /** A user name inetd reads as one user: its {@code .} and {@code :} separate a group. */
