@@ -121,8 +121,9 @@ final class ServicesReader {
                     draft.portLocations.computeIfAbsent(name, k -> new TreeMap<>()).put(portName, value.where());
                 } else if (value.json().isIntegralNumber()) {
                     long number = value.json().asLong();
-                    if (number < 1 || number > 65535) {
-                        diagnostics.error(value.where(), "port " + number + " is outside 1-65535");
+                    // asLong() wraps a number too large for a long; the message shows it as written.
+                    if (!value.json().canConvertToLong() || number < 1 || number > 65535) {
+                        diagnostics.error(value.where(), "port " + value.json().asText() + " is outside 1-65535");
                     } else {
                         ports.put(portName, new PortRequest.Fixed((int) number));
                     }
