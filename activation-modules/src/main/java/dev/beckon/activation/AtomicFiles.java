@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,7 +19,9 @@ import java.util.Set;
 
 /**
  * Writes files so that a crash at any moment leaves either the old file or the new one, never a part:
- * a temporary file in the same directory, fsync, rename over the target, fsync of the directory.
+ * a temporary file in the same directory, fsync, rename over the target, fsync of the directory. The
+ * directory is made and checked by {@link SafeDirectories}; the temporary file is created exclusively and
+ * the rename replaces a link rather than following it, so nothing is ever written through a symbolic link.
  */
 public final class AtomicFiles {
     /** rw-r--r--: unit files and configuration, which service managers read as another user. */
@@ -35,12 +38,13 @@ public final class AtomicFiles {
      */
     public static boolean write(Path file, String content, Set<PosixFilePermission> permissions) throws IOException {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        if (Files.isRegularFile(file) && Arrays.equals(Files.readAllBytes(file), bytes)
-                && Files.getPosixFilePermissions(file).equals(permissions)) {
+        Path directory = file.toAbsolutePath().getParent();
+        // The directory first: nobody else may have planted what the comparison below reads.
+        SafeDirectories.ensureForAtomicWrites(directory);
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Arrays.equals(Files.readAllBytes(file), bytes)
+                && Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS).equals(permissions)) {
             return false;
         }
-        Path directory = file.toAbsolutePath().getParent();
-        Files.createDirectories(directory);
         Path temporary = Files.createTempFile(directory, "." + file.getFileName() + ".", ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

@@ -4,9 +4,12 @@ import java.util.List;
 
 /**
  * A module's work on one target during one deployment. The planner calls, per target: {@link #lock}
- * every instance it will touch; {@link #deactivate} the obsolete ones (dependants first); {@link
- * #activate} the new and changed ones (dependencies first); {@link #flush}; {@link #unlock}; {@link
- * #close}. Undo is the same calls with the old instances.
+ * every instance it will touch; {@link #deactivate} the obsolete ones (dependants first); then per
+ * dependency level {@link #install} that level's new and changed ones, {@link #flush}, and {@link
+ * #activate} them; a last {@link #flush}; {@link #unlock}; {@link #close}. Undo is the inverse of each
+ * call begun, newest first: of an activation, {@code activate} of the old instance (or {@code deactivate}
+ * of a new one); of an install, {@code install} of the old instance (or {@code deactivate} of a new one),
+ * which must restart nothing, since what runs was started from the old files.
  *
  * <p>Contract for implementations:
  * <ul>

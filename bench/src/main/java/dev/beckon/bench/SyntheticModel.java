@@ -73,7 +73,10 @@ final class SyntheticModel {
                     .append("state-dir = \"").append(directory.resolve("state").resolve(name)).append("\"\n")
                     .append("properties = { zone = \"zone-").append(t % 3).append("\" }\n")
                     .append("[targets.").append(name).append(".containers.systemd-unit]\n")
-                    .append("scope = \"user\"\n\n");
+                    .append("scope = \"user\"\n")
+                    // Every service is on every target, so each target needs a service manager of its own (it is
+                    // planned, never deployed, so the bus need not exist).
+                    .append("bus = \"unix:path=/run/beckon-bench/").append(name).append("/bus\"\n\n");
         }
         Files.writeString(directory.resolve("infrastructure.toml"), infrastructure);
 

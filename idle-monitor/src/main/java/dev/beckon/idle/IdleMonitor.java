@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,11 +31,13 @@ import java.util.function.IntConsumer;
  *
  * <p>The service marks each connection or request as an {@link #begin() activity}. When none was
  * active for the idle timeout ({@code BECKON_IDLE_TIMEOUT}, else {@link Builder#idleTimeout}), the
- * monitor stops handing out connections, tells systemd {@code STOPPING=1}, runs the application's
- * {@link Builder#onShutdown shutdown action} if it has one, and ends the process with exit code 0.
+ * monitor stops handing out connections, tells systemd {@code STOPPING=1}, waits for what is still
+ * active, runs the application's {@link Builder#onShutdown shutdown action} if it has one, and ends
+ * the process with exit code 0. Start-up counts as an activity until {@link #ready()}.
  * A connection that arrives meanwhile is either served by this process or left in the backlog of the
  * socket the manager still holds, which starts a new process for it; none is accepted and dropped,
- * provided the service takes its connections through {@link #accept()}. SIGTERM drains in-flight
+ * provided the service takes its connections through {@link #accept()}, or counts the connections
+ * its framework accepts through {@link #acceptsOnItsOwn the framework hook}. SIGTERM drains in-flight
  * activities, for at most {@link Builder#drainTimeout}, and exits 0.
  *
  * <pre>{@code
@@ -81,12 +84,12 @@ public final class IdleMonitor {
     }
 
     /**
-     * One begun activity; closing it ends it, like {@link IdleMonitor#end()}. Close it exactly once:
-     * the same instance is handed out for every activity, so that beginning one allocates nothing.
+     * One begun activity, its own handle: closing it ends that activity. Closing it again, from any
+     * thread, does nothing, so a handle closed both by a {@code finally} and by a close callback
+     * still counts once.
      */
-    @FunctionalInterface
     public interface Activity extends AutoCloseable {
-        /** Ends the activity. */
+        /** Ends the activity, the first time; later calls do nothing. */
         @Override
         void close();
     }
@@ -101,10 +104,13 @@ public final class IdleMonitor {
     private final IntConsumer exit;
     private final Notifier notifier;
     private final ActivityCounter counter = new ActivityCounter();
-    private final Activity activity = new EndingActivity();
+    /** What stops the frameworks that accept on their own threads; see {@link #acceptsOnItsOwn}. */
+    private final List<Runnable> stopAccepting = new CopyOnWriteArrayList<>();
     private final AcceptGate gate = new AcceptGate(counter);
     private final AtomicReference<SocketChannel> connection;
     private final AtomicBoolean readySent = new AtomicBoolean();
+    /** Whether start-up still counts as an activity; see {@link #ready()}. */
+    private final AtomicBoolean startingUp = new AtomicBoolean();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
 
     private IdleMonitor(Builder builder, InheritedSockets.Found found, List<InheritedSockets.Named> listeners,
@@ -126,6 +132,18 @@ public final class IdleMonitor {
         if (found.connection() != null) {
             // The connection counts from the start: the process ends when the service is done with it.
             counter.begin();
+        } else if (mode == Mode.SYSTEMD_LISTENERS || mode == Mode.STANDARD_INPUT_LISTENER) {
+            // Start-up counts too, until ready(): a process started for a connection must not end
+            // for idleness while its server still starts, however long that takes on a busy machine.
+            startingUp.set(true);
+            counter.begin();
+        }
+    }
+
+    /** Ends start-up's activity, once. */
+    private void startedUp() {
+        if (startingUp.get() && startingUp.compareAndSet(true, false)) {
+            counter.end();
         }
     }
 
@@ -248,8 +266,8 @@ public final class IdleMonitor {
 
     /**
      * Marks the start of an activity (a connection, a request): while any is active the process does
-     * not end for idleness. Costs one atomic add; pair it with exactly one {@link #end()}, or close
-     * the returned {@link Activity} once:
+     * not end for idleness. Close the handle it returns when the activity is over; closing it more
+     * than once is harmless:
      *
      * <pre>{@code
      * try (IdleMonitor.Activity request = monitor.begin()) {
@@ -257,26 +275,59 @@ public final class IdleMonitor {
      * }
      * }</pre>
      *
-     * @return the activity, whose {@code close()} ends it
+     * <p>Costs one striped atomic add and a small object, which the JIT usually keeps off the heap
+     * when the handle does not leave the method (see the README's figures).
+     *
+     * @return a handle of this activity's own, whose {@code close()} ends it
      */
     public Activity begin() {
         counter.begin();
-        return activity;
+        return new Handle(counter);
     }
 
-    /** Marks the end of an activity begun by {@link #begin()} or handed out by {@link #accept()}. */
+    /**
+     * Marks the end of a connection handed out by {@link #accept()}. (An activity begun with {@link
+     * #begin()} ends by closing its handle; calling this for one instead also works, but then nothing
+     * protects the count from ending it twice.)
+     */
     public void end() {
         counter.end();
     }
 
     /**
-     * Tells systemd that start-up is finished ({@code READY=1}), which a {@code Type=notify} unit waits
-     * for; the first {@link #accept()} does it by itself, so only services that accept on their own
-     * (Jetty, Netty) need to call it, once their server runs. Only the first call sends anything.
-     * Sent on the monitor's notify thread; does nothing when {@code NOTIFY_SOCKET} is unset.
+     * The hook for a framework that accepts connections on threads of its own (Jetty, Netty), so that
+     * the idle exit loses none of them either. The framework counts each connection it accepts with
+     * {@link #begin()}, on the thread that accepted it, before that thread accepts the next one
+     * (Netty: a handler on the server channel's pipeline; Jetty: a {@code SelectorManager.AcceptListener});
+     * and it closes the handle when the connection closes.
+     *
+     * <p>{@code stopAccepting} is what makes the count complete: the monitor runs it when the process
+     * ends (idle, SIGTERM, {@link #shutdown()}), before it waits for active work, and it must return
+     * only once the framework accepts no more connections and every connection it took from the
+     * kernel has been counted (Netty: {@code serverChannel.deregister().sync()}, which runs on the
+     * accepting event loop; Jetty: {@code connector.setAccepting(false)} and then a pass through each
+     * of its selectors). A connection accepted before that is counted, so the process serves it before
+     * it exits; one not accepted stays in the backlog of the socket the service manager holds, which
+     * starts the next process for it. Do not close the listener there: see the README about fds 0-2.
+     * Register it before the server starts accepting, and call {@link #ready()} once it runs.
+     *
+     * <p>A failure of {@code stopAccepting} is logged and the exit goes on.
+     */
+    public void acceptsOnItsOwn(Runnable stopAccepting) {
+        this.stopAccepting.add(Objects.requireNonNull(stopAccepting, "stopAccepting"));
+    }
+
+    /**
+     * Says that start-up is finished: from now on the process may end when idle (before, start-up
+     * counts as an activity, so that a process started for a connection serves it however long its
+     * start takes), and systemd hears {@code READY=1}, which a {@code Type=notify} unit waits for. The
+     * first {@link #accept()} does it by itself, so only services that accept on their own (Jetty,
+     * Netty) need to call it, once their server runs. Only the first call does anything. Sent on the
+     * monitor's notify thread; nothing is sent when {@code NOTIFY_SOCKET} is unset.
      */
     public void ready() {
         if (!readySent.get() && readySent.compareAndSet(false, true)) {
+            startedUp();
             notifier.send(SdNotify.READY);
         }
     }
@@ -292,8 +343,8 @@ public final class IdleMonitor {
 
     /**
      * Ends the process now, the way SIGTERM does: stops handing out connections, tells systemd
-     * {@code STOPPING=1}, runs the shutdown action, waits for active work (at most the drain
-     * timeout) and exits with 0. Returns at once when the process is already ending (so the shutdown
+     * {@code STOPPING=1}, waits for active work (at most the drain timeout), runs the shutdown
+     * action and exits with 0. Returns at once when the process is already ending (so the shutdown
      * action may call it); otherwise it does not return.
      */
     public void shutdown() {
@@ -327,22 +378,33 @@ public final class IdleMonitor {
 
     private void stop(String reason) {
         gate.close();
+        // Ending before it was ready (SIGTERM): start-up is no work to wait for.
+        startedUp();
         // Before the log line: the first log call initialises the logging backend, which takes a while.
         notifier.send(SdNotify.STOPPING);
+        for (Runnable framework : stopAccepting) {
+            // Before counting what is active: a connection a framework took is counted once this returns.
+            try {
+                framework.run();
+            } catch (RuntimeException | Error e) {
+                Log.warning("stopping a framework's accepting failed", e);
+            }
+        }
         long active = counter.active();
         Log.info(reason + (active > 0 ? "; waiting up to " + DurationText.format(drainTimeout) + " for " + active
                 + " active connection" + (active == 1 ? "" : "s") + " or request" + (active == 1 ? "" : "s") : "")
                 + "; exiting");
+        if (!awaitNothingActive(drainTimeout)) {
+            Log.warning(counter.active() + " activities still active after " + DurationText.format(drainTimeout)
+                    + " (the drain timeout); exiting anyway");
+        }
         if (onShutdown != null) {
+            // After the drain: stopping a framework's server closes the connections it still holds.
             try {
                 onShutdown.run();
             } catch (RuntimeException | Error e) {
                 Log.warning("the application's shutdown action failed", e);
             }
-        }
-        if (!awaitNothingActive(drainTimeout)) {
-            Log.warning(counter.active() + " activities still active after " + DurationText.format(drainTimeout)
-                    + " (the drain timeout); exiting anyway");
         }
         notifier.flush(NOTIFY_FLUSH_LIMIT);
         if (exit == null) {
@@ -470,11 +532,24 @@ public final class IdleMonitor {
         }
     }
 
-    /** The one {@link Activity} instance: closing it is {@link #end()}. */
-    private final class EndingActivity implements Activity {
+    /**
+     * One activity's handle. It is its own once-only flag (an {@code AtomicBoolean}) rather than
+     * holding one, so that beginning costs one small object; the plain read first keeps a repeated
+     * close from paying for the atomic swap.
+     */
+    private static final class Handle extends AtomicBoolean implements Activity {
+        private static final long serialVersionUID = 1L;
+        private final transient ActivityCounter counter;
+
+        Handle(ActivityCounter counter) {
+            this.counter = counter;
+        }
+
         @Override
         public void close() {
-            counter.end();
+            if (!get() && compareAndSet(false, true)) {
+                counter.end();
+            }
         }
     }
 
@@ -554,9 +629,11 @@ public final class IdleMonitor {
          * What the application does when the monitor ends the process (idle, SIGTERM,
          * {@link IdleMonitor#shutdown()}): stop its own server (Jetty's {@code server.stop()}, Netty's
          * {@code channel.close().sync()} and {@code group.shutdownGracefully()}), flush what it must.
-         * Called once, on the monitor's thread, after the monitor stopped handing out connections and
-         * told systemd {@code STOPPING=1}; when it returns, the monitor waits for active work (at most
-         * the drain timeout) and exits with 0. A failure is logged and the exit goes on.
+         * Called once, on the monitor's thread, after the monitor stopped handing out connections (and
+         * frameworks stopped accepting, see {@link IdleMonitor#acceptsOnItsOwn}), told systemd
+         * {@code STOPPING=1} and waited for active work (at most the drain timeout), so that stopping a
+         * server closes no connection still being served; when it returns, the monitor exits with 0.
+         * A failure is logged and the exit goes on.
          */
         public Builder onShutdown(Runnable action) {
             this.onShutdown = Objects.requireNonNull(action, "action");

@@ -42,6 +42,24 @@ final class Clients {
         return ask(port, line, Duration.ofSeconds(30));
     }
 
+    /**
+     * {@link #ask(int, String)} once something listens on the port: a daemon that was just started
+     * (systemd-socket-activate, xinetd) binds in its own time, and connecting before that is refused.
+     */
+    static String askOnceListening(int port, String line) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                return ask(port, line);
+            } catch (java.net.ConnectException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
     /** The pid in an answer ({@code ... pid=PID ...}). */
     static long pid(String answer) {
         int at = answer.indexOf("pid=") + 4;

@@ -43,12 +43,13 @@ class SocketActivateTest {
         Process service = start(List.of("-l", "127.0.0.1:" + port, "--fdname=echo"), "300ms",
                 List.of(ChildJvm.ADD_OPENS), "--names", "echo");
 
-        String answer = askWhenListening(port, "hello");
-        long answered = System.nanoTime();
+        // Taken before the connection, so that the idle clock cannot have started earlier: a lower bound only.
+        long asking = System.nanoTime();
+        String answer = Clients.askOnceListening(port, "hello");
 
         assertEquals("hello pid=" + service.pid() + " listener=echo", answer);
         assertTrue(service.waitFor(10, TimeUnit.SECONDS), "the service did not exit when idle; " + ChildJvm.logs(logs));
-        long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered);
+        long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asking);
         assertEquals(0, service.exitValue(), ChildJvm.logs(logs));
         assertTrue(idleMillis >= 300, "exited after " + idleMillis + " ms, before its idle timeout");
         assertTrue(ChildJvm.logs(logs).contains("idle for 300ms"), ChildJvm.logs(logs));
@@ -61,7 +62,7 @@ class SocketActivateTest {
         Process service = start(List.of("-l", "127.0.0.1:" + web, "-l", "127.0.0.1:" + admin, "--fdname=web:admin"), "500ms",
                 List.of(ChildJvm.ADD_OPENS), "--names", "admin,web");
 
-        assertEquals("one pid=" + service.pid() + " listener=web", askWhenListening(web, "one"));
+        assertEquals("one pid=" + service.pid() + " listener=web", Clients.askOnceListening(web, "one"));
         assertEquals("two pid=" + service.pid() + " listener=admin", Clients.ask(admin, "two"));
         assertEquals("three pid=" + service.pid() + " listener=web", Clients.ask(web, "three"));
 
@@ -74,7 +75,7 @@ class SocketActivateTest {
         int port = Clients.freePort();
         Process service = start(List.of("-l", "127.0.0.1:" + port, "--fdname=echo"), "300ms", List.of(), "--names", "echo");
         try {
-            askWhenListening(port, "hello");
+            Clients.askOnceListening(port, "hello");
         } catch (IOException expected) {
             // The service refuses to start; the connection is closed unanswered.
         }
@@ -92,7 +93,7 @@ class SocketActivateTest {
         Process service = start(List.of("-l", "127.0.0.1:" + port, "--fdname=echo"), "200ms",
                 List.of(ChildJvm.ADD_OPENS, "-Xlog:class+load=info:file=" + classes), "--names", "echo");
 
-        askWhenListening(port, "hello");
+        Clients.askOnceListening(port, "hello");
         assertTrue(service.waitFor(10, TimeUnit.SECONDS));
         assertEquals(0, service.exitValue(), ChildJvm.logs(logs));
 
@@ -120,18 +121,4 @@ class SocketActivateTest {
         return process;
     }
 
-    /** systemd-socket-activate binds in its own time; connecting before that is refused. */
-    private static String askWhenListening(int port, String line) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            try {
-                return Clients.ask(port, line);
-            } catch (ConnectException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-                Thread.sleep(20);
-            }
-        }
-    }
 }

@@ -15,16 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,15 +31,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(SystemdSandboxExtension.class)
 class SystemdTest {
+    /** How long a state, journal line or log line may take to come: a bound for a hang, generous for a loaded machine. */
+    private static final Duration AWAIT_LIMIT = Duration.ofSeconds(60);
     /** Connection bursts in the deadline race; each idle exit in between is one activation cycle. */
     private static final int RACE_CYCLES = Integer.getInteger("idle.race.cycles", 24);
     /**
-     * Connections the race needs on top of its cycles: none by default; thousands in the reliability
-     * suite's long variant ({@code -Dbeckon.reliability.long=true}), with bigger bursts.
+     * Connections the race needs on top of its cycles: none by default; 10,000 in the reliability
+     * suite's long variant ({@code -Dbeckon.reliability.long=true}), in bursts of 40.
      */
     private static final int RACE_CONNECTIONS = Integer.getInteger("idle.race.connections",
-            Boolean.getBoolean("beckon.reliability.long") ? 3_000 : 0);
-    private static final int RACE_BURST = RACE_CONNECTIONS > 0 ? 6 : 3;
+            Boolean.getBoolean("beckon.reliability.long") ? 10_000 : 0);
+    private static final int RACE_BURST = Integer.getInteger("idle.race.burst", RACE_CONNECTIONS > 0 ? 40 : 3);
 
     @TempDir
     Path logs;
@@ -116,16 +111,20 @@ class SystemdTest {
                 "--status", "serving echoes", "--linger-on-shutdown", "2000");
 
         long pid = Clients.pid(Clients.ask(port, "hello"));
-        awaitProperty("notify-echo.service", "ActiveState", "active");
-        assertEquals("serving echoes", property("notify-echo.service", "StatusText"));
-
-        // STOPPING=1 puts the unit in stop-sigterm while the shutdown action still runs: systemd heard it.
-        awaitProperty("notify-echo.service", "SubState", "stop-sigterm");
-        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "STOPPING=1 must come before the exit");
-        assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(10)));
+        assertTrue(Clients.awaitExit(pid, Duration.ofSeconds(60)));
         awaitProperty("notify-echo.service", "ActiveState", "inactive");
         assertEquals("success", property("notify-echo.service", "Result"));
         assertEquals("0", property("notify-echo.service", "ExecMainStatus"));
+        assertEquals("serving echoes", property("notify-echo.service", "StatusText"));
+        // systemd's own record rather than its states, which last milliseconds when the notify thread
+        // is slow to load its native binding on a busy machine: READY=1 made the unit active, and
+        // STOPPING=1 made it leave active before the process exited (with the shutdown action run).
+        long becameActive = Long.parseLong(property("notify-echo.service", "ActiveEnterTimestampMonotonic"));
+        long leftActive = Long.parseLong(property("notify-echo.service", "ActiveExitTimestampMonotonic"));
+        long exited = Long.parseLong(property("notify-echo.service", "ExecMainExitTimestampMonotonic"));
+        assertTrue(becameActive > 0, "never active: systemd did not hear READY=1");
+        assertTrue(leftActive < exited, "left active only at the exit: systemd did not hear STOPPING=1 before it");
+        assertTrue(ChildJvm.logs(logs).contains("shutdown action: lingering 2000 ms"), ChildJvm.logs(logs));
     }
 
     @Test
@@ -165,12 +164,10 @@ class SystemdTest {
             }
         });
         awaitLog("slow request");
-        long stopping = System.nanoTime();
         assertSucceeds(systemd.systemctl("stop", "drain-echo.service"));
-        long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping);
 
-        assertEquals("done pid=" + pid, slow.get(10, TimeUnit.SECONDS));
-        assertTrue(stopMillis >= 1_000, "stopped after " + stopMillis + " ms, before the request in flight finished");
+        // stop returns once the process is gone: had it not waited, the request in flight would have got no answer.
+        assertEquals("done pid=" + pid, slow.get(10, TimeUnit.SECONDS), "the request in flight was answered before the exit");
         assertEquals("success", property("drain-echo.service", "Result"));
         assertEquals("0", property("drain-echo.service", "ExecMainStatus"));
         assertTrue(ChildJvm.logs(logs).contains("SIGTERM; waiting up to 5s for 1 active connection"), ChildJvm.logs(logs));
@@ -207,16 +204,8 @@ class SystemdTest {
     }
 
     /**
-     * Bursts of connections at random moments around the idle deadline, each burst after the previous
-     * one was answered, until the service has been started {@link #RACE_CYCLES} times (and
-     * {@link #RACE_CONNECTIONS} connections were made): some bursts
-     * reach the old process before it decides, some while it decides, some after it exited and wait
-     * for the next one. Every connection must be answered.
-     *
-     * <p>FIXME: the long variant ({@code -Dbeckon.reliability.long=true}, 3,000 connections, about 250 starts) left
-     * one connection unanswered for 20 s in 2 of 5 runs. In the one failure inspected, systemd showed the
-     * service running but its process never wrote its first log line while the connection waited in the
-     * backlog. Not yet explained; the default race (about 130 connections) has not failed.
+     * The deadline race ({@link DeadlineRace}) against the plain-NIO service, until it was started
+     * {@link #RACE_CYCLES} times and {@link #RACE_CONNECTIONS} connections were made.
      */
     @Test
     void noConnectionIsLostAroundTheIdleDeadline(SystemdUserManager systemd) throws Exception {
@@ -224,58 +213,10 @@ class SystemdTest {
         int port = Clients.freePort();
         long timeoutMillis = 300;
         install("race-echo", port, timeoutMillis + "ms", Map.of(), List.of());
-        Random random = new Random(7);
-        ExecutorService clients = Executors.newFixedThreadPool(RACE_BURST);
-        Set<Long> processes = new LinkedHashSet<>();
-        Map<String, Integer> burstsByOutcome = new TreeMap<>();
-        int connections = 0;
-        long lastAnswer = System.nanoTime();
-        // A burst takes about a second at most: the deadline's own spread plus a JVM's start.
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(150 + RACE_CONNECTIONS / RACE_BURST);
-        int mostBursts = Math.max(RACE_CYCLES * 6, 2 * RACE_CONNECTIONS / RACE_BURST);
-        try {
-            processes.add(Clients.pid(Clients.ask(port, "first")));
-            for (int burst = 0; processes.size() <= RACE_CYCLES || connections < RACE_CONNECTIONS; burst++) {
-                if (System.nanoTime() > giveUp || burst > mostBursts) {
-                    fail("only " + processes.size() + " activations in " + burst + " bursts; " + burstsByOutcome);
-                }
-                // The watcher ends the process between the timeout and a quarter more after the last end.
-                long delay = timeoutMillis - 80 + random.nextInt((int) (timeoutMillis / 4 + 160));
-                long wait = delay - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastAnswer);
-                if (wait > 0) {
-                    Thread.sleep(wait);
-                }
-                List<Future<String>> answers = new ArrayList<>();
-                for (int client = 0; client < RACE_BURST; client++) {
-                    int jitter = random.nextInt(25);
-                    answers.add(clients.submit(() -> {
-                        Thread.sleep(jitter);
-                        return Clients.ask(port, "burst", Duration.ofSeconds(20));
-                    }));
-                }
-                long previous = processes.stream().reduce((a, b) -> b).orElseThrow();
-                Set<Long> servedBy = new LinkedHashSet<>();
-                for (Future<String> answer : answers) {
-                    try {
-                        servedBy.add(Clients.pid(answer.get(30, TimeUnit.SECONDS)));
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        fail("connection " + connections + " (burst " + burst + ", " + delay + " ms after the last answer)"
-                                + " was not answered: " + e.getCause() + "\n" + ChildJvm.logs(logs));
-                    }
-                    connections++;
-                }
-                lastAnswer = System.nanoTime();
-                processes.addAll(servedBy);
-                String outcome = servedBy.equals(Set.of(previous)) ? "served by the running process"
-                        : servedBy.contains(previous) ? "split between the old and a new process" : "served by a new process";
-                burstsByOutcome.merge(outcome, 1, Integer::sum);
-            }
-        } finally {
-            clients.shutdownNow();
-        }
-        System.out.println("deadline race: " + connections + " connections, " + processes.size() + " processes, " + burstsByOutcome);
-        assertTrue(burstsByOutcome.getOrDefault("served by the running process", 0) > 0, burstsByOutcome.toString());
-        assertTrue(burstsByOutcome.getOrDefault("served by a new process", 0) > 0, burstsByOutcome.toString());
+        DeadlineRace race = new DeadlineRace(timeoutMillis, RACE_CYCLES, RACE_CONNECTIONS, RACE_BURST,
+                () -> DeadlineRace.snapshot(systemd, "race-echo", port, logs));
+        String outcome = race.run(() -> Clients.pid(Clients.ask(port, "burst", DeadlineRace.ANSWER_LIMIT)), () -> ChildJvm.logs(logs));
+        System.out.println("deadline race: " + outcome);
         assertEquals("active", property("race-echo.socket", "ActiveState"));
         assertEquals("0", property("race-echo.socket", "NRefused"));
     }
@@ -330,7 +271,7 @@ class SystemdTest {
     }
 
     private void awaitProperty(String unit, String name, String expected) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + AWAIT_LIMIT.toNanos();
         String value = property(unit, name);
         while (!value.equals(expected)) {
             if (System.nanoTime() > deadline) {
@@ -344,7 +285,7 @@ class SystemdTest {
 
     /** Waits until the sandbox's journal holds the text; returns the whole journal. */
     private String awaitJournal(String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + AWAIT_LIMIT.toNanos();
         while (true) {
             Process journalctl = new ProcessBuilder("journalctl", "--directory=" + systemd.journalDirectory(), "--no-pager",
                     "-o", "cat").redirectErrorStream(true).start();
@@ -361,7 +302,7 @@ class SystemdTest {
     }
 
     private void awaitLog(String text) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + AWAIT_LIMIT.toNanos();
         while (!ChildJvm.logs(logs).contains(text)) {
             if (System.nanoTime() > deadline) {
                 fail("the service never logged " + text + ": " + ChildJvm.logs(logs));

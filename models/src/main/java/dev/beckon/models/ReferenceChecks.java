@@ -4,10 +4,13 @@ import dev.beckon.models.ModelDraft.TemplateUse;
 import dev.beckon.models.TomlFile.Node;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The checks across the three files: placements name known services and targets that offer their
- * type, dependencies are known, placed and free of cycles, and every placeholder refers to something.
+ * type, one service is placed at most once on one service manager, dependencies are known, placed and free of cycles, and every placeholder refers to something.
  */
 final class ReferenceChecks {
     private final ModelDraft draft;
@@ -38,7 +41,30 @@ final class ReferenceChecks {
                             + "); add [targets." + targetName + ".containers." + definition.type() + "]");
                 }
             }
+            if (definition != null) {
+                checkSharedManagers(definition, placed);
+            }
         });
+    }
+
+    /** Two instances of one service on one service manager would overwrite each other's files there. */
+    private void checkSharedManagers(Service service, List<String> placed) {
+        Map<String, String> firstOnManager = new TreeMap<>();
+        for (String targetName : placed) {
+            Target target = draft.targets.get(targetName);
+            Optional<String> manager = target == null ? Optional.empty() : ServiceManagers.of(target, service.type());
+            if (manager.isEmpty()) {
+                continue;
+            }
+            String first = firstOnManager.putIfAbsent(manager.get(), targetName);
+            if (first != null) {
+                diagnostics.error(draft.placementLocations.get(service.name()).get(targetName), "service " + service.name()
+                        + " is placed on targets " + first + " and " + targetName + ", which share one service manager (host "
+                        + target.host() + ", the same " + service.type() + " settings), so their "
+                        + ServiceManagers.namesOf(service.type()) + " would be the same; place it on one of them, or give "
+                        + targetName + " a manager of its own (" + ServiceManagers.howToSeparate(service.type()) + ")");
+            }
+        }
     }
 
     void checkDependencies() {

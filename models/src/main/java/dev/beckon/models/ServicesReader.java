@@ -213,6 +213,16 @@ final class ServicesReader {
                     + "); build it first, or fix the path, which is relative to " + base);
             return Optional.empty();
         }
+        try {
+            Optional<String> unstorable = PackageFileKinds.firstUnstorable(resolved);
+            if (unstorable.isPresent()) {
+                diagnostics.error(node.where(), "package " + Messages.quote(text) + ": " + unstorable.get() + "; remove it from the package");
+                return Optional.empty();
+            }
+        } catch (java.io.IOException e) {
+            diagnostics.error(node.where(), "package " + Messages.quote(text) + " cannot be read: " + e.getMessage());
+            return Optional.empty();
+        }
         return Optional.of(resolved);
     }
 

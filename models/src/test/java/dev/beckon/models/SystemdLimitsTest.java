@@ -22,7 +22,7 @@ class SystemdLimitsTest {
             containers = { systemd-unit = {}, inetd = {} }
             [targets.other]
             host = "localhost"
-            containers = { systemd-unit = {}, inetd = {} }
+            containers = { systemd-unit = { scope = "system" }, inetd = { config = "/etc/other-inetd.conf" } }
             """;
 
     @TempDir

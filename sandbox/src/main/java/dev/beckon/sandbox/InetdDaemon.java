@@ -70,7 +70,7 @@ public final class InetdDaemon implements AutoCloseable {
         Process process = start(List.of(binary.toString(), "-dontfork", "-f", config.toAbsolutePath().toString(),
                 "-pidfile", pidFile.toString()), log);
         InetdDaemon daemon = new InetdDaemon("xinetd", process, pidFile, log);
-        daemon.awaitFile(pidFile);
+        daemon.awaitPid(pidFile);
         return daemon;
     }
 
@@ -105,11 +105,12 @@ public final class InetdDaemon implements AutoCloseable {
                 + Processes.tail(logFile, 20));
     }
 
-    private void awaitFile(Path file) {
+    private void awaitPid(Path file) {
         Instant deadline = Instant.now().plus(START_LIMIT);
         while (Instant.now().isBefore(deadline)) {
             failIfExited();
-            if (Files.exists(file)) {
+            // xinetd creates the file before it writes its pid: an empty file is not yet its word.
+            if (holdsPid(file)) {
                 return;
             }
             Processes.sleep(Duration.ofMillis(20));
@@ -117,6 +118,14 @@ public final class InetdDaemon implements AutoCloseable {
         close();
         throw new IllegalStateException(name + " wrote no " + file + " within " + START_LIMIT.toSeconds() + " s; its log:\n"
                 + Processes.tail(logFile, 20));
+    }
+
+    private static boolean holdsPid(Path file) {
+        try {
+            return Files.readString(file).strip().matches("[0-9]+");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void failIfExited() {

@@ -4,6 +4,7 @@ import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.Launcher;
+import dev.beckon.activation.SafeDirectories;
 import dev.beckon.activation.ModuleSession;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.Rendering;
@@ -59,7 +60,8 @@ final class ExternalSession implements ModuleSession {
                 AtomicFiles.write(instance.instanceDirectory().resolve(file.name()), file.content(), permissions(file));
             }
         } catch (IOException e) {
-            throw new ActivationException(instance.id(), "cannot write its files into " + instance.instanceDirectory() + ": " + e, e);
+            throw new ActivationException(instance.id(), "cannot write its files into " + instance.instanceDirectory() + ": "
+                    + SafeDirectories.describe(e), e);
         }
         expectSuccess(instance, ExternalModule.ACTIVATE, call(instance, ExternalModule.ACTIVATE, false));
         // Activated means verified: a module that can tell says so in its answer to query.

@@ -87,9 +87,14 @@ final class Daemon {
         try {
             Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            // Waited for before its output is read, so that the limit applies; kill writes a line at most,
+            // which the pipe holds.
+            if (!kill.waitFor(10, TimeUnit.SECONDS)) {
                 kill.destroyForcibly();
+                throw new ActivationException(who, "cannot make " + this + " reload: kill -HUP did not finish within 10 s");
+            }
+            if (kill.exitValue() != 0) {
+                String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
                 throw new ActivationException(who, "cannot make " + this + " reload: kill -HUP failed: " + output);
             }
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.Launcher;
+import dev.beckon.activation.SafeDirectories;
 import dev.beckon.activation.ModuleSession;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.Rendering;
@@ -46,19 +47,20 @@ abstract class SuperServerSession implements ModuleSession {
     private final Path pidFile;
     private boolean reloadPending;
     /**
-     * What {@link #install} wrote and found per instance, for the {@link #activate} of that very version
-     * that follows. Keyed by the whole instance, not its id: when a deployment fails before this one is
-     * activated, its undo activates the previous version, which must write its own files again.
+     * What {@link #install} wrote and found, by instance id, for the {@link #activate} of that version that
+     * follows. An install undone before its activation is followed by the install of the previous version,
+     * which replaces it.
      */
-    private final Map<ServiceInstance, Installed> installed = new HashMap<>();
+    private final Map<String, Installed> installed = new HashMap<>();
 
     /**
      * @param changed whether settings of a running instance changed (not: its files were put back)
      * @param entryWritten whether the daemon must read its configuration to see the entry
      * @param oldServers the servers that ran before the files were written
      * @param previousLauncher the launcher the entry named before
+     * @param version the instance whose files these are
      */
-    private record Installed(boolean changed, boolean entryWritten, List<ProcessHandle> oldServers, Optional<Path> previousLauncher) {}
+    private record Installed(ServiceInstance version, boolean changed, boolean entryWritten, List<ProcessHandle> oldServers, Optional<Path> previousLauncher) {}
 
     SuperServerSession(String target, String daemonName, Path pidFile) {
         this.target = target;
@@ -90,11 +92,9 @@ abstract class SuperServerSession implements ModuleSession {
     @Override
     public void install(List<ServiceInstance> instances) throws ActivationException {
         for (ServiceInstance instance : instances) {
-            if (!installed.containsKey(instance)) {
-                Rendering rendering = rendering(instance);
-                requireProgram(instance);
-                installed.put(instance, writeFiles(instance, rendering, Daemon.find(daemonName, pidFile, instance.id())));
-            }
+            Rendering rendering = rendering(instance);
+            requireProgram(instance);
+            installed.put(instance.id(), writeFiles(instance, rendering, Daemon.find(daemonName, pidFile, instance.id())));
         }
     }
 
@@ -103,8 +103,8 @@ abstract class SuperServerSession implements ModuleSession {
         Rendering rendering = rendering(instance);
         requireProgram(instance);
         Daemon daemon = Daemon.require(daemonName, pidFile, instance.id());
-        Installed install = installed.containsKey(instance) ? installed.remove(instance)
-                : writeFiles(instance, rendering, Optional.of(daemon));
+        Installed done = installed.remove(instance.id());
+        Installed install = done != null && done.version().equals(instance) ? done : writeFiles(instance, rendering, Optional.of(daemon));
         boolean accept = instance.onDemand().orElseThrow().accept();
         if (install.changed() && !accept) {
             // The running server has the old settings. Connections wait in the backlog of the socket the
@@ -123,7 +123,7 @@ abstract class SuperServerSession implements ModuleSession {
 
     @Override
     public void deactivate(ServiceInstance instance) throws ActivationException {
-        installed.keySet().removeIf(version -> version.id().equals(instance.id()));
+        installed.remove(instance.id());
         Optional<Daemon> daemon = Daemon.find(daemonName, pidFile, instance.id());
         Optional<ListenAddress.Inet> listener = validListener(instance);
         Set<Path> launchers;
@@ -243,17 +243,17 @@ abstract class SuperServerSession implements ModuleSession {
             Optional<Path> previousLauncher = previousEntry.flatMap(this::serverOf).map(Path::of);
             List<ProcessHandle> oldServers = daemon.map(d -> d.servers(launchers(instance, previousLauncher))).orElse(List.of());
             Optional<String> previousScript = AtomicFiles.read(launcherPath);
-            Files.createDirectories(SuperServerInstances.logFile(instance).getParent());
+            SafeDirectories.ensure(SuperServerInstances.logFile(instance).getParent());
             // The launcher first, so that no entry ever names a launcher that is not there.
             boolean launcherWritten = AtomicFiles.write(launcherPath, launcher.content(), Launcher.PERMISSIONS);
             boolean entryWritten = writeEntry(instance, entry.content());
             reloadPending |= entryWritten;
             // Files put back after they were removed by hand are no change of settings: nothing is restarted for them.
             boolean changed = (previousScript.isPresent() && launcherWritten) || (previousEntry.isPresent() && entryWritten);
-            return new Installed(changed, entryWritten, oldServers, previousLauncher);
+            return new Installed(instance, changed, entryWritten, oldServers, previousLauncher);
         } catch (IOException e) {
             throw new ActivationException(instance.id(), "cannot write " + describeEntry(instance) + " or its launcher " + launcherPath
-                    + ": " + e, e);
+                    + ": " + SafeDirectories.describe(e), e);
         }
     }
 

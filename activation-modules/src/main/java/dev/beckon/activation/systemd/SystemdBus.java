@@ -29,8 +29,18 @@ final class SystemdBus implements AutoCloseable {
     private final String address;
     private final DBusConnection connection;
     private final SystemdManager manager;
-    /** Finished jobs by object path; a signal may arrive before the call that queued the job returns. */
-    private final Map<String, CompletableFuture<String>> jobs = new ConcurrentHashMap<>();
+    /**
+     * The jobs this connection waits for, by object path. The manager signals {@code JobRemoved} for every
+     * job, anyone's; only these are kept.
+     */
+    private final Map<String, CompletableFuture<String>> awaited = new java.util.HashMap<>();
+    /**
+     * Results of jobs nobody waited for yet, kept only while a call that queues a job is under way: its
+     * job's signal may arrive before the call returns the job's path. Emptied whenever no such call is.
+     */
+    private final Map<String, String> unclaimed = new java.util.HashMap<>();
+    /** How many job-queuing calls are under way; guarded by {@link #awaited}, as is {@link #unclaimed}. */
+    private int queuing;
     /**
      * Each unit's properties object. A unit's object path never changes for its name, so it is
      * loaded once per connection, not once per property read.
@@ -41,8 +51,7 @@ final class SystemdBus implements AutoCloseable {
         this.address = address;
         this.connection = connection;
         this.manager = connection.getRemoteObject(SystemdManager.BUS_NAME, SystemdManager.OBJECT_PATH, SystemdManager.class);
-        connection.addSigHandler(SystemdManager.JobRemoved.class,
-                signal -> jobs.computeIfAbsent(signal.job.getPath(), path -> new CompletableFuture<>()).complete(signal.result));
+        connection.addSigHandler(SystemdManager.JobRemoved.class, signal -> jobRemoved(signal.job.getPath(), signal.result));
         manager.Subscribe();
     }
 
@@ -78,8 +87,29 @@ final class SystemdBus implements AutoCloseable {
      * @return systemd's result: done, canceled, timeout, failed, dependency or skipped
      */
     String runJob(Supplier<DBusPath> queue) throws SystemdCallException {
-        DBusPath job = call(queue);
-        CompletableFuture<String> result = jobs.computeIfAbsent(job.getPath(), path -> new CompletableFuture<>());
+        DBusPath job = null;
+        CompletableFuture<String> result = new CompletableFuture<>();
+        synchronized (awaited) {
+            queuing++;
+        }
+        try {
+            job = call(queue);
+        } finally {
+            synchronized (awaited) {
+                queuing--;
+                if (job != null) {
+                    String early = unclaimed.remove(job.getPath());
+                    if (early != null) {
+                        result.complete(early);
+                    } else {
+                        awaited.put(job.getPath(), result);
+                    }
+                }
+                if (queuing == 0) {
+                    unclaimed.clear();
+                }
+            }
+        }
         try {
             return result.get(JOB_LIMIT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
@@ -90,7 +120,27 @@ final class SystemdBus implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new SystemdCallException("interrupted while waiting for job " + job.getPath(), e);
         } finally {
-            jobs.remove(job.getPath());
+            synchronized (awaited) {
+                awaited.remove(job.getPath());
+            }
+        }
+    }
+
+    private void jobRemoved(String job, String result) {
+        synchronized (awaited) {
+            CompletableFuture<String> waiting = awaited.get(job);
+            if (waiting != null) {
+                waiting.complete(result);
+            } else if (queuing > 0) {
+                unclaimed.put(job, result);
+            }
+        }
+    }
+
+    /** How many job results this connection holds, awaited or not: zero between calls, whatever other clients do. */
+    int heldJobResults() {
+        synchronized (awaited) {
+            return awaited.size() + unclaimed.size();
         }
     }
 

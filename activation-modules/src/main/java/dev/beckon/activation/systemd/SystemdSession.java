@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * The systemd-unit module's work on one manager: unit files written atomically into the manager's
@@ -42,22 +41,22 @@ final class SystemdSession implements ModuleSession {
     private final Optional<Path> journalDirectory;
     private boolean reloadPending;
     /**
-     * What {@link #install} found and changed per instance, for the {@link #activate} of that very
-     * version that follows. Keyed by the whole instance, not its id: when a deployment fails before this
-     * one is activated, its undo activates the previous version, which must write its own units again.
+     * What {@link #install} found and changed, by instance id, for the {@link #activate} of that version
+     * that follows. An install that is undone before its activation is followed by the install of the
+     * previous version instead, which replaces it.
      */
-    private final Map<ServiceInstance, InstallResult> installed = new HashMap<>();
+    private final Map<String, Installed> installed = new HashMap<>();
 
     /** The unit files an instance had before this session wrote, and those the session changed. */
     private record InstallResult(Set<String> before, Set<String> changed) {}
+
+    private record Installed(ServiceInstance version, InstallResult result) {}
 
     /**
      * Services this session stopped while they ran because their sockets had to be replaced: started
      * again once their sockets listen, so that a change, or its undo, leaves them running as it found them.
      */
     private final Set<String> stoppedWhileRunning = new HashSet<>();
-    /** Each unit file as it was before this session first wrote or removed it (empty: there was none). */
-    private final Map<String, Optional<String>> unitsBeforeSession = new HashMap<>();
 
     SystemdSession(String target, SystemdBus bus, Path unitDirectory, String bootTarget, Optional<Path> journalDirectory) {
         this.target = target;
@@ -74,23 +73,27 @@ final class SystemdSession implements ModuleSession {
     @Override
     public void install(List<ServiceInstance> instances) throws ActivationException {
         for (ServiceInstance instance : instances) {
-            if (!installed.containsKey(instance)) {
-                installed.put(instance, writeUnits(instance));
-            }
+            installed.put(instance.id(), new Installed(instance, writeUnits(instance, true)));
         }
     }
 
     @Override
     public void activate(ServiceInstance instance) throws ActivationException {
-        boolean anotherVersionOnlyInstalled = installed.keySet()
-                .removeIf(other -> other.id().equals(instance.id()) && !other.equals(instance));
-        InstallResult install = installed.containsKey(instance) ? installed.remove(instance) : writeUnits(instance);
-        if (anotherVersionOnlyInstalled) {
-            // An undo of a version that was installed but never activated: what runs was started from the
-            // units as they were before this session, so a unit put back as it was changes nothing that runs.
-            install = new InstallResult(install.before(), install.changed().stream()
-                    .filter(unit -> !unitsBeforeSession.getOrDefault(unit, Optional.empty()).equals(rendered(instance, unit)))
-                    .collect(Collectors.toCollection(TreeSet::new)));
+        Installed done = installed.remove(instance.id());
+        InstallResult install;
+        if (done != null && done.version().equals(instance)) {
+            // What the install left because it ran goes now.
+            Set<String> changed = new TreeSet<>(done.result().changed());
+            try {
+                removeStale(instance, rendering(instance), existingUnits(instance), changed, false);
+            } catch (IOException e) {
+                throw new ActivationException(instance.id(), "cannot remove its unit files from " + unitDirectory + ": " + e, e);
+            } catch (SystemdCallException e) {
+                throw failure(instance, UnitNames.of(instance).service(), "systemd refused: " + e.getMessage(), e);
+            }
+            install = new InstallResult(done.result().before(), changed);
+        } else {
+            install = writeUnits(instance, false);
         }
         reloadIfPending(instance);
         UnitNames names = UnitNames.of(instance);
@@ -204,8 +207,8 @@ final class SystemdSession implements ModuleSession {
         UnitNames names = UnitNames.of(instance);
         stoppedWhileRunning.remove(names.service());
         try {
+            installed.remove(instance.id());
             Set<String> present = existingUnits(instance);
-            rememberBeforeSession(present);
             // Sockets first, so that no connection starts the service again while it stops.
             for (String unit : present) {
                 if (unit.endsWith(".socket")) {
@@ -216,13 +219,11 @@ final class SystemdSession implements ModuleSession {
             for (String unit : present) {
                 removeUnit(unit);
                 if (!isTemplate(unit) && !bus.unitProperty(unit, "LoadState").equals("not-found")) {
-                    bus.run(() -> bus.manager().ResetFailedUnit(unit));
+                    unlessNotLoaded(() -> bus.run(() -> bus.manager().ResetFailedUnit(unit)));
                 }
             }
         } catch (SystemdCallException e) {
-            if (!e.getMessage().contains("not loaded")) {
-                throw failure(instance, names.service(), "systemd refused: " + e.getMessage(), e);
-            }
+            throw failure(instance, names.service(), "systemd refused: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ActivationException(instance.id(), "cannot remove its unit files from " + unitDirectory + ": " + e, e);
         }
@@ -303,37 +304,18 @@ final class SystemdSession implements ModuleSession {
 
     // ---- files ---------------------------------------------------------------------------------
 
-    private InstallResult writeUnits(ServiceInstance instance) throws ActivationException {
-        Rendering rendering;
-        try {
-            rendering = SystemdUnitRenderer.render(instance);
-        } catch (IllegalArgumentException e) {
-            throw new ActivationException(instance.id(), e.getMessage());
-        }
+    /**
+     * Writes an instance's units and removes those of its other settings.
+     *
+     * @param installOnly for {@link #install}: nothing that runs is stopped, so that installing the
+     *     previous version again undoes it; units that run and go are left to {@link #activate}
+     */
+    private InstallResult writeUnits(ServiceInstance instance, boolean installOnly) throws ActivationException {
+        Rendering rendering = rendering(instance);
         try {
             Set<String> before = existingUnits(instance);
-            rememberBeforeSession(before);
-            for (RenderedFile file : rendering.files()) {
-                unitsBeforeSession.putIfAbsent(file.name(), Optional.empty());
-            }
             Set<String> changed = new TreeSet<>();
-            if (before.stream().anyMatch(u -> u.endsWith(".socket") && rendering.file(u).isEmpty())) {
-                // A running service holds the listeners of the sockets that go; they must be closed
-                // before new sockets can bind the same addresses.
-                stopServices(instance, before);
-            }
-            for (String stale : before) {
-                if (rendering.file(stale).isEmpty()) {
-                    // Switching between on-demand and always-on leaves units behind; stop them before they go.
-                    stop(instance, stale);
-                    if (!isTemplate(stale)) {
-                        // A socket that failed to bind would stay listed as failed after its file is gone.
-                        resetIfFailed(stale, bus.unitProperty(stale, "ActiveState"));
-                    }
-                    removeUnit(stale);
-                    changed.add(stale);
-                }
-            }
+            removeStale(instance, rendering, before, changed, installOnly);
             boolean written = !changed.isEmpty();
             for (RenderedFile file : rendering.files()) {
                 Path path = unitDirectory.resolve(file.name());
@@ -353,35 +335,64 @@ final class SystemdSession implements ModuleSession {
             }
             return new InstallResult(before, changed);
         } catch (IOException e) {
-            throw new ActivationException(instance.id(), "cannot write its unit files into " + unitDirectory + ": " + e, e);
+            throw new ActivationException(instance.id(), "cannot write its unit files into " + unitDirectory + ": "
+                    + dev.beckon.activation.SafeDirectories.describe(e), e);
         } catch (SystemdCallException e) {
             throw failure(instance, UnitNames.of(instance).service(), "systemd refused: " + e.getMessage(), e);
         }
     }
 
-    private void rememberBeforeSession(Set<String> units) throws IOException {
-        for (String unit : units) {
-            if (!unitsBeforeSession.containsKey(unit)) {
-                unitsBeforeSession.put(unit, AtomicFiles.read(unitDirectory.resolve(unit)));
-            }
+    private static Rendering rendering(ServiceInstance instance) throws ActivationException {
+        try {
+            return SystemdUnitRenderer.render(instance);
+        } catch (IllegalArgumentException e) {
+            throw new ActivationException(instance.id(), e.getMessage());
         }
     }
 
-    /** What the instance's rendering holds for a unit file; empty when it writes no such file. */
-    private static Optional<String> rendered(ServiceInstance instance, String unit) {
-        return SystemdUnitRenderer.render(instance).file(unit).map(RenderedFile::content);
+    /**
+     * Removes the units an instance has that its rendering does not (switching between on-demand and
+     * always-on, or a listener less), adding them to {@code changed}.
+     *
+     * @param installOnly remove only those that do not run; stop nothing
+     */
+    private void removeStale(ServiceInstance instance, Rendering rendering, Set<String> present, Set<String> changed,
+            boolean installOnly) throws IOException, SystemdCallException, ActivationException {
+        if (!installOnly && present.stream().anyMatch(u -> u.endsWith(".socket") && rendering.file(u).isEmpty())) {
+            // A running service holds the listeners of the sockets that go; they must be closed
+            // before new sockets can bind the same addresses.
+            stopServices(instance, present);
+        }
+        for (String stale : present) {
+            if (rendering.file(stale).isEmpty()) {
+                boolean runs = isTemplate(stale) ? !runningTemplateInstances(stale).isEmpty()
+                        : RUNNING_STATES.contains(bus.unitProperty(stale, "ActiveState"));
+                if (installOnly && runs) {
+                    continue;
+                }
+                // Stopped before its file goes, so that nothing of it is left running.
+                stop(instance, stale);
+                if (!isTemplate(stale)) {
+                    // A socket that failed to bind would stay listed as failed after its file is gone.
+                    resetIfFailed(stale, bus.unitProperty(stale, "ActiveState"));
+                }
+                removeUnit(stale);
+                changed.add(stale);
+            }
+        }
     }
 
     /**
      * Makes a unit come back after a reboot: the link {@code sockets.target.wants/X.socket} (or the
      * boot target's, for an always-on service) that {@code systemctl enable} would make.
      *
-     * @return the link's name when it was created, for the changed set
+     * @return the link when it was made (or, for a unit no longer wanted, removed): whether a reload is due
      */
     private Set<String> enable(RenderedFile file) throws IOException {
         Optional<String> wantedBy = wantedBy(file);
         if (wantedBy.isEmpty()) {
-            return Set.of();
+            // A link left from settings that wanted it (an always-on version of an on-demand service) goes.
+            return removeWantsLinks(file.name()) ? Set.of(file.name()) : Set.of();
         }
         Path wants = unitDirectory.resolve(wantedBy.get() + ".wants");
         Path link = wants.resolve(file.name());
@@ -389,7 +400,7 @@ final class SystemdSession implements ModuleSession {
         if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(unit)) {
             return Set.of();
         }
-        Files.createDirectories(wants);
+        dev.beckon.activation.SafeDirectories.ensure(wants);
         Path temporary = wants.resolve("." + file.name() + ".tmp");
         Files.deleteIfExists(temporary);
         Files.createSymbolicLink(temporary, unit);
@@ -407,15 +418,29 @@ final class SystemdSession implements ModuleSession {
     }
 
     private void removeUnit(String unit) throws IOException {
+        removeWantsLinks(unit);
+        if (AtomicFiles.delete(unitDirectory.resolve(unit))) {
+            reloadPending = true;
+        }
+    }
+
+    /** Removes the links that make a unit wanted at boot; returns whether there was one. */
+    private boolean removeWantsLinks(String unit) throws IOException {
+        boolean removed = false;
         for (String wants : List.of("sockets.target.wants", bootTarget + ".wants")) {
             Path link = unitDirectory.resolve(wants).resolve(unit);
             if (Files.isSymbolicLink(link)) {
                 AtomicFiles.delete(link);
+                removed = true;
+                // enable() made the directory for the link if it was not there; what is left empty goes with it.
+                try {
+                    Files.deleteIfExists(link.getParent());
+                } catch (java.nio.file.DirectoryNotEmptyException othersWanted) {
+                    // Other units are wanted there too.
+                }
             }
         }
-        if (AtomicFiles.delete(unitDirectory.resolve(unit))) {
-            reloadPending = true;
-        }
+        return removed;
     }
 
     /** The unit files of this instance that are in the unit directory now, whatever their settings. */
@@ -458,11 +483,23 @@ final class SystemdSession implements ModuleSession {
             String loadState = bus.unitProperty(unit, "LoadState");
             if (!loadState.equals("loaded")) {
                 throw new ActivationException(instance.id(), unit + " did not load (" + loadState + "): "
-                        + bus.property(unit, "org.freedesktop.systemd1.Unit", "LoadError"), logTail(unit), null);
+                        + loadError(bus.property(unit, "org.freedesktop.systemd1.Unit", "LoadError")), logTail(unit), null);
             }
         } catch (SystemdCallException e) {
             throw new ActivationException(instance.id(), "cannot load " + unit + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The text of a unit's {@code LoadError}, a D-Bus struct of an error name and a message: the message,
+     * or the name when systemd gave none.
+     */
+    static String loadError(Object error) {
+        Object[] fields = error instanceof Object[] array ? array
+                : error instanceof org.freedesktop.dbus.Struct struct ? struct.getParameters() : new Object[] {error};
+        List<String> parts = java.util.Arrays.stream(fields).map(String::valueOf).filter(f -> !f.isEmpty()).toList();
+        String text = parts.isEmpty() ? "no reason given" : parts.get(parts.size() - 1);
+        return Messages.printable(text);
     }
 
     /**
@@ -497,7 +534,23 @@ final class SystemdSession implements ModuleSession {
         }
         String state = bus.unitProperty(unit, "ActiveState");
         if (RUNNING_STATES.contains(state)) {
-            expectDone(instance, unit, "stop", bus.runJob(() -> bus.manager().StopUnit(unit, "replace")));
+            // A unit that stopped and was unloaded since its state was read is stopped: what stop wants.
+            unlessNotLoaded(() -> expectDone(instance, unit, "stop", bus.runJob(() -> bus.manager().StopUnit(unit, "replace"))));
+        }
+    }
+
+    private interface SystemdCall {
+        void run() throws SystemdCallException, ActivationException;
+    }
+
+    /** Runs a call about one unit for which "not loaded" means there is nothing to do; the call's other errors count. */
+    private static void unlessNotLoaded(SystemdCall call) throws SystemdCallException, ActivationException {
+        try {
+            call.run();
+        } catch (SystemdCallException e) {
+            if (!String.valueOf(e.getMessage()).contains("not loaded")) {
+                throw e;
+            }
         }
     }
 

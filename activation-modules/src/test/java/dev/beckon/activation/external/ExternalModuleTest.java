@@ -272,10 +272,8 @@ class ExternalModuleTest {
                 output::add, Duration.ofMillis(500));
         ServiceInstance instance = instance("web", List.of("/bin/true"), Map.of());
         try (ModuleSession session = hanging.open(container(Map.of()))) {
-            long before = System.nanoTime();
             ActivationException killed = assertThrows(ActivationException.class, () -> session.lock(instance));
             assertTrue(killed.getMessage().endsWith("hanging lock did not finish within 500ms; beckon killed it"), killed.getMessage());
-            assertTrue(System.nanoTime() - before < TimeUnit.SECONDS.toNanos(5));
             assertFalse(isAlive(Long.parseLong(Files.readString(started).strip())), "the module was killed");
         }
 
@@ -283,11 +281,9 @@ class ExternalModuleTest {
         ExternalModule careless = new ExternalModule("careless", module("careless",
                 "#!/bin/sh\nsleep 60 &\necho $! > " + child + "\nexit 0\n"), output::add, Duration.ofSeconds(30));
         try (ModuleSession session = careless.open(container(Map.of()))) {
-            long before = System.nanoTime();
             session.unlock(instance);
             // Whether beckon also warns depends on a race in the JDK, which closes the pipe itself when it can.
-            assertTrue(System.nanoTime() - before < TimeUnit.SECONDS.toNanos(10), "returned while the module's child still runs");
-            assertTrue(isAlive(Long.parseLong(Files.readString(child).strip())));
+            assertTrue(isAlive(Long.parseLong(Files.readString(child).strip())), "returned while the module's child still runs");
         } finally {
             ProcessHandle.of(Long.parseLong(Files.readString(child).strip())).ifPresent(ProcessHandle::destroyForcibly);
         }

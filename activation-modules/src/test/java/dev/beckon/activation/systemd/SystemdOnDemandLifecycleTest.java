@@ -53,7 +53,7 @@ class SystemdOnDemandLifecycleTest {
                 assertEquals("quick", TestServices.text(answer), "cycle " + cycle);
                 long pid = TestServices.pid(answer);
                 processes.add(pid);
-                assertTrue(awaitExit(pid, Duration.ofSeconds(10)), "cycle " + cycle + ": the service did not idle out");
+                assertTrue(awaitExit(pid, Duration.ofSeconds(60)), "cycle " + cycle + ": the service did not idle out");
             }
             assertEquals(50, processes.size(), "every cycle was a fresh activation");
             assertEquals("active", fixture.show("beckon-test-quick.socket", "ActiveState"));
@@ -104,7 +104,7 @@ class SystemdOnDemandLifecycleTest {
             assertTrue(answers.stream().anyMatch(a -> a.startsWith("version 1")));
             assertEquals(socketSince, fixture.show("beckon-test-upgrade.socket", "ActiveEnterTimestampMonotonic"),
                     "the socket must keep listening through a change of the service alone");
-            assertTrue(awaitExit(oldPid, Duration.ofSeconds(10)), "the old version still runs");
+            assertTrue(awaitExit(oldPid, Duration.ofSeconds(60)), "the old version still runs");
             session.deactivate(v2);
         }
     }

@@ -58,7 +58,7 @@ class SystemdUnitModuleTest {
             assertEquals("hello", TestServices.text(first));
             assertEquals(String.valueOf(TestServices.pid(first)), fixture.show("beckon-test-hello.service", "MainPID"));
 
-            assertTrue(awaitExit(TestServices.pid(first), Duration.ofSeconds(10)), "the service did not exit when idle");
+            assertTrue(awaitExit(TestServices.pid(first), Duration.ofSeconds(60)), "the service did not exit when idle");
             assertEquals("active", fixture.show("beckon-test-hello.socket", "ActiveState"), "the socket outlives the service");
             String second = greeting(port);
             assertNotEquals(TestServices.pid(first), TestServices.pid(second), "a new process serves after the idle exit");
@@ -90,9 +90,9 @@ class SystemdUnitModuleTest {
     }
 
     @Test
-    void activatingThePreviousVersionAfterANewOneWasOnlyInstalledPutsThePreviousUnitsBack() throws Exception {
-        // What a deployment's undo does when another instance fails after this one's new version was
-        // installed (all units are written before the first activation) but before it was activated.
+    void undoingAnInstallByInstallingThePreviousVersionPutsItsUnitsBackAndRestartsNothing() throws Exception {
+        // A deployment's undo of an install whose activation never began (another instance failed first):
+        // the inverse of installing a version is installing the one before it.
         int port = TestServices.freePort();
         ServiceInstance previous = fixture.greeter("undone", port, "previous", IDLE);
         ServiceInstance next = fixture.greeter("undone", port, "next", IDLE);
@@ -101,15 +101,17 @@ class SystemdUnitModuleTest {
             session.activate(previous);
         }
         String previousUnit = Files.readString(unit);
+        String socketSince = fixture.show("beckon-test-undone.socket", "ActiveEnterTimestampMonotonic");
         try (SystemdSession session = fixture.open()) {
             session.install(List.of(next));
             assertNotEquals(previousUnit, Files.readString(unit), "the new version's unit was written");
 
-            session.activate(previous);
+            session.install(List.of(previous));
             session.flush();
 
             assertEquals(previousUnit, Files.readString(unit), "the previous version's unit is back");
             assertEquals("no", fixture.show("beckon-test-undone.service", "NeedDaemonReload"), "systemd was reloaded");
+            assertEquals(socketSince, fixture.show("beckon-test-undone.socket", "ActiveEnterTimestampMonotonic"), "the socket restarted");
             assertEquals("previous", TestServices.text(greeting(port)));
             assertTrue(session.query(previous).isHealthy(), session.query(previous).toString());
             session.deactivate(previous);
@@ -161,7 +163,7 @@ class SystemdUnitModuleTest {
             session.deactivate(hello);
             session.flush();
 
-            assertTrue(awaitExit(pid, Duration.ofSeconds(10)), "the running service was not stopped");
+            assertTrue(awaitExit(pid, Duration.ofSeconds(60)), "the running service was not stopped");
             assertFalse(Files.exists(fixture.unitDirectory().resolve("beckon-test-gone.service")));
             assertFalse(Files.exists(fixture.unitDirectory().resolve("beckon-test-gone.socket")));
             assertFalse(Files.exists(fixture.unitDirectory().resolve("sockets.target.wants/beckon-test-gone.socket"),
@@ -238,7 +240,7 @@ class SystemdUnitModuleTest {
             String pid = fixture.show("beckon-test-sleeper.service", "MainPID");
             session.deactivate(sleeper);
             session.flush();
-            assertTrue(awaitExit(Long.parseLong(pid), Duration.ofSeconds(10)));
+            assertTrue(awaitExit(Long.parseLong(pid), Duration.ofSeconds(60)));
         }
     }
 

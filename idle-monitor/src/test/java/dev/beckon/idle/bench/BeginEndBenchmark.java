@@ -15,10 +15,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * What one begin/end pair costs on the hot path, alone and with two threads at it, next to the
- * obvious alternative (one shared {@code AtomicLong}) that the monitor does not use.
+ * What one begin/end pair costs on the hot path, alone and with two threads at it: {@code begin()}
+ * and {@code end()}, a handle closed by try-with-resources, and a handle that escapes (kept by a
+ * framework's close callback, so it is allocated and closed through its once-only flag); next to
+ * the obvious alternative (one shared {@code AtomicLong}) that the monitor does not use.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,6 +59,31 @@ public class BeginEndBenchmark {
         try (IdleMonitor.Activity request = monitor.begin()) {
             // The request would be handled here.
         }
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void tryWithResourcesTwoThreads() {
+        try (IdleMonitor.Activity request = monitor.begin()) {
+            // The request would be handled here.
+        }
+    }
+
+    /** The handle kept somewhere (a framework's close callback), so it really is allocated. */
+    @Benchmark
+    @Threads(1)
+    public void handleThatEscapesOneThread(Blackhole keeper) {
+        IdleMonitor.Activity connection = monitor.begin();
+        keeper.consume(connection);
+        connection.close();
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void handleThatEscapesTwoThreads(Blackhole keeper) {
+        IdleMonitor.Activity connection = monitor.begin();
+        keeper.consume(connection);
+        connection.close();
     }
 
     @Benchmark

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.logging.FileHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
@@ -163,7 +164,13 @@ public final class EchoService {
             root.removeHandler(handler);
         }
         FileHandler file = new FileHandler(Path.of(directory, "service-" + PID + ".log").toString(), true);
-        file.setFormatter(new SimpleFormatter());
+        file.setFormatter(new SimpleFormatter() {
+            // Milliseconds and CLOCK_MONOTONIC microseconds, to set a line beside systemd's timestamps.
+            @Override
+            public String format(LogRecord record) {
+                return record.getInstant() + " monotonic=" + System.nanoTime() / 1_000 + " " + super.format(record);
+            }
+        });
         file.setLevel(Level.ALL);
         root.addHandler(file);
         root.setLevel(Level.INFO);

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         description = "Declarative deployment of service-oriented systems, with services activated on demand.",
         subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
                 RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
-                SandboxCommand.class, CommandLine.HelpCommand.class})
+                UndeployCommand.class, DiffCommand.class, ShellCommand.class, VerifyCommand.class, SandboxCommand.class,
+                CommandLine.HelpCommand.class, CompletionNamesCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,7 +41,32 @@ public final class BeckonCommand implements Runnable {
     public static CommandLine commandLine() {
         quietLibraryLogs();
         // picocli's own exit codes already match ExitCodes: 2 for usage errors, 1 for failures.
-        return new CommandLine(new BeckonCommand());
+        CommandLine commandLine = new CommandLine(new BeckonCommand());
+        commandLine.setExecutionExceptionHandler(BeckonCommand::unexpected);
+        return commandLine;
+    }
+
+    /**
+     * A failure no command foresaw is a bug in beckon, but still one line for people, not a stack trace; the fuzz
+     * tests look for these words. {@code BECKON_DEBUG=1} adds the trace.
+     */
+    private static int unexpected(Exception e, CommandLine commandLine, CommandLine.ParseResult parsed) {
+        java.io.PrintWriter err = commandLine.getErr();
+        if (e instanceof dev.beckon.planner.generations.GenerationsException) {
+            // The profile repository's own failures name its directory and what is wrong, for people, wherever they arise.
+            err.println("beckon: error: " + dev.beckon.models.Messages.printable(e.getMessage()));
+            err.flush();
+            return ExitCodes.FAILED;
+        }
+        err.println("beckon: error: internal error (" + e.getClass().getSimpleName() + ": "
+                + dev.beckon.models.Messages.printable(String.valueOf(e.getMessage())) + "); this is a bug in beckon: please report"
+                + " it with the command you ran (BECKON_DEBUG=1 shows where it happened)");
+        String debug = System.getenv("BECKON_DEBUG");
+        if (debug != null && !debug.isEmpty()) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCodes.FAILED;
     }
 
     @Override

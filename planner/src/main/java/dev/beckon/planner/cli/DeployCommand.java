@@ -41,8 +41,10 @@ final class DeployCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
-        try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "deploy")) {
+        try (Interrupts interrupts = Interrupts.install(spec.commandLine().getErr(), profile.profile);
+                Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "deploy")) {
             deployments.parallel(parallel.targets());
+            deployments.cancellation(interrupts.cancellation());
             SystemModel loaded;
             try {
                 loaded = ModelLoader.load(model.files(), deployments.portHints());
@@ -51,8 +53,8 @@ final class DeployCommand implements Callable<Integer> {
                 return ExitCodes.FAILED;
             }
             Plan plan = deployments.plan(deployments.desired(loaded));
-            out.print(PlanText.render(plan));
-            if (plan.isEmpty() || dryRun) {
+            out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
+            if ((plan.isEmpty() && !deployments.currentIsDamaged()) || dryRun) {
                 if (dryRun && !plan.isEmpty()) {
                     out.println("Dry run: nothing was changed.");
                 }

@@ -45,7 +45,7 @@ final class PlanCommand implements Callable<Integer> {
                 return ExitCodes.FAILED;
             }
             Plan plan = deployments.plan(deployments.desired(loaded));
-            out.print(json ? PlanJson.render(plan) : PlanText.render(plan));
+            out.print(json ? PlanJson.render(plan) : TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
             out.flush();
             return detailedExitCode && !plan.isEmpty() ? ExitCodes.CHANGES : ExitCodes.OK;
         } catch (PlanningException e) {

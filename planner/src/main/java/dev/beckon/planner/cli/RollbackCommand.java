@@ -36,12 +36,14 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
-        try (Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "rollback")) {
+        try (Interrupts interrupts = Interrupts.install(spec.commandLine().getErr(), profile.profile);
+                Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "rollback")) {
             deployments.parallel(parallel.targets());
+            deployments.cancellation(interrupts.cancellation());
             Generation target = deployments.rollbackTarget(Optional.ofNullable(to));
             Plan plan = deployments.rollbackPlan(target);
             out.println("Rolling profile " + deployments.profile() + " back to generation " + target.number() + ":");
-            out.print(PlanText.render(plan));
+            out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
             if (dryRun) {
                 out.println("Dry run: nothing was changed.");
                 out.flush();

@@ -1,5 +1,6 @@
 package dev.beckon.planner.deploy;
 
+import dev.beckon.activation.ActivationException;
 import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.plan.Action;
@@ -8,41 +9,41 @@ import dev.beckon.planner.plan.Plan;
 import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.planner.state.IntentJournal;
 import dev.beckon.planner.target.LocalTargetSession;
-import dev.beckon.planner.target.TargetSession;
 import dev.beckon.planner.target.TargetSessions;
-import dev.beckon.activation.ActivationException;
-import dev.beckon.models.Messages;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
- * Carries out a plan: locks the targets, copies packages into their stores, deactivates what goes
- * (dependants first), activates what comes or changes (dependencies first), and on any failure puts
- * back, in reverse, everything it did on every target, so every target runs what it ran before.
+ * Carries out a plan as a sequence of {@link Step}s: lock the targets, copy packages into their stores, ask
+ * the running instances that change, deactivate what goes (dependants first), then level by level of the
+ * dependency graph install, reload and activate what comes or changes, and reload once more at the end. Every
+ * step pushes its inverse as it begins; on any failure the inverses are replayed in reverse across targets,
+ * so every target runs what it ran before.
  *
- * <p>Targets are worked on in parallel, up to a bound; on each target the plan's order holds, and across
- * targets an instance waits for what it depends on wherever that runs.
+ * <p>Going live by dependency level means no new definition becomes live before what it depends on is
+ * activated: a connection, or {@code Restart=}, can start only an old dependant, or a new one whose
+ * dependencies are already upgraded. A target is reloaded at most once per level at which it installs,
+ * plus once at the end.
+ *
+ * <p>Targets are worked on in parallel, up to a bound; on each target the steps run one at a time in order,
+ * and across targets an instance waits for what it depends on wherever that runs.
  */
 public final class Deployer {
-    private static final String DISTRIBUTE = "copy packages into the targets' stores";
-    private static final String FINISH = "reload the service managers and verify";
-
     private final TargetSessions sessions;
     private final DeployEvents events;
     private final int parallel;
-
-    /** A done (or begun) change and how to put it back. */
-    private record Undo(Change change, ManifestEntry entry, boolean activate) {}
+    private final Cancellation cancellation;
 
     /** Opens the journal of a deployment once its steps are known and its targets locked; may return null: no journal. */
     public interface JournalOpener {
@@ -60,358 +61,255 @@ public final class Deployer {
      * @param parallel how many targets are worked on at once
      */
     public Deployer(TargetSessions sessions, DeployEvents events, int parallel) {
+        this(sessions, events, parallel, Cancellation.NEVER);
+    }
+
+    /**
+     * @param cancellation once requested, no new step begins; the running ones finish and what was done is undone
+     */
+    public Deployer(TargetSessions sessions, DeployEvents events, int parallel, Cancellation cancellation) {
         if (parallel < 1) {
             throw new IllegalArgumentException("parallel must be at least 1, not " + parallel);
         }
         this.sessions = sessions;
         this.events = events;
         this.parallel = parallel;
+        this.cancellation = cancellation;
     }
 
     /**
-     * Deploys the plan, journaling each step when {@code journal} opens one.
+     * Deploys the plan, journaling each step when {@code journal} opens one. The journal is opened once the
+     * packages are in the stores: a deployment that cannot copy them leaves no journal, and nothing in the stores.
      *
      * @throws PlanningException when it cannot start (a target locked or unreachable, its store or the journal not
      *     writable); then no service was changed
      */
     public DeployResult deploy(Plan plan, JournalOpener journal) throws PlanningException {
-        TargetSessions targets = sessions.know(plan.desired(), plan.recorded());
-        List<TargetSession.Handle> locks = new ArrayList<>();
+        Execution execution = new Execution(sessions.know(plan.desired(), plan.recorded()), events);
+        Steps steps = Steps.of(plan);
+        // Undone whatever the outcome: the locks.
+        UndoLog held = new UndoLog();
+        UndoLog changes = new UndoLog();
+        PlanningException cannotStart = null;
         try {
-            for (Map.Entry<String, Path> target : stateDirectories(plan).entrySet()) {
-                events.targetStep(target.getKey(), "locking " + Messages.printable(target.getValue().toString()));
-                locks.add(session(targets, target.getKey()).lockTarget(target.getKey(), target.getValue(), "deploy",
-                        warning -> events.targetStep(target.getKey(), warning)));
-            }
-            try (Steps steps = new Steps(journal.begin(stepNames(plan)))) {
-                Map<String, List<Path>> added = new java.util.concurrent.ConcurrentHashMap<>();
-                distribute(plan, targets, added);
-                try {
-                    steps.done(DISTRIBUTE);
-                } catch (ActivationException e) {
-                    throw new PlanningException(e.getMessage() + "; no service was changed", e);
+            for (LockTarget lock : steps.locks()) {
+                Optional<String> stopped = cancellation.requested();
+                if (stopped.isPresent()) {
+                    throw new PlanningException("stopped by " + stopped.get() + " before the deployment began; nothing was changed");
                 }
-                DeployResult result = carryOut(plan, targets, steps);
-                if (result.outcome() == DeployResult.Outcome.FAILED_AND_UNDONE) {
-                    removeFromStores(plan, targets, added);
-                }
-                return result;
+                lock.run(execution, held);
             }
-        } finally {
-            releaseAll(locks);
-        }
-    }
-
-    private static TargetSession session(TargetSessions targets, String target) throws PlanningException {
-        try {
-            return targets.of(target);
-        } catch (ActivationException e) {
-            throw new PlanningException("target " + target + " cannot be reached: " + e.getMessage() + ". Nothing was changed.", e);
-        }
-    }
-
-    private void releaseAll(List<TargetSession.Handle> locks) throws PlanningException {
-        PlanningException first = null;
-        for (TargetSession.Handle lock : locks) {
             try {
-                lock.close();
+                schedule(steps.distribute(), execution, changes, false);
+                execution.journal(journal.begin(steps.journaled()));
+                for (Step step : steps.distribute()) {
+                    execution.stepDone(step.name());
+                }
+            } catch (ActivationException e) {
+                changes.replay(execution);
+                throw new PlanningException(e.getMessage() + "; no service was changed", e);
             } catch (PlanningException e) {
-                first = first == null ? e : first;
+                changes.replay(execution);
+                throw e;
+            }
+            try {
+                schedule(steps.lockInstances(), execution, held, false);
+                for (List<Step> phase : steps.changes()) {
+                    schedule(phase, execution, changes, true);
+                }
+                return new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of());
+            } catch (ActivationException failure) {
+                List<String> notUndone = changes.replay(execution);
+                return new DeployResult(notUndone.isEmpty() ? DeployResult.Outcome.FAILED_AND_UNDONE
+                        : DeployResult.Outcome.FAILED_NOT_UNDONE, Optional.of(failure), notUndone);
+            }
+        } catch (ActivationException e) {
+            cannotStart = e.getCause() instanceof PlanningException p ? p : new PlanningException(e.getMessage(), e);
+            throw cannotStart;
+        } catch (PlanningException e) {
+            cannotStart = e;
+            throw e;
+        } finally {
+            execution.closeJournal();
+            ActivationException release = held.release(execution);
+            if (release != null && cannotStart == null) {
+                throw release.getCause() instanceof PlanningException p ? p : new PlanningException(release.getMessage(), release);
             }
         }
-        if (first != null) {
-            throw first;
-        }
+    }
+
+    /**
+     * Runs steps on their targets, in parallel across targets: each waits for the step before it on its
+     * target and, when {@code dependencies}, for the steps of the instances it must follow, wherever they run.
+     */
+    private void schedule(List<Step> phase, Execution execution, UndoLog undo, boolean journaled) throws ActivationException {
+        OrderedParallel.Prerequisites<Step> order = sameTarget(phase);
+        OrderedParallel.Prerequisites<Step> dependencies = dependencyOrder(phase);
+        OrderedParallel.run(phase, step -> {
+            Set<Step> before = new HashSet<>(order.of(step));
+            before.addAll(dependencies.of(step));
+            return before;
+        }, parallel, cancellation::requested, step -> {
+            step.run(execution, undo);
+            if (journaled) {
+                execution.stepDone(step.name());
+            }
+        });
     }
 
     /** The steps a plan takes, in order, as its journal lists them. */
     static List<String> stepNames(Plan plan) {
-        List<String> names = new ArrayList<>();
-        names.add(DISTRIBUTE);
-        for (Change change : deactivations(plan)) {
-            names.add(stepName(change));
-        }
-        for (List<Change> batch : installBatches(plan).values()) {
-            names.add(installStepName(batch));
-        }
-        for (Change change : activations(plan)) {
-            names.add(stepName(change));
-        }
-        names.add(FINISH);
-        return names;
-    }
-
-    private static String stepName(Change change) {
-        return change.action().summary().substring(3) + " " + change.id();
-    }
-
-    private static String installStepName(List<Change> batch) {
-        ManifestEntry first = batch.get(0).desired().orElseThrow();
-        return "install on " + first.target() + " (" + first.type() + "): "
-                + String.join(", ", batch.stream().map(Change::service).toList());
-    }
-
-    private static List<Change> deactivations(Plan plan) {
-        return plan.changes().stream().filter(c -> c.action() == Action.DEACTIVATE).toList();
-    }
-
-    private static List<Change> activations(Plan plan) {
-        return plan.changes().stream().filter(c -> c.action() != Action.DEACTIVATE).toList();
-    }
-
-    /** The activations grouped by module session, so that each session installs its instances at once (one reload). */
-    private static Map<String, List<Change>> installBatches(Plan plan) {
-        Map<String, List<Change>> batches = new LinkedHashMap<>();
-        for (Change change : activations(plan)) {
-            batches.computeIfAbsent(LocalTargetSession.key(change.desired().orElseThrow()), k -> new ArrayList<>()).add(change);
-        }
-        return batches;
-    }
-
-    /** Marks steps done in the journal, when there is one. */
-    private static final class Steps implements AutoCloseable {
-        private final IntentJournal journal;
-
-        Steps(IntentJournal journal) {
-            this.journal = journal;
-        }
-
-        void done(String step) throws ActivationException {
-            if (journal != null) {
-                try {
-                    journal.stepDone(step);
-                } catch (IOException e) {
-                    throw new ActivationException(step, "cannot mark the step done in the deployment journal: " + e.getMessage(), e);
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            if (journal != null) {
-                journal.close();
-            }
-        }
-    }
-
-    private DeployResult carryOut(Plan plan, TargetSessions targets, Steps steps) {
-        Deque<Undo> undo = new ArrayDeque<>();
-        List<ManifestEntry> locked = new ArrayList<>();
-        try {
-            lockRunningInstances(plan, targets, locked);
-        } catch (ActivationException refused) {
-            unlock(locked, targets);
-            return new DeployResult(DeployResult.Outcome.FAILED_AND_UNDONE, Optional.of(refused), List.of());
-        }
-        try {
-            return changeAndUndoOnFailure(plan, targets, undo, steps);
-        } finally {
-            unlock(locked, targets);
-        }
+        return Steps.of(plan).journaled();
     }
 
     /**
-     * Asks every instance that runs and is about to change whether it may (Dysnomia's lock): a
-     * service may refuse, for example while it has connections it must not drop. Nothing has been
-     * changed when one refuses.
+     * The steps of a plan, in phases: those of one phase run in parallel across targets, in order on each;
+     * a phase begins when the one before it is done everywhere.
      */
-    private void lockRunningInstances(Plan plan, TargetSessions targets, List<ManifestEntry> locked) throws ActivationException {
-        for (Change change : plan.changes()) {
-            if (change.recorded().isPresent()) {
-                ManifestEntry running = change.recorded().get();
-                targets.of(running).lock(running);
-                locked.add(running);
-            }
-        }
-    }
+    private record Steps(List<LockTarget> locks, List<Step> distribute, List<Step> lockInstances, List<List<Step>> changes) {
+        static Steps of(Plan plan) {
+            Map<String, Path> stateDirectories = stateDirectories(plan);
+            List<LockTarget> locks = new ArrayList<>();
+            stateDirectories.forEach((target, directory) -> locks.add(new LockTarget(target, directory)));
 
-    private void unlock(List<ManifestEntry> locked, TargetSessions targets) {
-        for (ManifestEntry entry : locked) {
-            try {
-                targets.of(entry).unlock(entry);
-            } catch (ActivationException e) {
-                events.targetStep(entry.target(), "could not unlock " + entry.service() + ": " + e.getMessage());
-            }
-        }
-    }
-
-    private DeployResult changeAndUndoOnFailure(Plan plan, TargetSessions targets, Deque<Undo> undo, Steps steps) {
-        try {
-            List<Change> deactivations = deactivations(plan);
-            OrderedParallel.run(deactivations, prerequisites(deactivations, true), parallel, change -> {
-                ManifestEntry recorded = change.recorded().orElseThrow();
-                synchronized (undo) {
-                    undo.push(new Undo(change, recorded, true));
+            Set<Path> keep = new HashSet<>();
+            for (ManifestEntry entry : plan.recorded().entries()) {
+                // A recorded instance whose directory had gone (drift) gets it back from this deployment's undo.
+                keep.add(Path.of(entry.instanceDirectory()));
+                if (!entry.packagePath().isEmpty()) {
+                    keep.add(Path.of(entry.packagePath()));
                 }
-                run(change, false, () -> targets.of(recorded).deactivate(recorded));
-                steps.done(stepName(change));
-            });
-            List<Change> activations = activations(plan);
-            // Undone in reverse activation order, so that dependants are put back before what they depend on.
-            for (Change change : activations) {
-                undo.push(change.action() == Action.ACTIVATE ? new Undo(change, change.desired().orElseThrow(), false)
-                        : new Undo(change, change.recorded().orElseThrow(), true));
             }
-            List<List<Change>> batches = List.copyOf(installBatches(plan).values());
-            OrderedParallel.run(batches, sameTarget(batches, b -> b.get(0).target()), parallel, batch -> {
-                List<ManifestEntry> entries = batch.stream().map(c -> c.desired().orElseThrow()).toList();
-                targets.of(entries.get(0)).install(entries);
-                steps.done(installStepName(batch));
-            });
-            OrderedParallel.run(activations, prerequisites(activations, false), parallel, change -> {
-                ManifestEntry desired = change.desired().orElseThrow();
-                run(change, false, () -> targets.of(desired).activate(desired));
-                steps.done(stepName(change));
-            });
-            List<String> touched = List.copyOf(new TreeSet<>(plan.changes().stream().map(Change::target).toList()));
-            OrderedParallel.run(touched, t -> Set.of(), parallel, target -> targets.of(target).flush());
-            steps.done(FINISH);
-            return new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of());
-        } catch (ActivationException failure) {
-            List<String> notUndone = putBack(undo, targets);
-            return new DeployResult(notUndone.isEmpty() ? DeployResult.Outcome.FAILED_AND_UNDONE
-                    : DeployResult.Outcome.FAILED_NOT_UNDONE, Optional.of(failure), notUndone);
+            Map<String, List<ManifestEntry>> copies = new LinkedHashMap<>();
+            Map<String, List<ManifestEntry>> running = new LinkedHashMap<>();
+            for (Change change : plan.changes()) {
+                change.desired().ifPresent(entry -> copies.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry));
+                change.recorded().ifPresent(entry -> running.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry));
+            }
+            List<Step> distribute = new ArrayList<>();
+            copies.forEach((target, entries) -> distribute.add(new Distribute(target, stateDirectories.get(target), entries, keep)));
+            List<Step> lockInstances = new ArrayList<>();
+            running.forEach((target, entries) -> lockInstances.add(new LockInstances(target, entries)));
+
+            List<List<Step>> changes = new ArrayList<>();
+            changes.add(deactivations(plan));
+            changes.addAll(levels(plan));
+            List<Step> finish = new ArrayList<>();
+            stateDirectories.keySet().forEach(target -> finish.add(new Reload(target, "the end, and verify")));
+            changes.add(finish);
+            return new Steps(locks, distribute, lockInstances, changes);
         }
+
+        List<String> journaled() {
+            List<String> names = new ArrayList<>();
+            distribute.forEach(step -> names.add(step.name()));
+            changes.forEach(phase -> phase.forEach(step -> names.add(step.name())));
+            return names;
+        }
+    }
+
+    /** What goes and the old halves of replacements, dependants first: in reverse of the recorded order. */
+    private static List<Step> deactivations(Plan plan) {
+        Map<String, Integer> recordedOrder = new HashMap<>();
+        List<ManifestEntry> recorded = plan.recorded().entries();
+        for (int i = 0; i < recorded.size(); i++) {
+            recordedOrder.putIfAbsent(recorded.get(i).id(), i);
+        }
+        return plan.changes().stream()
+                .filter(c -> c.action() == Action.DEACTIVATE || c.action() == Action.REPLACE)
+                .sorted(Comparator.comparing((Change c) -> -recordedOrder.getOrDefault(c.id(), 0)))
+                .map(c -> (Step) new Deactivate(c))
+                .toList();
     }
 
     /**
-     * What each change waits for: the change before it on its target, and the changes of the services it
-     * depends on (for activations) or that depend on it (for deactivations), on any target.
+     * The activations by dependency level: level 0 depends on nothing this plan activates, level n + 1 on
+     * something of level n. Each level installs (one batch per module session), reloads and activates, in
+     * the plan's order within the level.
      */
-    private static OrderedParallel.Prerequisites<Change> prerequisites(List<Change> changes, boolean deactivating) {
-        OrderedParallel.Prerequisites<Change> sameTarget = sameTarget(changes, Change::target);
-        return change -> {
-            Set<Change> before = new java.util.HashSet<>(sameTarget.of(change));
-            ManifestEntry entry = deactivating ? change.recorded().orElseThrow() : change.desired().orElseThrow();
-            for (Change other : changes) {
-                ManifestEntry otherEntry = deactivating ? other.recorded().orElseThrow() : other.desired().orElseThrow();
-                boolean otherFirst = deactivating ? otherEntry.dependsOn().contains(entry.service())
-                        : entry.dependsOn().contains(otherEntry.service());
-                if (otherFirst && other != change) {
-                    before.add(other);
-                }
+    private static List<List<Step>> levels(Plan plan) {
+        List<Change> activations = plan.changes().stream().filter(c -> c.action() != Action.DEACTIVATE).toList();
+        Map<String, List<Change>> byService = new HashMap<>();
+        activations.forEach(c -> byService.computeIfAbsent(c.service(), s -> new ArrayList<>()).add(c));
+        Map<Change, Integer> level = new IdentityHashMap<>();
+        for (Change change : activations) {
+            levelOf(change, byService, level, new HashSet<>());
+        }
+        int deepest = level.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        List<List<Step>> phases = new ArrayList<>();
+        for (int n = 0; n <= deepest; n++) {
+            int at = n;
+            List<Change> here = activations.stream().filter(c -> level.get(c) == at).toList();
+            Map<String, List<Change>> batches = new LinkedHashMap<>();
+            here.forEach(c -> batches.computeIfAbsent(LocalTargetSession.key(c.desired().orElseThrow()), k -> new ArrayList<>()).add(c));
+            List<Step> phase = new ArrayList<>();
+            Set<String> reloaded = new TreeSet<>();
+            for (List<Change> batch : batches.values()) {
+                ManifestEntry first = batch.get(0).desired().orElseThrow();
+                phase.add(new Install(first.target(), first.type(), at, batch));
+                reloaded.add(first.target());
             }
-            return before;
-        };
+            reloaded.forEach(target -> phase.add(new Reload(target, "level " + at)));
+            here.forEach(c -> phase.add(new Activate(c, at)));
+            phases.add(phase);
+        }
+        return phases;
     }
 
-    /** Each item waits for the one before it on the same target. */
-    private static <T> OrderedParallel.Prerequisites<T> sameTarget(List<T> items, java.util.function.Function<T, String> target) {
-        Map<T, T> previous = new java.util.IdentityHashMap<>();
+    private static int levelOf(Change change, Map<String, List<Change>> byService, Map<Change, Integer> level, Set<Change> visiting) {
+        Integer known = level.get(change);
+        if (known != null) {
+            return known;
+        }
+        if (!visiting.add(change)) {
+            throw new IllegalStateException("the services depend on each other in a cycle through " + change.id());
+        }
+        int mine = 0;
+        for (String dependency : change.desired().orElseThrow().dependsOn()) {
+            for (Change other : byService.getOrDefault(dependency, List.of())) {
+                if (other != change) {
+                    mine = Math.max(mine, levelOf(other, byService, level, visiting) + 1);
+                }
+            }
+        }
+        level.put(change, mine);
+        return mine;
+    }
+
+    /** Each step waits for the one before it on the same target. */
+    private static <T extends Step> OrderedParallel.Prerequisites<T> sameTarget(List<T> steps) {
+        Map<T, T> previous = new IdentityHashMap<>();
         Map<String, T> last = new LinkedHashMap<>();
-        for (T item : items) {
-            T before = last.put(target.apply(item), item);
+        for (T step : steps) {
+            T before = last.put(step.target(), step);
             if (before != null) {
-                previous.put(item, before);
+                previous.put(step, before);
             }
         }
-        return item -> previous.containsKey(item) ? Set.of(previous.get(item)) : Set.of();
-    }
-
-    private List<String> putBack(Deque<Undo> undo, TargetSessions targets) {
-        List<String> notUndone = new ArrayList<>();
-        Set<String> touched = new TreeSet<>();
-        while (!undo.isEmpty()) {
-            Undo step = undo.pop();
-            touched.add(step.entry().target());
-            try {
-                run(step.change(), true, () -> {
-                    if (step.activate()) {
-                        targets.of(step.entry()).activate(step.entry());
-                    } else {
-                        targets.of(step.entry()).deactivate(step.entry());
-                    }
-                });
-            } catch (ActivationException e) {
-                notUndone.add(step.change().id() + ": " + e.getMessage());
-            }
-        }
-        for (String target : touched) {
-            try {
-                targets.of(target).flush();
-            } catch (ActivationException e) {
-                notUndone.add(e.getMessage());
-            }
-        }
-        return notUndone;
-    }
-
-    private interface Step {
-        void run() throws ActivationException;
-    }
-
-    private void run(Change change, boolean undo, Step step) throws ActivationException {
-        events.changeStarted(change, undo);
-        long started = System.nanoTime();
-        try {
-            step.run();
-        } catch (ActivationException e) {
-            events.changeFailed(change, undo, e);
-            throw e;
-        } catch (RuntimeException e) {
-            ActivationException wrapped = new ActivationException(change.id(), "unexpected error: " + e, e);
-            events.changeFailed(change, undo, wrapped);
-            throw wrapped;
-        }
-        events.changeDone(change, undo, Duration.ofNanos(System.nanoTime() - started));
-    }
-
-    /** Copies the packages into the stores and makes the instance directories; {@code added} gets, per target, what was not there. */
-    private void distribute(Plan plan, TargetSessions targets, Map<String, List<Path>> added) throws PlanningException {
-        Map<String, List<ManifestEntry>> byTarget = new LinkedHashMap<>();
-        for (Change change : plan.changes()) {
-            change.desired().ifPresent(entry -> byTarget.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry));
-        }
-        try {
-            OrderedParallel.run(List.copyOf(byTarget.keySet()), t -> Set.of(), parallel, target -> {
-                List<Path> addedHere = new ArrayList<>();
-                added.put(target, addedHere);
-                for (ManifestEntry entry : byTarget.get(target)) {
-                    try {
-                        List<Path> copied = session(targets, target).putPackage(entry);
-                        addedHere.addAll(copied);
-                        if (!entry.packagePath().isEmpty() && copied.contains(Path.of(entry.packagePath()))) {
-                            String source = Path.of(entry.packageSource()).getFileName().toString();
-                            String stored = Path.of(entry.packagePath()).getFileName().toString();
-                            events.targetStep(target, "copied " + Messages.printable(source) + " into the store as "
-                                    + Messages.printable(stored));
-                        }
-                    } catch (PlanningException e) {
-                        throw new ActivationException(target, e.getMessage(), e);
-                    }
-                }
-            });
-        } catch (ActivationException e) {
-            throw new PlanningException(e.getCause() instanceof PlanningException p ? p.getMessage() : e.getMessage(), e);
-        }
+        return step -> previous.containsKey(step) ? Set.of(previous.get(step)) : Set.of();
     }
 
     /**
-     * After a clean undo the targets run the recorded instances again; what this deployment added to the
-     * stores for anything else is referred to by nothing, so the stores are put back as they were too.
+     * What a deactivation waits for: the deactivations of what depends on it, on any target. Activations
+     * need nothing here: what they depend on is of an earlier level, so done before their phase begins.
      */
-    private void removeFromStores(Plan plan, TargetSessions targets, Map<String, List<Path>> added) {
-        Set<Path> stillUsed = new java.util.HashSet<>();
-        for (ManifestEntry entry : plan.recorded().entries()) {
-            // A recorded instance whose directory had gone (drift) got it back from this deployment's undo.
-            stillUsed.add(Path.of(entry.instanceDirectory()));
-            if (!entry.packagePath().isEmpty()) {
-                stillUsed.add(Path.of(entry.packagePath()));
-            }
-        }
-        Map<String, Path> stateDirectories = stateDirectories(plan);
-        for (Map.Entry<String, List<Path>> target : added.entrySet()) {
-            List<Path> unused = new ArrayList<>(target.getValue());
-            unused.removeAll(stillUsed);
-            if (unused.isEmpty()) {
+    private static OrderedParallel.Prerequisites<Step> dependencyOrder(List<Step> phase) {
+        Map<Step, Set<Step>> before = new IdentityHashMap<>();
+        Function<Step, Optional<ManifestEntry>> deactivated = step -> step instanceof Deactivate d ? Optional.of(d.entry())
+                : Optional.empty();
+        for (Step step : phase) {
+            Optional<ManifestEntry> entry = deactivated.apply(step);
+            if (entry.isEmpty()) {
                 continue;
             }
-            try {
-                targets.of(target.getKey()).removeFromStore(stateDirectories.get(target.getKey()), unused);
-            } catch (ActivationException | PlanningException e) {
-                events.targetStep(target.getKey(), "could not remove what this deployment put into the store: " + e.getMessage());
+            for (Step other : phase) {
+                Optional<ManifestEntry> dependant = deactivated.apply(other);
+                if (other != step && dependant.isPresent() && dependant.get().dependsOn().contains(entry.get().service())) {
+                    before.computeIfAbsent(step, s -> new HashSet<>()).add(other);
+                }
             }
         }
+        return step -> before.getOrDefault(step, Set.of());
     }
 
     private static Map<String, Path> stateDirectories(Plan plan) {

@@ -51,11 +51,17 @@ public final class Deployments implements AutoCloseable {
     private final Generations generations;
     /** The current generation's manifest, once read; {@code null} until then and after the current one changes. */
     private Manifest recorded;
+    /** Where warnings about damaged records go: the command's progress printer, once it has given one. */
+    private java.util.function.Consumer<String> notices = notice -> {};
+    /** Whether the current generation's record was found damaged, so that plans start from an earlier one. */
+    private boolean currentDamaged;
     /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
     private DeploymentLock profileLock;
 
     /** How many targets a deployment works on at once. */
     private int parallel = DEFAULT_PARALLEL;
+    /** What stops this command's deployments: the first Ctrl-C or SIGTERM, when the command line asks it to. */
+    private Cancellation cancellation = Cancellation.NEVER;
 
     /** A few targets at once: enough to hide SSH round trips, few enough to keep progress readable. */
     public static final int DEFAULT_PARALLEL = 4;
@@ -106,6 +112,11 @@ public final class Deployments implements AutoCloseable {
         this.parallel = targets;
     }
 
+    /** Lets {@code cancellation} stop this command's deployments (and recoveries) between steps. */
+    public void cancellation(Cancellation cancellation) {
+        this.cancellation = cancellation;
+    }
+
     /** What the model asks for. */
     public Manifest desired(SystemModel model) throws PlanningException {
         return new ManifestResolver(modules, (Target t) -> StateDirectories.of(t, environment)).resolve(model, profile);
@@ -120,10 +131,60 @@ public final class Deployments implements AutoCloseable {
         return recorded;
     }
 
+    /**
+     * What a plan starts from: the current generation's manifest; when that record is damaged, the newest readable
+     * generation before it, with a warning, so that a rollback or a new deployment can still make another generation
+     * current (the message of {@link #recorded} tells people to do just that).
+     */
+    private Manifest baseline() throws PlanningException {
+        try {
+            return recorded();
+        } catch (PlanningException damaged) {
+            Optional<Generation> current = generations.current();
+            if (current.isEmpty()) {
+                throw damaged;
+            }
+            List<Generation> earlier = new java.util.ArrayList<>(generations.list());
+            java.util.Collections.reverse(earlier);
+            for (Generation generation : earlier) {
+                if (generation.number() >= current.get().number()) {
+                    continue;
+                }
+                try {
+                    Manifest readable = manifest(generation.number());
+                    currentDamaged = true;
+                    notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; planning from generation "
+                            + generation.number() + " instead, so instances only generation " + current.get().number()
+                            + " had are left as they are");
+                    return readable;
+                } catch (PlanningException unreadableToo) {
+                    // Try the one before.
+                }
+            }
+            currentDamaged = true;
+            notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; no earlier generation is readable either, so"
+                    + " planning as if nothing were deployed (instances only it had are left as they are)");
+            return Manifest.empty(profile);
+        }
+    }
+
+    /**
+     * Whether the current generation's record was found damaged while planning: then even a deployment without
+     * changes records a new generation, to become current in its place.
+     */
+    public boolean currentIsDamaged() {
+        return currentDamaged;
+    }
+
+    private static String firstSentence(String message) {
+        int end = message.indexOf(". ");
+        return end < 0 ? message : message.substring(0, end);
+    }
+
     /** The ports of the current generation, so that {@code "auto"} ports keep their numbers. */
     public PortHints portHints() throws PlanningException {
         Map<String, Map<String, Map<String, Integer>>> ports = new LinkedHashMap<>();
-        for (ManifestEntry entry : recorded().entries()) {
+        for (ManifestEntry entry : baseline().entries()) {
             ports.computeIfAbsent(entry.target(), t -> new LinkedHashMap<>()).put(entry.service(), entry.ports());
         }
         return new PortHints(ports);
@@ -136,7 +197,7 @@ public final class Deployments implements AutoCloseable {
 
     /** The plan from what runs now (recorded and live) to {@code desired}. */
     public Plan plan(Manifest desired) throws PlanningException {
-        Manifest current = recorded();
+        Manifest current = baseline();
         return Planner.plan(desired, current, new Inspector(sessions).live(current, desired));
     }
 
@@ -150,6 +211,7 @@ public final class Deployments implements AutoCloseable {
      * @throws DeploymentLock.LockedException when another live beckon holds it; nothing changed
      */
     public void lockForChanges(String command, DeployEvents events) throws PlanningException {
+        notices = events::notice;
         if (profileLock == null) {
             profileLock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, command, events::notice);
         }
@@ -161,6 +223,7 @@ public final class Deployments implements AutoCloseable {
      * the profile (then its journal is no interruption, and the command reads what is there now).
      */
     public void recoverUnlessBusy(DeployEvents events) throws PlanningException {
+        notices = events::notice;
         if (IntentJournal.find(generations.directory()).isEmpty()) {
             return;
         }
@@ -199,25 +262,67 @@ public final class Deployments implements AutoCloseable {
      */
     public Outcome deploy(Plan plan, ModelFiles files, String user, String message, DeployEvents events) throws PlanningException {
         requireLock();
-        if (plan.isEmpty()) {
-            return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
+        if (plan.isEmpty() && !currentDamaged) {
+            return nothingDone();
         }
+        Map<String, byte[]> models = new LinkedHashMap<>();
+        try {
+            for (Path file : List.of(files.services(), files.infrastructure(), files.distribution())) {
+                models.put(file.getFileName().toString(), Files.readAllBytes(file));
+            }
+        } catch (IOException e) {
+            throw new PlanningException("cannot read the model files to record them: " + e.getMessage()
+                    + "; nothing was changed", e);
+        }
+        return deployAndRecord(plan, models, user, message, events);
+    }
+
+    /** What {@link #undeploy} would do: deactivate every instance of the current generation, on the targets it names. */
+    public Plan undeployPlan() throws PlanningException {
+        Manifest current = recorded();
+        return plan(new Manifest(Manifest.FORMAT_VERSION, profile, current.targets(), List.of()));
+    }
+
+    /**
+     * Removes everything the profile deployed and records that as a generation that runs nothing (Disnix's
+     * {@code --undeploy}), so that a rollback brings it all back. It has no model files. A plan without changes
+     * records nothing. Needs {@link #lockForChanges}.
+     */
+    public Outcome undeploy(Plan plan, String user, String message, DeployEvents events) throws PlanningException {
+        requireLock();
+        if (!plan.desired().entries().isEmpty()) {
+            throw new IllegalArgumentException("an undeployment plan leaves nothing running; this one keeps " + plan.desired().entries().size());
+        }
+        return plan.isEmpty() ? nothingDone() : deployAndRecord(plan, Map.of(), user, message, events);
+    }
+
+    private static Outcome nothingDone() {
+        return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
+    }
+
+    private Outcome deployAndRecord(Plan plan, Map<String, byte[]> models, String user, String message, DeployEvents events)
+            throws PlanningException {
         StoreRoots.protect(plan.desired());
         try {
-            Map<String, byte[]> models = new LinkedHashMap<>();
-            try {
-                for (Path file : List.of(files.services(), files.infrastructure(), files.distribution())) {
-                    models.put(file.getFileName().toString(), Files.readAllBytes(file));
+            if (plan.isEmpty()) {
+                // The targets run what the model says, but the current generation's record is damaged: a new one
+                // replaces it as current, so that the profile works again.
+                recorded = null;
+                Generation generation;
+                try {
+                    generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
+                } catch (GenerationsException e) {
+                    throw new PlanningException("the new generation could not be recorded: " + e.getMessage(), e);
                 }
-            } catch (IOException e) {
-                throw new PlanningException("cannot read the model files to record them: " + e.getMessage()
-                        + "; nothing was changed", e);
+                StoreRoots.addRecorded(plan.desired());
+                currentDamaged = false;
+                return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.of(generation));
             }
             Journaled journaled = journaled(plan, IntentJournal.Kind.DEPLOY, null, models, user, message, events);
             if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
                 return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
             }
-            if (Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
+            if (!currentDamaged && Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
                 // Only drift was repaired: the targets run the current generation again.
                 journaled.finish();
                 return new Outcome(journaled.result(), generations.current());
@@ -256,7 +361,7 @@ public final class Deployments implements AutoCloseable {
             String message, DeployEvents events) throws PlanningException {
         Integer fromGeneration = generations.current().map(Generation::number).orElse(null);
         IntentJournal[] opened = new IntentJournal[1];
-        DeployResult result = new Deployer(sessions, events, parallel).deploy(plan, steps -> {
+        DeployResult result = new Deployer(sessions, events, parallel, cancellation).deploy(plan, steps -> {
             IntentJournal.Intent intent = new IntentJournal.Intent(IntentJournal.FORMAT_VERSION, kind, profile, fromGeneration,
                     toGeneration, plan.recorded(), plan.desired(), models, user, message, steps, ProcessHandle.current().pid(),
                     java.time.Instant.now().toString());
@@ -296,7 +401,7 @@ public final class Deployments implements AutoCloseable {
             if (plan.isEmpty()) {
                 events.notice("They already run " + back + ".");
             } else {
-                DeployResult result = new Deployer(sessions, events, parallel).deploy(plan, Deployer.WITHOUT_JOURNAL);
+                DeployResult result = new Deployer(sessions, events, parallel, cancellation).deploy(plan, Deployer.WITHOUT_JOURNAL);
                 if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
                     throw new PlanningException("could not bring the targets back to " + back + ": "
                             + result.failure().map(Exception::getMessage).orElse("") + ". The journal is kept; fix the cause "
@@ -397,6 +502,20 @@ public final class Deployments implements AutoCloseable {
         return plan(manifest(to.number()));
     }
 
+    /**
+     * What differs from generation {@code from} to generation {@code to}, as the plan that would take the targets
+     * from one to the other if they ran {@code from} as recorded.
+     */
+    public Plan difference(int from, int to) throws PlanningException {
+        for (int number : List.of(from, to)) {
+            if (generations.list().stream().noneMatch(g -> g.number() == number)) {
+                throw new PlanningException("profile " + profile + " keeps no generation " + number + "; kept: "
+                        + (generations.list().isEmpty() ? "none" : numbers()) + " (see beckon generations)");
+            }
+        }
+        return Planner.plan(manifest(to), manifest(from), Map.of());
+    }
+
     public List<Generation> generations() {
         return generations.list();
     }
@@ -404,6 +523,11 @@ public final class Deployments implements AutoCloseable {
     /** Drops this profile's old generations and the store entries only they needed ({@code beckon gc}). */
     public GarbageCollector garbageCollector() {
         return new GarbageCollector(generations);
+    }
+
+    /** Checks the store entries of this profile's kept generations ({@code beckon verify}). */
+    public dev.beckon.planner.store.StoreVerifier storeVerifier() {
+        return new dev.beckon.planner.store.StoreVerifier(generations);
     }
 
     private Manifest manifest(int generation) throws PlanningException {

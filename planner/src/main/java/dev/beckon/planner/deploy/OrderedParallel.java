@@ -1,23 +1,25 @@
 package dev.beckon.planner.deploy;
 
-import dev.beckon.planner.plan.Action;
 import dev.beckon.activation.ActivationException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 /**
  * Runs actions on items at most {@code parallel} at a time, each only once the items it waits for are
- * done, preferring the list's order. After the first failure it starts nothing new, lets what runs finish,
- * and throws that failure. With one at a time it is the list's order exactly, when that order respects
+ * done, preferring the list's order. After the first failure, or once asked to stop, it starts nothing
+ * new, lets what runs finish, and throws: it never returns while an action still runs, so what follows (an
+ * undo) never overlaps one. With one at a time it is the list's order exactly, when that order respects
  * the prerequisites.
  */
 final class OrderedParallel {
@@ -35,11 +37,20 @@ final class OrderedParallel {
     }
 
     static <T> void run(List<T> items, Prerequisites<T> prerequisites, int parallel, Action<T> action) throws ActivationException {
+        run(items, prerequisites, parallel, Optional::empty, action);
+    }
+
+    /**
+     * @param stop why to start nothing more, once something asked: checked before each item starts
+     */
+    static <T> void run(List<T> items, Prerequisites<T> prerequisites, int parallel, Supplier<Optional<String>> stop,
+            Action<T> action) throws ActivationException {
         if (items.isEmpty()) {
             return;
         }
         if (parallel == 1 || items.size() == 1) {
             for (T item : items) {
+                throwIfStopped(stop);
                 action.run(item);
             }
             return;
@@ -56,6 +67,9 @@ final class OrderedParallel {
         ActivationException failure = null;
         try {
             while (done.size() < items.size()) {
+                if (failure == null) {
+                    failure = stopped(stop);
+                }
                 if (failure == null) {
                     for (T item : items) {
                         if (running.size() >= parallel) {
@@ -78,26 +92,43 @@ final class OrderedParallel {
                     waiting.removeIf(started::contains);
                     throw new IllegalStateException("items wait for each other and none can start: " + waiting);
                 }
-                Future<T> finished = completions.take();
+                Future<T> finished;
+                try {
+                    finished = completions.take();
+                } catch (InterruptedException e) {
+                    // An interrupt asks to stop, as a signal does: the running actions still finish first.
+                    failure = failure == null ? new ActivationException("deployment", "interrupted", e) : failure;
+                    continue;
+                }
                 T item = running.remove(finished);
+                done.add(item);
                 try {
                     finished.get();
-                    done.add(item);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException("a finished action cannot be waited for", e);
                 } catch (ExecutionException e) {
                     ActivationException thrown = e.getCause() instanceof ActivationException a ? a
                             : new ActivationException(String.valueOf(item), "unexpected error: " + e.getCause(), e.getCause());
                     failure = failure == null ? thrown : failure;
-                    done.add(item);
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ActivationException("deployment", "interrupted", e);
         } finally {
-            threads.shutdownNow();
+            threads.shutdown();
         }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    private static void throwIfStopped(Supplier<Optional<String>> stop) throws ActivationException {
+        ActivationException stopped = stopped(stop);
+        if (stopped != null) {
+            throw stopped;
+        }
+    }
+
+    private static ActivationException stopped(Supplier<Optional<String>> stop) {
+        return stop.get().map(why -> new ActivationException("deployment", "stopped by " + why + " before its next step"))
+                .orElse(null);
     }
 }

@@ -139,6 +139,8 @@ public final class Generations implements AutoCloseable {
                 create(absolute, profile);
             }
             return attach(absolute.toRealPath(), profile);
+        } catch (dev.beckon.activation.SafeDirectories.UnsafePathException e) {
+            throw new GenerationsException(absolute, e.getMessage(), e);
         } catch (IOException e) {
             throw new GenerationsException(absolute, "cannot open it: " + e, e);
         }
@@ -411,7 +413,7 @@ public final class Generations implements AutoCloseable {
 
     private static void create(Path directory, String profile) throws IOException {
         Path parent = directory.getParent();
-        Files.createDirectories(parent);
+        dev.beckon.activation.SafeDirectories.ensure(parent);
         // createTempDirectory makes it private (0700 on POSIX): manifests may carry settings not meant for everyone.
         Path staging = Files.createTempDirectory(parent, "." + directory.getFileName() + ".creating-");
         try {

@@ -36,7 +36,14 @@ public final class ManifestJson {
         try {
             manifest = MAPPER.readValue(json, Manifest.class);
         } catch (JsonProcessingException e) {
-            throw new IOException(where + " is not a readable beckon manifest: " + e.getOriginalMessage(), e);
+            // Jackson's words may quote the file's own text, line breaks and all.
+            throw new IOException(where + " is not a readable beckon manifest: "
+                    + dev.beckon.models.Messages.printable(String.valueOf(e.getOriginalMessage())), e);
+        }
+        java.util.Optional<String> missing = MissingFields.first(manifest, "", java.util.Set.of());
+        if (missing.isPresent()) {
+            throw new IOException(where + " is not a readable beckon manifest: " + (missing.get().isEmpty() ? "it is JSON null"
+                    : "it has no " + missing.get()));
         }
         if (manifest.formatVersion() != Manifest.FORMAT_VERSION) {
             throw new IOException(where + " has manifest format " + manifest.formatVersion() + "; this beckon reads format "

@@ -77,12 +77,13 @@ public final class ManifestResolver {
             packageHashes.put(source.get(), packageHash);
             packageOnTarget = Optional.of(Store.packagePath(stateDirectory, packageHash, source.get()));
         }
-        // The instance directory's name holds the hash, so the hash is taken over the instance without it.
+        // The instance directory's name holds the hash, so the hash is taken over the instance without it; and without
+        // where the package was found, since a package is what it holds (its hash), wherever the model is.
         ServiceInstance unplaced = ServiceInstance.of(spec, profile, packageOnTarget, Path.of(""), stateDirectory);
         SortedMap<String, String> endpoints = new TreeMap<>();
         spec.dependencies().forEach((name, endpoint) -> endpoints.put(name, endpoint.target() + " " + endpoint.hostname() + " "
                 + endpoint.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","))));
-        ManifestEntry withoutHash = entry(unplaced, "", source, packageHash, spec.service().dependsOn(), endpoints, new TreeMap<>());
+        ManifestEntry withoutHash = entry(unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints, new TreeMap<>());
         String hash = PackageDigest.ofText(new String(ManifestJson.write(new Manifest(Manifest.FORMAT_VERSION, profile,
                 new TreeMap<>(), List.of(withoutHash))), java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
         ServiceInstance instance = ServiceInstance.of(spec, profile, packageOnTarget,

@@ -1,5 +1,6 @@
 package dev.beckon.planner.manifest;
 
+import dev.beckon.models.PackageFileKinds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -52,7 +54,13 @@ public final class PackageDigest {
     }
 
     private static void feed(MessageDigest digest, Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
+        // Looked at before opening: opening a FIFO blocks, and a device reads without end.
+        Path real = file.toRealPath();
+        Optional<String> unstorable = PackageFileKinds.describe(file, real);
+        if (unstorable.isPresent()) {
+            throw new IOException(unstorable.get());
+        }
+        try (InputStream in = Files.newInputStream(real, LinkOption.NOFOLLOW_LINKS)) {
             byte[] buffer = new byte[1 << 16];
             int read;
             while ((read = in.read(buffer)) > 0) {

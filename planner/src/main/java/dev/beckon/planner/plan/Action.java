@@ -4,7 +4,9 @@ package dev.beckon.planner.plan;
 public enum Action {
     ACTIVATE("+", "will be activated", "to activate"),
     CHANGE("~", "will be changed", "to change"),
-    DEACTIVATE("-", "will be deactivated", "to deactivate");
+    DEACTIVATE("-", "will be deactivated", "to deactivate"),
+    /** Its type or container settings change: deactivated in its old module session, activated in its new one. */
+    REPLACE("-/+", "will be replaced", "to replace");
 
     private final String symbol;
     private final String future;

@@ -33,10 +33,15 @@ public final class PlanText {
         if (plan.isEmpty()) {
             return "No changes. Every target runs what the model says.\n";
         }
+        return render(plan, "beckon will:");
+    }
+
+    /** A plan that has changes, under a heading of its own ({@code beckon diff}: what differs between generations). */
+    public static String render(Plan plan, String heading) {
         StringBuilder out = new StringBuilder();
         Set<Action> present = EnumSet.noneOf(Action.class);
         plan.changes().forEach(c -> present.add(c.action()));
-        out.append("beckon will:\n");
+        out.append(heading).append('\n');
         for (Action action : present) {
             out.append("  ").append(action.symbol()).append(' ').append(action.name().toLowerCase()).append('\n');
         }
@@ -61,13 +66,14 @@ public final class PlanText {
                                 + (shown.accept() ? ", one process per connection" : "")
                                 + (shown.idleTimeout().equals("0") ? "" : ", exits after " + shown.idleTimeout() + " idle")
                                 : ", always running").append('\n');
-                if (change.action() == Action.ACTIVATE) {
+                if (change.action() == Action.ACTIVATE || change.action() == Action.REPLACE) {
                     details(shown, out);
                 }
             }
         }
         out.append("\nPlan: ").append(plan.count(Action.ACTIVATE)).append(" to activate, ").append(plan.count(Action.CHANGE))
-                .append(" to change, ").append(plan.count(Action.DEACTIVATE)).append(" to deactivate.\n");
+                .append(" to change, ").append(plan.count(Action.DEACTIVATE)).append(" to deactivate")
+                .append(plan.count(Action.REPLACE) == 0 ? "" : ", " + plan.count(Action.REPLACE) + " to replace").append(".\n");
         return out.toString();
     }
 }

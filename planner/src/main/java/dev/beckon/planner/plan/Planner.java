@@ -30,18 +30,22 @@ public final class Planner {
         Map<String, ManifestEntry> desiredById = byId(desired);
         Map<String, ManifestEntry> recordedById = byId(recorded);
         List<ManifestEntry> obsolete = new ArrayList<>(recorded.entries());
-        obsolete.removeIf(r -> Optional.ofNullable(desiredById.get(r.id())).filter(d -> d.type().equals(r.type())).isPresent());
+        obsolete.removeIf(r -> desiredById.containsKey(r.id()));
         for (int i = obsolete.size() - 1; i >= 0; i--) {
             ManifestEntry gone = obsolete.get(i);
-            String why = desiredById.containsKey(gone.id()) ? "its type changes to " + desiredById.get(gone.id()).type()
-                    : "no longer in the model";
-            changes.add(new Change(Action.DEACTIVATE, gone.target(), gone.service(), Optional.empty(), Optional.of(gone), List.of(why)));
+            changes.add(new Change(Action.DEACTIVATE, gone.target(), gone.service(), Optional.empty(), Optional.of(gone),
+                    List.of("no longer in the model")));
         }
         for (ManifestEntry wanted : desired.entries()) {
-            Optional<ManifestEntry> before = Optional.ofNullable(recordedById.get(wanted.id())).filter(r -> r.type().equals(wanted.type()));
+            Optional<ManifestEntry> before = Optional.ofNullable(recordedById.get(wanted.id()));
             if (before.isEmpty()) {
                 changes.add(new Change(Action.ACTIVATE, wanted.target(), wanted.service(), Optional.of(wanted), Optional.empty(),
                         List.of()));
+                continue;
+            }
+            List<String> moved = sessionChanges(before.get(), wanted);
+            if (!moved.isEmpty()) {
+                changes.add(new Change(Action.REPLACE, wanted.target(), wanted.service(), Optional.of(wanted), before, moved));
                 continue;
             }
             List<String> reasons = differences(before.get(), wanted);
@@ -77,10 +81,12 @@ public final class Planner {
         Manifest either = new Manifest(Manifest.FORMAT_VERSION, back.profile(), targets, mayBeThere);
         List<Change> needed = new ArrayList<>();
         for (Change change : plan(back, either, liveBack).changes()) {
-            boolean keep = change.action() == Action.DEACTIVATE
-                    ? Optional.ofNullable(liveInterrupted.get(change.id())).map(InstanceStatus::presence)
-                            .orElse(InstanceStatus.Presence.INSTALLED) != InstanceStatus.Presence.MISSING
-                    : !Optional.ofNullable(liveBack.get(change.id())).map(InstanceStatus::isHealthy).orElse(false);
+            boolean traceOfInterrupted = Optional.ofNullable(liveInterrupted.get(change.id())).map(InstanceStatus::presence)
+                    .orElse(InstanceStatus.Presence.INSTALLED) != InstanceStatus.Presence.MISSING;
+            boolean backUnhealthy = !Optional.ofNullable(liveBack.get(change.id())).map(InstanceStatus::isHealthy).orElse(false);
+            // A replacement is needed when the instance of either session is not as {@code back} has it.
+            boolean keep = change.action() == Action.DEACTIVATE ? traceOfInterrupted
+                    : change.action() == Action.REPLACE ? backUnhealthy || traceOfInterrupted : backUnhealthy;
             if (keep) {
                 needed.add(change);
             }
@@ -94,6 +100,31 @@ public final class Planner {
             index.putIfAbsent(entry.id(), entry);
         }
         return index;
+    }
+
+    /**
+     * Why two versions of an instance belong to different module sessions (their type or container settings
+     * differ), in words: {@code container changed: scope user → system}; empty when they share one.
+     */
+    static List<String> sessionChanges(ManifestEntry before, ManifestEntry after) {
+        List<String> reasons = new ArrayList<>();
+        if (!before.type().equals(after.type())) {
+            reasons.add("type changed: " + before.type() + " → " + after.type());
+        }
+        Set<String> keys = new TreeSet<>(before.container().keySet());
+        keys.addAll(after.container().keySet());
+        for (String key : keys) {
+            String old = before.container().get(key);
+            String now = after.container().get(key);
+            if (!Objects.equals(old, now)) {
+                reasons.add("container changed: " + key + " " + shown(old) + " → " + shown(now));
+            }
+        }
+        return reasons;
+    }
+
+    private static String shown(String setting) {
+        return setting == null ? "(not set)" : dev.beckon.models.Messages.printable(setting);
     }
 
     /** Why two versions of an instance differ, in words; empty when they are the same. */

@@ -2,6 +2,7 @@ package dev.beckon.planner.state;
 
 import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.SafeDirectories;
 import dev.beckon.models.Messages;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -83,7 +84,8 @@ public final class DeploymentLock implements AutoCloseable {
                         started.equals("-") ? Optional.empty() : Optional.of(Instant.parse(started)), required(fields, "profile"),
                         fields.getOrDefault("command", "deploy"), Instant.parse(required(fields, "since")));
             } catch (RuntimeException e) {
-                throw new PlanningException("the lock file " + file + " is not one beckon wrote (" + Messages.quote(text.strip())
+                String shown = text.strip().length() <= 200 ? text.strip() : text.strip().substring(0, 200) + "…";
+                throw new PlanningException("the lock file " + file + " is not one beckon wrote (" + Messages.quote(shown)
                         + "): if no beckon runs on it, remove it with `beckon unlock --force`");
             }
         }
@@ -118,7 +120,9 @@ public final class DeploymentLock implements AutoCloseable {
             throws PlanningException {
         Holder me = Holder.ofThisProcess(profile, command);
         try {
-            Files.createDirectories(file.getParent());
+            SafeDirectories.ensure(file.getParent());
+        } catch (SafeDirectories.UnsafePathException e) {
+            throw new PlanningException(what + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new PlanningException(what + ": cannot create " + file.getParent() + " for its lock: " + describe(e)
                     + "; check that it is writable by " + me.user(), e);
@@ -138,6 +142,8 @@ public final class DeploymentLock implements AutoCloseable {
             }
             AtomicFiles.write(file, me.write(), AtomicFiles.READABLE);
             return new DeploymentLock(file, me);
+        } catch (SafeDirectories.UnsafePathException e) {
+            throw new PlanningException(what + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new PlanningException(what + ": cannot take the lock " + file + ": " + describe(e)
                     + "; check that the directory is writable by " + me.user(), e);
@@ -255,11 +261,12 @@ public final class DeploymentLock implements AutoCloseable {
 
         static Guard take(Path lockFile) throws IOException {
             Path guard = lockFile.resolveSibling(lockFile.getFileName() + ".guard");
+            SafeDirectories.verify(guard.getParent());
             ReentrantLock inProcess = IN_PROCESS_GUARDS.computeIfAbsent(guard.toAbsolutePath().normalize(), p -> new ReentrantLock());
             inProcess.lock();
             FileChannel channel = null;
             try {
-                channel = FileChannel.open(guard, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                channel = SafeDirectories.openNoFollow(guard, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 return new Guard(inProcess, channel, channel.lock());
             } catch (IOException | RuntimeException e) {
                 if (channel != null) {

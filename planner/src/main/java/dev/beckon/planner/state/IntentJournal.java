@@ -2,9 +2,11 @@ package dev.beckon.planner.state;
 
 import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestJson;
+import dev.beckon.planner.manifest.MissingFields;
 import dev.beckon.planner.plan.PlanningException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.SafeDirectories;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalInt;
 
 /**
@@ -95,8 +98,8 @@ public final class IntentJournal implements AutoCloseable {
             }
             Files.deleteIfExists(directory.resolve(DONE_FILE));
             AtomicFiles.write(intentFile, ManifestJson.MAPPER.writeValueAsString(intent) + "\n", AtomicFiles.READABLE);
-            FileChannel done = FileChannel.open(directory.resolve(DONE_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+            FileChannel done = SafeDirectories.openNoFollow(directory.resolve(DONE_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             IntentJournal journal = new IntentJournal(directory, intent, environment, done);
             journal.pauseIfAsked(0);
             return journal;
@@ -167,15 +170,21 @@ public final class IntentJournal implements AutoCloseable {
         } catch (IOException e) {
             throw new PlanningException("cannot read the deployment journal " + intentFile + ": " + e.getMessage(), e);
         }
+        String damaged = "the deployment journal " + intentFile + " is damaged (%s). An interrupted deployment left it, so the"
+                + " targets may be in between: `rm " + intentFile + "`, then `beckon status` shows what they run, and `beckon deploy`"
+                + " or `beckon rollback` puts them right";
         Intent intent;
         try {
             intent = ManifestJson.MAPPER.readValue(bytes, Intent.class);
         } catch (JsonProcessingException e) {
-            throw new PlanningException("the deployment journal " + intentFile + " is damaged (" + e.getOriginalMessage()
-                    + "). An interrupted deployment left it, so the targets may be in between: remove it, then `beckon status` "
-                    + "shows what they run, and `beckon deploy` or `beckon rollback` puts them right", e);
+            throw new PlanningException(damaged.formatted(dev.beckon.models.Messages.printable(String.valueOf(e.getOriginalMessage()))
+                    .lines().findFirst().orElse("")), e);
         } catch (IOException e) {
             throw new PlanningException("cannot read the deployment journal " + intentFile + ": " + e.getMessage(), e);
+        }
+        Optional<String> missing = MissingFields.first(intent, "", Set.of("fromGeneration", "toGeneration"));
+        if (missing.isPresent()) {
+            throw new PlanningException(damaged.formatted(missing.get().isEmpty() ? "it is JSON null" : "it has no " + missing.get()));
         }
         if (intent.format() != FORMAT_VERSION) {
             throw new PlanningException("the deployment journal " + intentFile + " has format " + intent.format()

@@ -1,5 +1,6 @@
 package dev.beckon.planner.state;
 
+import dev.beckon.activation.SafeDirectories;
 import dev.beckon.planner.generations.GenerationsException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -61,7 +62,8 @@ public final class ProfileLock {
         }
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            SafeDirectories.ensure(file.getParent());
+            channel = SafeDirectories.openNoFollow(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock lock;
             while ((lock = channel.tryLock()) == null) {
                 if (Instant.now().isAfter(deadline)) {
@@ -72,6 +74,10 @@ public final class ProfileLock {
             }
             recordHolder(channel, purpose);
             return new Held(channel, lock);
+        } catch (SafeDirectories.UnsafePathException e) {
+            closeQuietly(channel);
+            inProcess.unlock();
+            throw new GenerationsException(file.getParent(), e.getMessage(), e);
         } catch (IOException e) {
             closeQuietly(channel);
             inProcess.unlock();

@@ -276,7 +276,7 @@ public final class GarbageCollector {
             throw new IllegalStateException(path + " is not an entry of the store " + store + " (this is a bug)");
         }
         try {
-            Store.deleteTree(path);
+            Store.removeEntry(path);
         } catch (IOException e) {
             throw new PlanningException("cannot remove " + path + ": " + e.getMessage() + "; run gc again to finish", e);
         }
@@ -316,7 +316,7 @@ public final class GarbageCollector {
         // A relative one would be resolved against wherever gc happens to run.
         if (!Path.of(stateDirectory).isAbsolute()) {
             throw new PlanningException(where(generation) + ": target " + target + " has the state directory " + stateDirectory
-                    + ", which is not an absolute path; the manifest is damaged");
+                    + ", which is not an absolute path; the manifest is damaged (in " + generations.directory() + ")" + dropAdvice(generation));
         }
         targets.computeIfAbsent(Path.of(stateDirectory), d -> new TreeSet<>()).add(target);
     }
@@ -328,7 +328,8 @@ public final class GarbageCollector {
             try {
                 manifest = ManifestJson.read(generations.manifest(generation.number()), where(generation));
             } catch (IOException | GenerationsException e) {
-                throw new PlanningException(e.getMessage(), e);
+                throw new PlanningException(e.getMessage() + " (in " + generations.directory() + "), so gc cannot tell which store"
+                        + " entries it uses and removes nothing" + dropAdvice(generation), e);
             }
             manifests.put(generation.number(), manifest);
         }
@@ -341,6 +342,12 @@ public final class GarbageCollector {
         } catch (GenerationsException e) {
             throw new PlanningException(e.getMessage(), e);
         }
+    }
+
+    /** What to do about a generation whose record is damaged, for the end of a message. */
+    private String dropAdvice(Generation generation) {
+        return ". If it is the current one, `beckon rollback --to N` to a readable generation or a deployment makes another"
+                + " one current; then `git -C " + generations.directory() + " tag -d generation-" + generation.number() + "` drops it";
     }
 
     private String where(Generation generation) {

@@ -3,7 +3,9 @@ package dev.beckon.planner.store;
 import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.state.StateDirectories;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.SafeDirectories;
 import dev.beckon.models.Messages;
 import dev.beckon.models.ProfileNames;
 import java.io.IOException;
@@ -68,7 +70,11 @@ public final class StoreRoots {
         for (Map.Entry<Path, SortedSet<String>> store : referenced(manifest, "the manifest being deployed").entrySet()) {
             Path file = deployingFile(store.getKey(), manifest.profile(), ProcessHandle.current().pid());
             try {
+                // The first write of a deployment into a state directory: it, and all it holds, is checked first.
+                StateDirectories.verify(store.getKey());
                 AtomicFiles.write(file, text(store.getValue()), AtomicFiles.READABLE);
+            } catch (SafeDirectories.UnsafePathException e) {
+                throw new PlanningException(e.getMessage() + ". Nothing was changed.", e);
             } catch (IOException e) {
                 throw new PlanningException("cannot write " + file + " to protect this deployment's store entries from gc, so"
                         + " nothing was deployed: " + e.getMessage(), e);
@@ -223,8 +229,9 @@ public final class StoreRoots {
         List<FileChannel> channels = new ArrayList<>();
         try {
             for (Path stateDirectory : new TreeSet<>(stateDirectories)) {
-                Path directory = Files.createDirectories(stateDirectory.resolve(DIRECTORY));
-                FileChannel channel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                Path directory = SafeDirectories.ensure(stateDirectory.resolve(DIRECTORY));
+                FileChannel channel = SafeDirectories.openNoFollow(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
                 channels.add(channel);
                 channel.lock();
             }

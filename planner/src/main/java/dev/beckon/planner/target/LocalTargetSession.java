@@ -4,14 +4,17 @@ import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.manifest.ModuleFinder;
 import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.planner.state.DeploymentLock;
+import dev.beckon.planner.state.StateDirectories;
 import dev.beckon.planner.store.Store;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.ModuleSession;
+import dev.beckon.activation.SafeDirectories;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.activation.TargetContainer;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +31,7 @@ public final class LocalTargetSession implements TargetSession {
     private final String profile;
     private final ModuleFinder modules;
     private final Map<String, ModuleSession> open = new LinkedHashMap<>();
+    private final Map<String, Optional<String>> checkedPackages = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LocalTargetSession(String profile, ModuleFinder modules) {
         this.profile = profile;
@@ -57,6 +61,12 @@ public final class LocalTargetSession implements TargetSession {
 
     @Override
     public Handle lockTarget(String target, Path stateDirectory, String command, Consumer<String> warnings) throws PlanningException {
+        try {
+            StateDirectories.verify(stateDirectory);
+        } catch (IOException e) {
+            throw new PlanningException("target " + target + ": " + (e instanceof SafeDirectories.UnsafePathException ? ""
+                    : "cannot use its state directory " + stateDirectory + ": ") + e.getMessage() + ". Nothing was changed.", e);
+        }
         DeploymentLock lock = DeploymentLock.acquire(DeploymentLock.targetLockFile(stateDirectory),
                 "target " + target, profile, command, warnings);
         return lock::close;
@@ -71,28 +81,72 @@ public final class LocalTargetSession implements TargetSession {
     public List<Path> putPackage(ManifestEntry entry) throws PlanningException {
         List<Path> added = new ArrayList<>();
         try {
-            Path instanceDirectory = Path.of(entry.instanceDirectory());
-            if (!Files.exists(instanceDirectory)) {
-                Files.createDirectories(instanceDirectory);
-                added.add(instanceDirectory);
-            }
+            makeInstanceDirectory(entry).ifPresent(added::add);
             if (entry.packageSource().isEmpty()) {
                 return added;
             }
             Path source = Path.of(entry.packageSource());
             Path destination = Path.of(entry.packagePath());
-            if (!Files.exists(destination) && !Files.exists(source)) {
-                throw new PlanningException(entry.id() + ": its package " + destination + " is not in the store, and " + source
-                        + " is gone");
+            if (!Files.exists(source)) {
+                Optional<String> damage = Store.damage(destination);
+                if (damage.isPresent()) {
+                    throw new PlanningException(entry.id() + ": its package " + destination + " " + damage.get() + ", and its source "
+                            + source + " is gone to copy it again from; restore the source, then deploy again");
+                }
+                return added;
             }
-            if (Store.put(source, destination)) {
+            if (Store.put(source, destination) == Store.Placed.COPIED) {
                 added.add(destination);
             }
             return added;
-        } catch (IOException e) {
+        } catch (IOException | PlanningException e) {
+            // What this call made goes with its failure: the caller learns only of what it returns.
+            for (Path made : added) {
+                try {
+                    Store.deleteTree(made);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            if (e instanceof PlanningException planning) {
+                throw planning;
+            }
             throw new PlanningException(entry.id() + ": cannot put its package into the store of " + entry.target() + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Makes the instance's own directory in the store, in a state directory that {@link SafeDirectories} trusts.
+     *
+     * @return the directory, when it was not there
+     */
+    public static Optional<Path> makeInstanceDirectory(ManifestEntry entry) throws IOException {
+        Path instanceDirectory = Path.of(entry.instanceDirectory());
+        SafeDirectories.verify(instanceDirectory);
+        if (Files.exists(instanceDirectory, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        SafeDirectories.ensure(instanceDirectory);
+        return Optional.of(instanceDirectory);
+    }
+
+    /**
+     * What is wrong with the instance's package in the store, in words for a status ("its package /s/store/… was
+     * changed after it was copied…"); empty when it is whole or the instance has none. Each entry is checked once
+     * per session, however many instances share it.
+     */
+    private Optional<String> packageDamage(ManifestEntry entry) {
+        if (entry.packagePath().isEmpty()) {
+            return Optional.empty();
+        }
+        return checkedPackages.computeIfAbsent(entry.packagePath(), path -> {
+            try {
+                return Store.damage(Path.of(path)).map(damage -> "its package " + path + " " + damage);
+            } catch (IOException e) {
+                return Optional.of("its package " + path + " cannot be checked: " + e.getMessage());
+            }
+        });
     }
 
     @Override
@@ -104,7 +158,7 @@ public final class LocalTargetSession implements TargetSession {
                 throw new PlanningException(entry + " is not an entry of the store " + store + "; not removed");
             }
             try {
-                Store.deleteTree(normalized);
+                Store.removeEntry(normalized);
             } catch (IOException e) {
                 throw new PlanningException("cannot remove " + entry + " from the store: " + e.getMessage(), e);
             }
@@ -142,7 +196,14 @@ public final class LocalTargetSession implements TargetSession {
 
     @Override
     public InstanceStatus query(ManifestEntry entry) throws ActivationException {
-        return of(entry).query(instance(entry));
+        InstanceStatus status = of(entry).query(instance(entry));
+        Optional<String> damage = packageDamage(entry);
+        if (damage.isEmpty()) {
+            return status;
+        }
+        List<String> drift = new ArrayList<>(status.drift());
+        drift.add(damage.get());
+        return new InstanceStatus(status.presence(), status.activity(), drift, status.detail());
     }
 
     @Override

@@ -79,25 +79,26 @@ class DependencyGraphTest {
                 listen = ["127.0.0.1:7"]
                 accept = true
                 """);
+        // Four machines in the model's eyes: one host here, so each a service manager of its own.
         Files.writeString(dir.resolve("infrastructure.toml"), """
                 [targets.web]
                 host = "localhost"
                 hostname = "10.0.0.1"
                 auto-ports = "21000-21000"
-                containers = { systemd-unit = {} }
+                containers = { systemd-unit = { bus = "unix:path=/run/web/bus" } }
                 [targets.data]
                 host = "localhost"
                 hostname = "10.0.0.2"
                 auto-ports = "22000-22000"
-                containers = { systemd-unit = {} }
+                containers = { systemd-unit = { bus = "unix:path=/run/data/bus" } }
                 [targets.spare]
                 host = "localhost"
                 hostname = "10.0.0.3"
-                containers = { systemd-unit = {} }
+                containers = { systemd-unit = { bus = "unix:path=/run/spare/bus" } }
                 [targets.standby]
                 host = "localhost"
                 hostname = "10.0.0.4"
-                containers = { systemd-unit = {} }
+                containers = { systemd-unit = { bus = "unix:path=/run/standby/bus" } }
                 """);
         Files.writeString(dir.resolve("distribution.toml"), """
                 db = ["data"]

@@ -62,7 +62,7 @@ class IntentJournalTest {
         PlanningException damaged = assertThrows(PlanningException.class, () -> IntentJournal.find(dir));
         assertTrue(damaged.getMessage().startsWith("the deployment journal " + dir.resolve("intent.json") + " is damaged ("),
                 damaged.getMessage());
-        assertTrue(damaged.getMessage().endsWith("remove it, then `beckon status` shows what they run, and `beckon deploy` or "
+        assertTrue(damaged.getMessage().endsWith("`rm " + dir.resolve("intent.json") + "`, then `beckon status` shows what they run, and `beckon deploy` or "
                 + "`beckon rollback` puts them right"), damaged.getMessage());
     }
 }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * gc on generations and stores made by hand: which generations go, which store entries go and which stay, and that
- * it refuses to touch anything when it must not. {@code GcCommandTest} does the same through real deployments.
+ * it refuses to touch anything when it must not. {@code GcCommandIT} does the same through real deployments.
  */
 class GarbageCollectorTest {
     @TempDir

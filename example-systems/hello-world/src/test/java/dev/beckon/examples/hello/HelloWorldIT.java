@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beckon.planner.cli.BeckonCommand;
+import dev.beckon.planner.testing.BeckonProcess;
 import dev.beckon.models.InstanceSpec;
 import dev.beckon.models.ModelLoader;
 import dev.beckon.models.SystemModel;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -23,11 +21,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The hello-world example as a user meets it: its model, its server, and the whole chain deployed by
@@ -87,7 +85,7 @@ class HelloWorldIT {
         assertEquals("hello from local\n", greeting(systemd));
         long pid = Long.parseLong(show(systemd, "beckon-default-hello.service", "MainPID"));
         assertTrue(pid > 0, "the first connection started the service");
-        assertTrue(awaitExit(pid, Duration.ofSeconds(15)), "the service did not end itself after its idle timeout");
+        assertTrue(awaitExit(pid, Duration.ofSeconds(60)), "the service did not end itself after its idle timeout");
         assertEquals("success", show(systemd, "beckon-default-hello.service", "Result"), "an idle exit is a clean one");
         assertEquals("active", show(systemd, "beckon-default-hello.socket", "ActiveState"));
         assertEquals("hello from local\n", greeting(systemd), "the next connection starts it again");
@@ -154,13 +152,8 @@ class HelloWorldIT {
     }
 
     private static String[] beckon(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = BeckonCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exitCode = commandLine.execute(args);
-        return new String[] {String.valueOf(exitCode), out.toString(), err.toString()};
+        BeckonProcess.Run run = BeckonProcess.withEnvironment(Map.of()).run(args);
+        return new String[] {String.valueOf(run.exitCode()), run.out(), run.err()};
     }
 
     private static String show(SystemdUserManager systemd, String unit, String property) {

@@ -3,22 +3,20 @@ package dev.beckon.examples.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beckon.planner.cli.BeckonCommand;
+import dev.beckon.planner.testing.BeckonProcess;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The tcp-proxy example deployed into a real systemd user manager: ordering, connection parameters, re-activation. */
 @ExtendWith(SystemdSandboxExtension.class)
@@ -84,12 +82,7 @@ class TcpProxyIT {
     }
 
     private static String[] beckon(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = BeckonCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exitCode = commandLine.execute(args);
-        return new String[] {String.valueOf(exitCode), out.toString(), err.toString()};
+        BeckonProcess.Run run = BeckonProcess.withEnvironment(Map.of()).run(args);
+        return new String[] {String.valueOf(run.exitCode()), run.out(), run.err()};
     }
 }

@@ -2,86 +2,147 @@ package dev.beckon.planner.target.ssh;
 
 import dev.beckon.activation.ActivationException;
 import dev.beckon.planner.manifest.PackageDigest;
+import dev.beckon.planner.store.Store;
 import dev.beckon.planner.target.ShellWords;
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
- * beckon's own runtime on a remote target: this process's classpath (jars and class directories), copied
- * into the target's store as {@code HASH-beckon-runtime}, so that it is copied once per build and every
- * generation's deployments on that target use the agent of the beckon that made them.
+ * beckon's own runtime on a remote target: every jar and class directory the running beckon loads its classes
+ * from, each copied into the target's store once, content-addressed ({@code HASH-NAME}, as packages are), so that
+ * a new build copies only what changed and every deployment on that target runs the agent of the beckon that
+ * made it.
+ *
+ * <p>What the classes come from is this JVM's class path, with each jar's manifest {@code Class-Path} followed
+ * (as the JVM follows it): {@code java -jar beckon.jar} names one jar whose manifest names {@code lib/*.jar},
+ * a Maven test run names many entries, and any other packaging names whatever it installs. The location that
+ * {@link TargetAgent} itself was loaded from is always part of it.
  */
 final class AgentRuntime {
-    /** The classpath's entries and their content hash, worked out once per process. */
-    private static volatile Local local;
-
-    private record Local(List<Path> entries, String hash) {
-        /** Entries as they are named inside the runtime directory: a number keeps their order. */
-        String name(int index) {
-            return String.format("%02d-%s", index, entries.get(index).getFileName());
-        }
-    }
+    /** The runtime's entries, in class path order, by the name each has in a store; worked out once per process. */
+    private static volatile Map<String, Path> local;
 
     private AgentRuntime() {}
 
-    private static Local local() throws IOException {
-        Local known = local;
+    private static Map<String, Path> local() throws IOException {
+        Map<String, Path> known = local;
         if (known == null) {
             List<Path> entries = new ArrayList<>();
-            StringBuilder digests = new StringBuilder();
+            agentLocation().ifPresent(entries::add);
             for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                Path path = Path.of(entry).toAbsolutePath();
-                if (Files.exists(path)) {
-                    entries.add(path);
-                    digests.append(path.getFileName()).append(' ').append(PackageDigest.of(path)).append('\n');
+                if (!entry.isEmpty()) {
+                    follow(Path.of(entry).toAbsolutePath().normalize(), entries);
                 }
             }
-            known = new Local(List.copyOf(entries), PackageDigest.ofText(digests.toString()));
+            Map<String, Path> named = new LinkedHashMap<>();
+            for (Path entry : entries) {
+                named.putIfAbsent(Store.packagePath(Path.of(""), PackageDigest.of(entry), entry).getFileName().toString(), entry);
+            }
+            known = Collections.unmodifiableMap(named);
             local = known;
         }
         return known;
     }
 
+    /** Where the agent's class was loaded from, when that is a file or directory. */
+    private static Optional<Path> agentLocation() {
+        try {
+            var source = TargetAgent.class.getProtectionDomain().getCodeSource();
+            if (source != null && source.getLocation() != null && "file".equals(source.getLocation().getProtocol())) {
+                return Optional.of(Path.of(source.getLocation().toURI()).toAbsolutePath().normalize());
+            }
+        } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
+            // Then the class path below says it.
+        }
+        return Optional.empty();
+    }
+
+    /** Adds {@code entry}, when it exists and is not there yet, and what its manifest's Class-Path names, in order. */
+    private static void follow(Path entry, List<Path> entries) throws IOException {
+        if (!Files.exists(entry)) {
+            return;
+        }
+        if (!entries.contains(entry)) {
+            entries.add(entry);
+        }
+        if (!Files.isRegularFile(entry)) {
+            return;
+        }
+        Manifest manifest;
+        try (JarFile jar = new JarFile(entry.toFile())) {
+            manifest = jar.getManifest();
+        } catch (IOException e) {
+            return; // Not a jar: the JVM skips it too.
+        }
+        String classPath = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+        if (classPath == null) {
+            return;
+        }
+        for (String word : classPath.strip().split("\\s+")) {
+            if (word.isEmpty()) {
+                continue;
+            }
+            try {
+                URI named = entry.toUri().resolve(word);
+                if ("file".equals(named.getScheme())) {
+                    Path path = Path.of(named).normalize();
+                    if (!entries.contains(path)) {
+                        follow(path, entries);
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                // An entry the JVM would not load either.
+            }
+        }
+    }
+
     /**
-     * Copies the runtime to the target unless it is there.
+     * Copies what of the runtime is not in the target's store there.
      *
-     * @return the classpath that runs the agent there
+     * @return the class path that runs the agent there
      */
     static String install(SshConnection ssh, String target, Path stateDirectory) throws ActivationException {
-        Local runtime;
+        Map<String, Path> runtime;
         try {
             runtime = local();
         } catch (IOException e) {
-            throw new ActivationException(target, "cannot read beckon's own classpath to copy it: " + e.getMessage(), e);
+            throw new ActivationException(target, "cannot read beckon's own class path to copy it: " + e.getMessage(), e);
         }
-        Path destination = stateDirectory.resolve("store").resolve(runtime.hash() + "-beckon-runtime");
-        List<String> classpath = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < runtime.entries().size(); i++) {
-            names.add(runtime.name(i));
-            classpath.add(destination.resolve(runtime.name(i)).toString());
+        Path store = stateDirectory.resolve("store");
+        StringBuilder lookup = new StringBuilder("cd " + ShellWords.quote(store.toString()) + " 2>/dev/null || exit 0\n");
+        for (String name : runtime.keySet()) {
+            lookup.append("[ -e ").append(ShellWords.quote(name)).append(" ] && echo ").append(ShellWords.quote(name)).append('\n');
         }
-        String present = ssh.run("looking for beckon's runtime", "if [ -d " + ShellWords.quote(destination.toString())
-                + " ]; then echo present; fi", null).strip();
-        if (!present.equals("present")) {
+        lookup.append("exit 0");
+        List<String> present = ssh.run("looking for beckon's runtime", lookup.toString(), null).lines().toList();
+        List<String> missing = runtime.keySet().stream().filter(name -> !present.contains(name)).toList();
+        if (!missing.isEmpty()) {
             Path staging = null;
             try {
                 staging = Files.createTempDirectory("beckon-runtime-");
-                for (int i = 0; i < runtime.entries().size(); i++) {
-                    Files.createSymbolicLink(staging.resolve(runtime.name(i)), runtime.entries().get(i));
+                for (String name : missing) {
+                    Files.createSymbolicLink(staging.resolve(name), runtime.get(name));
                 }
-                copy(ssh, target, "copying beckon's runtime", staging, names, destination, true);
+                copyEntries(ssh, target, "copying beckon's runtime", staging, missing, store);
             } catch (IOException e) {
                 throw new ActivationException(target, "cannot stage beckon's runtime for copying: " + e.getMessage(), e);
             } finally {
                 deleteStaging(staging);
             }
         }
-        return String.join(":", classpath);
+        return String.join(":", runtime.keySet().stream().map(name -> store.resolve(name).toString()).toList());
     }
 
     private static void deleteStaging(Path staging) {
@@ -99,22 +160,55 @@ final class AgentRuntime {
     }
 
     /**
+     * Copies the symbolic links {@code names} under {@code staging}, followed, into {@code store} on the target,
+     * each under its own name, gzip-compressed through tar over the connection: unpacked under a temporary name,
+     * then each renamed, so that the store never holds a part. What another deployer put there meanwhile stands.
+     */
+    private static void copyEntries(SshConnection ssh, String target, String what, Path staging, List<String> names, Path store)
+            throws ActivationException {
+        List<String> tar = new ArrayList<>(List.of("tar", "-C", staging.toString(), "-czhf", "-", "--"));
+        tar.addAll(names);
+        String script = String.join("\n",
+                "set -e",
+                "store=" + ShellWords.quote(store.toString()),
+                "mkdir -p \"$store\"",
+                "partial=\"$store/.beckon-runtime.partial-$$\"",
+                "rm -rf \"$partial\"",
+                "mkdir -p \"$partial\"",
+                "tar -xzf - -C \"$partial\"",
+                "for entry in \"$partial\"/* \"$partial\"/.[!.]*; do",
+                "  [ -e \"$entry\" ] || continue",
+                "  name=\"$(basename \"$entry\")\"",
+                "  [ -e \"$store/$name\" ] || mv -T \"$entry\" \"$store/$name\" 2>/dev/null || true",
+                "done",
+                "rm -rf \"$partial\"",
+                names.stream().map(name -> "[ -e \"$store\"/" + ShellWords.quote(name) + " ]").reduce((a, b) -> a + " && " + b)
+                        .orElse("true"));
+        try {
+            Process packer = new ProcessBuilder(tar).start();
+            ssh.run(what, script, packer);
+        } catch (IOException e) {
+            throw new ActivationException(target, what + ": cannot run tar here: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Copies {@code names} under {@code from} to {@code destination} on the target, gzip-compressed through tar
      * over the connection: unpacked under a temporary name, then renamed, so that the store never holds a part.
      * One name becomes {@code destination} itself; several become the entries of a directory {@code destination}.
-     *
-     * @param dereference whether symbolic links are followed (the runtime's staging directory is made of them)
+     * When {@code destination} is there already, what tar sends is read and dropped, so that tar here does not die
+     * of a closed pipe.
      */
-    static void copy(SshConnection ssh, String target, String what, Path from, List<String> names, Path destination,
-            boolean dereference) throws ActivationException {
-        List<String> tar = new ArrayList<>(List.of("tar", "-C", from.toString(), dereference ? "-czhf" : "-czf", "-", "--"));
+    static void copy(SshConnection ssh, String target, String what, Path from, List<String> names, Path destination)
+            throws ActivationException {
+        List<String> tar = new ArrayList<>(List.of("tar", "-C", from.toString(), "-czf", "-", "--"));
         tar.addAll(names);
         String quotedDestination = ShellWords.quote(destination.toString());
         String unpackedRoot = names.size() == 1 ? "\"$partial\"/" + ShellWords.quote(names.get(0)) : "\"$partial\"";
         String script = String.join("\n",
                 "set -e",
                 "destination=" + quotedDestination,
-                "[ -e \"$destination\" ] && exit 0",
+                "if [ -e \"$destination\" ]; then cat >/dev/null; exit 0; fi",
                 "mkdir -p \"$(dirname \"$destination\")\"",
                 "partial=\"$(dirname \"$destination\")/.$(basename \"$destination\").partial-$$\"",
                 "rm -rf \"$partial\"",

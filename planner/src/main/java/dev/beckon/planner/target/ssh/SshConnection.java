@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class SshConnection implements AutoCloseable {
     private static final long CONNECT_SECONDS = 60;
+    /** How long the master stays without a session: the gaps between beckon's commands are far shorter. */
+    static final String CONTROL_PERSIST = "120s";
 
     private final String target;
     private final List<String> base;
@@ -54,9 +56,14 @@ final class SshConnection implements AutoCloseable {
         base.add(host.user().map(user -> user + "@").orElse("") + host.address());
         SshConnection connection = new SshConnection(target, List.copyOf(base), controlDirectory);
         List<String> master = new ArrayList<>(base.subList(0, base.size() - 1));
-        master.addAll(List.of("-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", "-f", base.get(base.size() - 1)));
+        // The master outlives its last session by CONTROL_PERSIST at most, even when beckon is killed and its reaper
+        // with it; the reaper (below) ends it at once when beckon goes, and removes the directory.
+        master.addAll(List.of("-o", "ControlMaster=yes", "-o", "ControlPersist=" + CONTROL_PERSIST, "-N", "-f",
+                base.get(base.size() - 1)));
         Path log = controlDirectory.resolve("master.log");
         try {
+            // Before the master: whenever this process dies from here on, the master and the directory go with it.
+            connection.startReaper();
             Process process = new ProcessBuilder(master).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
             if (!process.waitFor(CONNECT_SECONDS, TimeUnit.SECONDS)) {
@@ -66,7 +73,7 @@ final class SshConnection implements AutoCloseable {
             }
             if (process.exitValue() != 0) {
                 throw new ActivationException(target, "cannot reach " + describe(host) + " over SSH: "
-                        + Files.readString(log, StandardCharsets.UTF_8).strip().replace("\r", ""));
+                        + dev.beckon.models.Messages.printable(Files.readString(log, StandardCharsets.UTF_8).strip().replace("\r", "")));
             }
             return connection;
         } catch (IOException e) {
@@ -136,7 +143,8 @@ final class SshConnection implements AutoCloseable {
             String errors = Files.readString(err, StandardCharsets.UTF_8).strip();
             Files.deleteIfExists(err);
             if (status != 0) {
-                throw new ActivationException(target, what + " failed (exit " + status + "): " + errors);
+                throw new ActivationException(target, what + " failed (exit " + status + "): "
+                        + dev.beckon.models.Messages.printable(errors));
             }
             return out;
         } catch (IOException e) {
@@ -147,13 +155,35 @@ final class SshConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * A shell that outlives this process, detached from it (its own session, no pipes to it): once this process is
+     * gone, however it ended, it stops the master connection and removes the control directory. It ends by itself
+     * when {@link #close} removed the directory first.
+     */
+    private void startReaper() throws IOException {
+        List<String> command = new ArrayList<>(List.of("setsid", "sh", "-c", String.join("\n",
+                "pid=$1; directory=$2; shift 2",
+                "while kill -0 \"$pid\" 2>/dev/null && [ -d \"$directory\" ]; do sleep 1; done",
+                "[ -d \"$directory\" ] || exit 0",
+                "\"$@\" >/dev/null 2>&1",
+                "rm -rf \"$directory\""),
+                "beckon-ssh-reaper", String.valueOf(ProcessHandle.current().pid()), controlDirectory.toString()));
+        command.addAll(exitCommand());
+        new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private List<String> exitCommand() {
+        List<String> exit = new ArrayList<>(base.subList(0, base.size() - 1));
+        exit.addAll(List.of("-O", "exit", base.get(base.size() - 1)));
+        return exit;
+    }
+
     /** Closes the master connection and removes its socket's directory. */
     @Override
     public void close() {
-        List<String> exit = new ArrayList<>(base.subList(0, base.size() - 1));
-        exit.addAll(List.of("-O", "exit", base.get(base.size() - 1)));
         try {
-            Process process = new ProcessBuilder(exit).redirectErrorStream(true)
+            Process process = new ProcessBuilder(exitCommand()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             process.waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {

@@ -2,19 +2,20 @@ package dev.beckon.planner.target.ssh;
 
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.InstanceStatus;
+import dev.beckon.models.Durations;
+import dev.beckon.models.Messages;
 import dev.beckon.models.TargetHost;
 import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.planner.target.TargetSession;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -24,7 +25,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * A target reached over SSH. beckon copies its own runtime (its classpath, by content hash, once) into the
+ * A target reached over SSH. beckon copies its own runtime (the jars it runs from, each by content hash, once) into the
  * target's store, starts its agent there with the target's {@code java}, and drives it over the one
  * multiplexed connection. Packages go into the target's store compressed, only when missing.
  */
@@ -34,21 +35,28 @@ public final class SshTargetSession implements TargetSession {
     private final String target;
     private final SshConnection ssh;
     private final Process agent;
+    /** What is kept of one line the agent writes to its standard error. */
+    private static final int STDERR_LINE_CHARACTERS = 500;
+
     private final BufferedWriter requests;
-    private final BufferedReader responses;
+    private final AgentLines responses;
+    private final Duration callTimeout;
+    private final Duration greetingTimeout;
     private final Deque<String> agentErrors = new ArrayDeque<>();
 
-    private SshTargetSession(String target, SshConnection ssh, Process agent) {
+    private SshTargetSession(String target, SshConnection ssh, Process agent, Map<String, String> environment) {
         this.target = target;
         this.ssh = ssh;
         this.agent = agent;
+        this.callTimeout = AgentLines.limit(environment, AgentLines.CALL_TIMEOUT_VARIABLE, AgentLines.DEFAULT_CALL_TIMEOUT);
+        this.greetingTimeout = AgentLines.limit(environment, AgentLines.GREETING_TIMEOUT_VARIABLE, AgentLines.DEFAULT_GREETING_TIMEOUT);
         this.requests = new BufferedWriter(new OutputStreamWriter(agent.getOutputStream(), StandardCharsets.UTF_8));
-        this.responses = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
+        this.responses = new AgentLines(agent.getInputStream(), target);
         Thread errors = new Thread(() -> {
-            try (BufferedReader err = new BufferedReader(new InputStreamReader(agent.getErrorStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = err.readLine()) != null; ) {
+            try (var err = agent.getErrorStream()) {
+                for (String line; (line = boundedLine(err)) != null; ) {
                     synchronized (agentErrors) {
-                        agentErrors.addLast(line);
+                        agentErrors.addLast(Messages.printable(line));
                         if (agentErrors.size() > STDERR_LINES) {
                             agentErrors.removeFirst();
                         }
@@ -74,9 +82,12 @@ public final class SshTargetSession implements TargetSession {
             String classpath = AgentRuntime.install(ssh, target.name(), Path.of(target.stateDirectory()));
             Process agent = ssh.command(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
                     TargetAgent.class.getName(), profile)).start();
-            SshTargetSession session = new SshTargetSession(target.name(), ssh, agent);
+            SshTargetSession session = new SshTargetSession(target.name(), ssh, agent, environment);
             session.greet();
             return session;
+        } catch (IllegalArgumentException e) {
+            ssh.close();
+            throw new ActivationException(target.name(), e.getMessage(), e);
         } catch (IOException e) {
             ssh.close();
             throw new ActivationException(target.name(), "cannot start beckon's agent over SSH: " + e.getMessage(), e);
@@ -86,13 +97,31 @@ public final class SshTargetSession implements TargetSession {
         }
     }
 
+    /**
+     * A line of the agent's standard error, of which only the first {@value #STDERR_LINE_CHARACTERS} characters are
+     * kept, however long it is; null at the end.
+     */
+    private static String boundedLine(java.io.InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            if (kept.size() < STDERR_LINE_CHARACTERS) {
+                kept.write(c);
+            }
+        }
+        return c < 0 && kept.size() == 0 ? null : kept.toString(StandardCharsets.UTF_8);
+    }
+
     private void greet() throws ActivationException {
-        String line = readLine();
+        String line = readLine("greet", greetingTimeout, AgentLines.GREETING_TIMEOUT_VARIABLE);
         AgentProtocol.Hello hello;
         try {
             hello = AgentProtocol.JSON.readValue(line, AgentProtocol.Hello.class);
         } catch (IOException e) {
-            throw agentFailure("beckon's agent did not greet as expected (" + line + ")");
+            throw agentFailure("beckon's agent did not greet as expected (" + Messages.quote(shortened(line)) + ")");
+        }
+        if (hello == null) {
+            throw agentFailure("beckon's agent did not greet as expected (" + Messages.quote(shortened(line)) + ")");
         }
         if (hello.protocol() != AgentProtocol.VERSION) {
             throw new ActivationException(target, "beckon's agent there speaks protocol " + hello.protocol() + ", this beckon "
@@ -100,16 +129,31 @@ public final class SshTargetSession implements TargetSession {
         }
     }
 
-    private String readLine() throws ActivationException {
+    /**
+     * The agent's next line, within {@code limit}. An agent that is past its time, ended, or broke the protocol's bounds
+     * is stopped: what it would say next could belong to an earlier question.
+     */
+    private String readLine(String operation, Duration limit, String variable) throws ActivationException {
         try {
-            String line = responses.readLine();
-            if (line == null) {
-                throw agentFailure("beckon's agent ended");
+            Optional<String> line = responses.next(limit);
+            if (line.isEmpty()) {
+                agent.destroyForcibly();
+                throw agentFailure("beckon's agent did not answer " + operation + " within " + Durations.format(limit) + " (" + variable
+                        + " sets that limit), so it was stopped");
             }
-            return line;
-        } catch (IOException e) {
-            throw agentFailure("cannot read from beckon's agent: " + e.getMessage());
+            return line.get();
+        } catch (AgentLines.EndedException e) {
+            agent.destroyForcibly();
+            throw agentFailure("beckon's agent ended: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw agentFailure("interrupted while waiting for beckon's agent");
         }
+    }
+
+    /** A forged or garbled line as an error shows it: its start only. */
+    private static String shortened(String line) {
+        return line.length() <= 200 ? line : line.substring(0, 200) + "…";
     }
 
     private ActivationException agentFailure(String what) {
@@ -134,19 +178,50 @@ public final class SshTargetSession implements TargetSession {
         } catch (IOException e) {
             throw agentFailure("cannot send to beckon's agent: " + e.getMessage());
         }
-        String line = readLine();
+        String line = readLine(request.operation(), callTimeout, AgentLines.CALL_TIMEOUT_VARIABLE);
         AgentProtocol.Response response;
         try {
             response = AgentProtocol.JSON.readValue(line, AgentProtocol.Response.class);
         } catch (IOException e) {
-            throw agentFailure("beckon's agent answered what is not a response (" + line + ")");
+            response = null;
         }
+        if (response == null) {
+            throw agentFailure("beckon's agent answered what is not a response (" + Messages.quote(shortened(line)) + ")");
+        }
+        response = printable(response);
         if (response.error() != null) {
             AgentProtocol.Failure failure = response.error();
-            throw new ActivationException(failure.instance(), failure.message(),
+            throw new ActivationException(failure.instance() == null ? target : failure.instance(), String.valueOf(failure.message()),
                     failure.logTail() == null ? List.of() : failure.logTail(), null);
         }
         return response;
+    }
+
+    /**
+     * The response with every text a target sent made printable, before any of it can reach a terminal: a target
+     * must not be able to forge a line of beckon's output, or move the cursor.
+     */
+    private static AgentProtocol.Response printable(AgentProtocol.Response response) {
+        InstanceStatus status = response.status();
+        if (status != null) {
+            status = new InstanceStatus(status.presence(), status.activity(),
+                    status.drift() == null ? List.of() : printable(status.drift()), status.detail() == null ? "" : printable(status.detail()));
+        }
+        AgentProtocol.Failure error = response.error();
+        if (error != null) {
+            error = new AgentProtocol.Failure(error.kind(), printable(error.instance()), printable(error.message()),
+                    error.logTail() == null ? null : printable(error.logTail()));
+        }
+        return new AgentProtocol.Response(status, response.present(), response.paths(), printable(response.holder()),
+                response.warnings() == null ? null : printable(response.warnings()), error);
+    }
+
+    private static String printable(String text) {
+        return text == null ? null : Messages.printable(text);
+    }
+
+    private static List<String> printable(List<String> texts) {
+        return texts.stream().map(SshTargetSession::printable).toList();
     }
 
     private AgentProtocol.Response callForPlanning(AgentProtocol.Request request) throws PlanningException {
@@ -187,8 +262,9 @@ public final class SshTargetSession implements TargetSession {
         }
         try {
             AgentRuntime.copy(ssh, target, "copying " + source.getFileName() + " into the store", source.getParent(),
-                    List.of(source.getFileName().toString()), Path.of(entry.packagePath()), false);
+                    List.of(source.getFileName().toString()), Path.of(entry.packagePath()));
             added.add(Path.of(entry.packagePath()));
+            call(AgentProtocol.Request.of("seal-package", entry));
             return added;
         } catch (ActivationException e) {
             throw new PlanningException(entry.id() + ": cannot put its package into the store of " + target + ": " + e.getMessage(), e);

@@ -2,6 +2,8 @@ package dev.beckon.planner.target.ssh;
 
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.ActivationModules;
+import dev.beckon.activation.SafeDirectories;
+import dev.beckon.planner.store.Store;
 import dev.beckon.planner.state.DeploymentLock;
 import dev.beckon.planner.target.LocalTargetSession;
 import dev.beckon.planner.plan.PlanningException;
@@ -86,14 +88,23 @@ public final class TargetAgent {
                             session.removeStaleLock(Path.of(request.stateDirectory())).orElse(null), null, null);
                 }
                 case "prepare-package" -> {
-                    Path instanceDirectory = Path.of(request.entry().instanceDirectory());
                     List<String> made = new ArrayList<>();
-                    if (!Files.exists(instanceDirectory)) {
-                        Files.createDirectories(instanceDirectory);
-                        made.add(instanceDirectory.toString());
+                    LocalTargetSession.makeInstanceDirectory(request.entry()).ifPresent(directory -> made.add(directory.toString()));
+                    boolean present = true;
+                    if (!request.entry().packagePath().isEmpty()) {
+                        Path stored = Path.of(request.entry().packagePath());
+                        SafeDirectories.ensure(stored.getParent());
+                        present = Store.damage(stored).isEmpty();
+                        if (!present) {
+                            // Damaged or cut short: removed, so that the copy that follows puts it there whole.
+                            Store.removeEntry(stored);
+                        }
                     }
-                    boolean present = request.entry().packagePath().isEmpty() || Files.exists(Path.of(request.entry().packagePath()));
                     return new AgentProtocol.Response(null, present, made, null, null, null);
+                }
+                case "seal-package" -> {
+                    Store.seal(Path.of(request.entry().packagePath()));
+                    return AgentProtocol.Response.done();
                 }
                 case "remove-from-store" -> session.removeFromStore(Path.of(request.stateDirectory()),
                         request.paths().stream().map(Path::of).toList());

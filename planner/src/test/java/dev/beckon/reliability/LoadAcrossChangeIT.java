@@ -1,11 +1,11 @@
 package dev.beckon.reliability;
 
-import static dev.beckon.planner.cli.BeckonCommandTest.beckon;
+import static dev.beckon.planner.testing.BeckonProcess.beckon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.testing.TestServices;
-import dev.beckon.planner.cli.BeckonCommandTest.Run;
+import dev.beckon.planner.testing.BeckonProcess.Run;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * to: not one connection may be refused, reset or left unanswered.
  */
 @ExtendWith(SystemdSandboxExtension.class)
-class LoadAcrossChangeTest {
+class LoadAcrossChangeIT {
     /** Upgrade and rollback cycles; the long variant repeats them. */
     private static final int CYCLES = LongVariants.choose(1, 10);
 

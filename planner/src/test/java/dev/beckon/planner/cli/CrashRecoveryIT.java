@@ -1,6 +1,5 @@
 package dev.beckon.planner.cli;
 
-import static dev.beckon.planner.cli.BeckonCommandTest.beckon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.beckon.activation.testing.GreetingServer;
 import dev.beckon.activation.testing.TestServices;
-import dev.beckon.planner.cli.BeckonCommandTest.Run;
+import dev.beckon.planner.testing.BeckonProcess;
+import dev.beckon.planner.testing.BeckonProcess.Run;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.BufferedReader;
@@ -31,10 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Deployers killed with SIGKILL at every step boundary of a multi-service deployment, and deployers
- * racing for the same profile and targets, as real processes against a real systemd user manager.
+ * racing for the same profile and targets, as real processes of {@code bin/beckon} against a real systemd user
+ * manager.
  */
 @ExtendWith(SystemdSandboxExtension.class)
-class CrashRecoveryTest {
+class CrashRecoveryIT {
     @TempDir
     Path dir;
 
@@ -97,6 +98,10 @@ class CrashRecoveryTest {
         return model;
     }
 
+    private static Run beckon(String... args) {
+        return BeckonProcess.withEnvironment(Map.of()).run(args);
+    }
+
     private Run deploy(Path model, String... more) {
         List<String> args = new ArrayList<>(List.of("deploy", model.toString(), "--home", home));
         args.addAll(List.of(more));
@@ -105,11 +110,8 @@ class CrashRecoveryTest {
 
     /** A deployer in a process of its own that stops at a step boundary, holding whatever it holds there. */
     private Process pausedDeployer(Path model, int boundary) throws Exception {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                BeckonCommand.class.getName(), "deploy", model.toString(), "--home", home);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("BECKON_TEST_PAUSE_AT", String.valueOf(boundary));
+        ProcessBuilder builder = BeckonProcess.withEnvironment(Map.of("BECKON_TEST_PAUSE_AT", String.valueOf(boundary)))
+                .builder(List.of("deploy", model.toString(), "--home", home));
         builder.redirectOutput(dir.resolve("deployer-" + boundary + ".out").toFile());
         Process process = builder.start();
         deployers.add(process);
@@ -176,8 +178,8 @@ class CrashRecoveryTest {
         assertEquals(0, deploy(empty).exitCode());
         assertFalse(firstState.equals(secondState));
         assertTrue(dry.out().contains("Plan: 1 to activate, 1 to change, 1 to deactivate."), dry.out());
-        // copy packages; deactivate b; install a and c; change a; activate c; reload and verify
-        int steps = 6;
+        // copy packages; deactivate b; install a and c; reload for level 0; change a; activate c; reload and verify
+        int steps = 7;
 
         for (int boundary = 0; boundary <= steps + 1; boundary++) {
             Run clean = deploy(first);

@@ -1,12 +1,12 @@
 package dev.beckon.planner.cli;
 
-import static dev.beckon.planner.cli.BeckonCommandTest.beckon;
+import static dev.beckon.planner.testing.BeckonProcess.beckon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.testing.GreetingServer;
 import dev.beckon.activation.testing.TestServices;
-import dev.beckon.planner.cli.BeckonCommandTest.Run;
+import dev.beckon.planner.testing.BeckonProcess.Run;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.net.InetSocketAddress;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** deploy, plan, generations and rollback through the command line, against a real systemd user manager. */
 @ExtendWith(SystemdSandboxExtension.class)
-class DeployCommandTest {
+class DeployCommandIT {
     @TempDir
     Path dir;
 

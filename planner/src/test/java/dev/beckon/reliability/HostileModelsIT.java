@@ -1,6 +1,6 @@
 package dev.beckon.reliability;
 
-import static dev.beckon.planner.cli.BeckonCommandTest.beckon;
+import static dev.beckon.planner.testing.BeckonProcess.beckon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.beckon.activation.testing.ArgvRecorder;
 import dev.beckon.activation.testing.GreetingServer;
 import dev.beckon.activation.testing.TestServices;
-import dev.beckon.planner.cli.BeckonCommandTest.Run;
+import dev.beckon.planner.testing.BeckonProcess.Run;
 import dev.beckon.models.Messages;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 40,000 levels deep).
  */
 @ExtendWith(SystemdSandboxExtension.class)
-class HostileModelsTest {
+class HostileModelsIT {
     private static final Path MARKER = Path.of("/tmp/beckon-pwned");
 
     @TempDir
@@ -202,7 +202,7 @@ class HostileModelsTest {
     }
 
     private static Path corpus() throws URISyntaxException {
-        return Path.of(HostileModelsTest.class.getResource("/hostile-models").toURI());
+        return Path.of(HostileModelsIT.class.getResource("/hostile-models").toURI());
     }
 
     private static Path codeSource(Class<?> type) throws URISyntaxException {

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.testing.GreetingServer;
 import dev.beckon.activation.testing.TestServices;
-import dev.beckon.planner.cli.BeckonCommandTest.Run;
 import dev.beckon.planner.cli.testing.RelayOnce;
+import dev.beckon.planner.testing.BeckonProcess;
+import dev.beckon.planner.testing.BeckonProcess.Run;
 import dev.beckon.sandbox.SshHost;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
@@ -17,8 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Deployments to three "machines" over SSH: each an sshd on its own loopback address (127.0.0.2-4),
  * inside the private mount namespace of its own systemd user manager, reached with keys and known host
- * keys made for the test. beckon runs as a real process, as a user runs it.
+ * keys made for the test. beckon runs as {@code bin/beckon}, the jar and its {@code lib/}, as a user runs it.
  */
-class SshTargetsTest {
+class SshTargetsIT {
     private static final int MACHINES = 3;
 
     @TempDir
@@ -61,31 +61,10 @@ class SshTargetsTest {
         machines.forEach(SystemdUserManager::close);
     }
 
-    /** beckon as a process of its own, with the test's SSH configuration. */
-    private static Run beckon(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                BeckonCommand.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("BECKON_SSH_COMMAND", "ssh -F " + sshConfig);
-        builder.environment().put("BECKON_HOME", dir.resolve("home").toString());
-        Process process = builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-        if (!process.waitFor(300, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("beckon " + String.join(" ", args) + " did not finish in 300 s: " + out.getNow("") + err.getNow(""));
-        }
-        return new Run(process.exitValue(), out.get(), err.get());
-    }
-
-    private static String read(java.io.InputStream stream) {
-        try (stream) {
-            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return e.toString();
-        }
+    /** bin/beckon as a process of its own, with the test's SSH configuration. */
+    private static Run beckon(String... args) {
+        return BeckonProcess.withEnvironment(Map.of("BECKON_SSH_COMMAND", "ssh -F " + sshConfig,
+                "BECKON_HOME", dir.resolve("home").toString())).run(args);
     }
 
     private static Path classesOf(Class<?> type) throws Exception {
@@ -187,6 +166,14 @@ class SshTargetsTest {
         return lines.toString();
     }
 
+    /** The jars in a target's store, and any partial copy. */
+    private static List<String> runtimeIn(String target) throws IOException {
+        try (Stream<Path> entries = Files.list(dir.resolve("state-" + target).resolve("store"))) {
+            return entries.map(entry -> entry.getFileName().toString()).filter(name -> name.endsWith(".jar") || name.contains(".partial-"))
+                    .sorted().toList();
+        }
+    }
+
     private static String unitState(int machine, String unit) {
         return machines.get(machine).systemctl("is-active", unit).stdout().strip();
     }
@@ -196,10 +183,6 @@ class SshTargetsTest {
         Path first = model("first", services("hello v1", ""), PLACEMENT, "");
         Run deployed = beckon("deploy", first.toString(), "-m", "first");
         assertEquals(0, deployed.exitCode(), deployed.out() + deployed.err());
-        for (String target : List.of("a", "b", "c")) {
-            assertTrue(deployed.out().contains("[" + target + "] copied beckon-runtime") || deployed.out().contains("[" + target + "] "),
-                    deployed.out());
-        }
         assertTrue(deployed.out().contains("[a] + hello  activated") && deployed.out().contains("[b] + relay  activated")
                 && deployed.out().contains("[c] + third  activated"), deployed.out());
         assertTrue(deployed.out().indexOf("[a] + hello  activated") < deployed.out().indexOf("[b] + relay  activated"),
@@ -213,9 +196,21 @@ class SshTargetsTest {
                 "a connection from target b activated hello on target a");
         assertTrue(ask("127.0.0.4", helloPort).startsWith("third pid="));
 
+        // The agent ran from what bin/beckon runs from: its jar and every jar of lib/, each in the store by content hash.
+        List<String> runtime = runtimeIn("a");
+        assertTrue(runtime.stream().anyMatch(name -> name.matches("[0-9a-f]{64}-beckon\\.jar"))
+                && runtime.stream().anyMatch(name -> name.matches("[0-9a-f]{64}-picocli-.*\\.jar")), runtime.toString());
         Run status = beckon("status");
         assertEquals(0, status.exitCode(), status.out() + status.err());
         assertTrue(status.out().contains("target a") && status.out().contains("target c"), status.out());
+        assertEquals(runtime, runtimeIn("a"), "a second command finds the runtime there and copies nothing");
+
+        // beckon shell on a remote target: the command runs on a over SSH, in hello's environment, with its package there.
+        Run shell = beckon("shell", "hello", "--", "sh", "-c", "echo \"$BECKON_SERVICE ${SSH_CONNECTION#* * }\"; "
+                + "test -e \"$BECKON_PACKAGE\" && echo package-there; test \"$(pwd)\" = \"$HOME\" && echo in-home; exit 3");
+        assertEquals(3, shell.exitCode(), "the command's own exit status: " + shell.out() + shell.err());
+        assertEquals("hello@a " + hosts.get(0).address() + " " + hosts.get(0).port() + "\npackage-there\nin-home\n", shell.out(),
+                "it ran on a's sshd: " + shell.err());
 
         // An unreachable target fails the plan before anything changes, with SSH's own words.
         String before = machinesSnapshot();

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.testing.GreetingServer;
-import dev.beckon.planner.cli.BeckonCommand;
+import dev.beckon.planner.testing.BeckonProcess;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * belong to its pid.
  */
 @ExtendWith(SystemdSandboxExtension.class)
-class ResourceBoundsTest {
+class ResourceBoundsIT {
     private static final int SERVICES = LongVariants.choose(200, 1_000);
     private static final String HEAP_LIMIT = "-Xmx256m";
     private static final int MOST_FILE_DESCRIPTORS = 200;
@@ -110,15 +111,17 @@ class ResourceBoundsTest {
         assertTrue(usage.heapAfterGcMb() < 128, usage.toString());
     }
 
-    /** Runs {@code beckon deploy MODEL} in a JVM of its own and watches it until it ends. */
+    /** Runs {@code bin/beckon deploy MODEL}, a JVM of its own, and watches it until it ends. */
     private Usage deployer(SystemdUserManager systemd, Path model, String name) throws Exception {
         Path gcLog = dir.resolve(name + "-gc.log");
         Path output = dir.resolve(name + ".out");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP_LIMIT,
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:gc:file=" + gcLog, "-cp", System.getProperty("java.class.path"),
-                BeckonCommand.class.getName(), "deploy", model.toString(), "--home", dir.resolve("home").toString());
+        // bin/beckon's own JVM options, with the heap limit and a GC log added.
+        ProcessBuilder builder = BeckonProcess.withEnvironment(Map.of("BECKON_JAVA_OPTS", String.join(" ", HEAP_LIMIT,
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:gc:file=" + gcLog)))
+                .builder(List.of("deploy", model.toString(), "--home", dir.resolve("home").toString()));
         long started = System.nanoTime();
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        // bin/beckon execs java, so the process watched below is the deployer's JVM itself.
+        Process process = builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
         int fileDescriptors = 0;
         int threads = 0;
         int busConnections = 0;

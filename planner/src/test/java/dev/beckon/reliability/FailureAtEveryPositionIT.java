@@ -1,12 +1,12 @@
 package dev.beckon.reliability;
 
-import static dev.beckon.planner.cli.BeckonCommandTest.beckon;
+import static dev.beckon.planner.testing.BeckonProcess.beckon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.testing.GreetingServer;
 import dev.beckon.activation.testing.TestServices;
-import dev.beckon.planner.cli.BeckonCommandTest.Run;
+import dev.beckon.planner.testing.BeckonProcess.Run;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.net.InetSocketAddress;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * old greeting, from a process started from the old units.
  */
 @ExtendWith(SystemdSandboxExtension.class)
-class FailureAtEveryPositionTest {
+class FailureAtEveryPositionIT {
     /** Two chains that join, so that the activation order is not the order of the names. */
     private static final Map<String, List<String>> DEPENDS_ON = Map.of(
             "s01", List.of(), "s02", List.of("s05"), "s03", List.of("s01"), "s04", List.of(), "s05", List.of("s04"),
@@ -66,8 +66,8 @@ class FailureAtEveryPositionTest {
         Run first = beckon("deploy", model.toString(), "--home", home, "-m", "v1");
         assertEquals(0, first.exitCode(), first.out() + first.err());
         List<String> order = activated(first.out());
-        assertEquals(List.of("s01", "s03", "s04", "s05", "s02", "s06", "s07", "s08", "s09", "s10"), order,
-                "dependencies first, then by name");
+        assertEquals(List.of("s01", "s04", "s08", "s03", "s05", "s09", "s02", "s06", "s07", "s10"), order,
+                "by dependency level (what depends on nothing first), then by name");
         // Every service runs, so each undo must also bring back the processes of the old version.
         assertEveryServiceGreets("v1");
         String generations = beckon("generations", "--home", home).out();
