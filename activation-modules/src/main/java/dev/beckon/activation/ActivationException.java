@@ -1,5 +1,6 @@
 package dev.beckon.activation;
 
+import dev.beckon.models.Messages;
 import java.util.List;
 
 /**
@@ -15,7 +16,8 @@ public class ActivationException extends Exception {
     public ActivationException(String instance, String message, List<String> logTail, Throwable cause) {
         super(instance + ": " + message, cause);
         this.instance = instance;
-        this.logTail = List.copyOf(logTail);
+        // Lines from a journal or a log file are the service's own text: escaped here, where every tail passes.
+        this.logTail = logTail.stream().map(Messages::printable).toList();
     }
 
     public ActivationException(String instance, String message) {

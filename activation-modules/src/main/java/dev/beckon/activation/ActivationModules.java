@@ -1,5 +1,6 @@
 package dev.beckon.activation;
 
+import dev.beckon.models.Messages;
 import dev.beckon.activation.external.ExternalModule;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -47,7 +48,7 @@ public final class ActivationModules {
 
     static ActivationModule forType(String type, List<Path> modulePath, ClassLoader loader) throws ActivationException {
         if (!TYPE.matcher(type).matches()) {
-            throw new ActivationException(type, "\"" + Launcher.printable(type) + "\" is not a module name ([a-z0-9][a-z0-9-]*)");
+            throw new ActivationException(type, Messages.quote(type) + " is not a module name ([a-z0-9][a-z0-9-]*)");
         }
         List<String> builtIn = new ArrayList<>();
         Optional<ActivationModule> module = builtIn(type, loader, builtIn);

@@ -1,5 +1,6 @@
 package dev.beckon.activation;
 
+import dev.beckon.models.Messages;
 import dev.beckon.models.Durations;
 import dev.beckon.models.SocketPassing;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ public final class Launcher {
     public static String render(ServiceInstance instance, Optional<Path> log, boolean socketOnStandardInput) {
         StringBuilder script = new StringBuilder("#!/bin/sh\n");
         // printable: a newline in a name must not end the comment and become a command.
-        script.append("# Written by beckon for ").append(printable(instance.id())).append(" (profile ").append(printable(instance.profile()))
+        script.append("# Written by beckon for ").append(Messages.printable(instance.id())).append(" (profile ").append(Messages.printable(instance.profile()))
                 .append("): starts the service\n# with its environment and exact argv. beckon deploy rewrites it: change the model instead.\n");
         // A manager that launders PATH away would leave a bare program name unfindable; the model may still set its own.
         script.append("PATH=\"${PATH:-").append(DEFAULT_PATH).append("}\"\nexport PATH\n");
@@ -126,8 +127,8 @@ public final class Launcher {
         StringBuilder lines = new StringBuilder();
         for (Map.Entry<String, String> variable : environment(instance).entrySet()) {
             if (!VARIABLE_NAME.matcher(variable.getKey()).matches()) {
-                throw new IllegalArgumentException(instance.id() + ": environment variable name \"" + printable(variable.getKey())
-                        + "\" is not a shell variable name ([A-Za-z_][A-Za-z0-9_]*)");
+                throw new IllegalArgumentException(instance.id() + ": environment variable name " + Messages.quote(variable.getKey())
+                        + " is not a shell variable name ([A-Za-z_][A-Za-z0-9_]*)");
             }
             lines.append("export ").append(variable.getKey()).append('=')
                     .append(quote(variable.getValue(), instance, "environment variable " + variable.getKey())).append('\n');
@@ -154,12 +155,12 @@ public final class Launcher {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c == '\0') {
-                throw new IllegalArgumentException("\"" + printable(value) + "\" holds a NUL byte, which no program can receive");
+                throw new IllegalArgumentException(Messages.quote(value) + " holds a NUL byte, which no program can receive");
             }
             if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException("\"" + printable(value) + "\" holds a lone UTF-16 surrogate, which UTF-8 cannot encode");
+                throw new IllegalArgumentException(Messages.quote(value) + " holds a lone UTF-16 surrogate, which UTF-8 cannot encode");
             }
         }
         return "'" + value.replace("'", "'\\''") + "'";
@@ -171,24 +172,5 @@ public final class Launcher {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(instance.id() + ": " + what + " " + e.getMessage(), e);
         }
-    }
-
-    /** A value as messages show it: control characters escaped, so no value can forge a line of output. */
-    public static String printable(String value) {
-        StringBuilder out = new StringBuilder();
-        value.codePoints().forEach(c -> {
-            if (c == '\\' || c == '"') {
-                out.append('\\').appendCodePoint(c);
-            } else if (c == '\n') {
-                out.append("\\n");
-            } else if (c == '\t') {
-                out.append("\\t");
-            } else if (c < 0x20 || c == 0x7f) {
-                out.append(String.format("\\x%02x", c));
-            } else {
-                out.appendCodePoint(c);
-            }
-        });
-        return out.toString();
     }
 }

@@ -9,9 +9,12 @@ import java.time.Duration;
  *
  * <p>Hand-written rather than a regular expression: it runs on every cold start of an on-demand
  * service, and {@code java.util.regex} costs class loading there.
+ *
+ * <p>The one place of this syntax: beckon's models read and write idle timeouts through it, so what
+ * a model accepts is what the library reads back.
  */
-final class DurationText {
-    static final String SYNTAX = "write it like 500ms, 30s, 5m, 1h30m or 0 (units: ms, s, m, h, d)";
+public final class DurationText {
+    public static final String SYNTAX = "write it like 500ms, 30s, 5m, 1h30m or 0 (units: ms, s, m, h, d)";
 
     private DurationText() {}
 
@@ -21,7 +24,7 @@ final class DurationText {
      * @throws IllegalArgumentException when the text is not in the syntax or too large; the message
      *     says what is wrong, without repeating the text (the caller names where it came from)
      */
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         if (text.equals("0")) {
             return Duration.ZERO;
         }
@@ -61,7 +64,7 @@ final class DurationText {
     }
 
     /** Writes a duration back in the same syntax, the shortest way, for messages. */
-    static String format(Duration duration) {
+    public static String format(Duration duration) {
         if (duration.isZero()) {
             return "0";
         }

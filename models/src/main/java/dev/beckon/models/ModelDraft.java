@@ -26,6 +26,8 @@ final class ModelDraft {
     final Map<String, Map<String, SourceLocation>> dependencyLocations = new TreeMap<>();
     final Map<String, Map<String, SourceLocation>> portLocations = new TreeMap<>();
     final Map<String, List<SourceLocation>> listenLocations = new TreeMap<>();
+    final Map<String, SourceLocation> execLocations = new TreeMap<>();
+    final Map<String, Map<String, SourceLocation>> environmentLocations = new TreeMap<>();
     /** Every template with where it was written, checked once all files are read. */
     final List<TemplateUse> templateUses = new ArrayList<>();
     /**

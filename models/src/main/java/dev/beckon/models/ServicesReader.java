@@ -66,10 +66,19 @@ final class ServicesReader {
             return true;
         });
         String description = node.get("description").flatMap(values::string).orElse("");
+        if (type.filter("systemd-unit"::equals).isPresent() && !description.isEmpty()) {
+            long line = "Description=".length() + SystemdLimits.textLength(description) + InstanceResolver.ROOM_FOR_BECKON;
+            if (line >= SystemdLimits.LONG_LINE_MAX) {
+                diagnostics.error(node.get("description").orElseThrow().where(), "the description of service " + name + " takes "
+                        + line + " bytes on its line of the unit file, and systemd refuses a unit with a line of "
+                        + SystemdLimits.LONG_LINE_MAX + " bytes or more; shorten it");
+            }
+        }
         Optional<Path> packagePath = node.get("package").flatMap(p -> values.string(p).flatMap(text -> packagePath(p, text)));
 
         List<Template> exec = new ArrayList<>();
         Optional<Node> execNode = node.get("exec");
+        execNode.ifPresent(e -> draft.execLocations.put(name, e.where()));
         if (execNode.isEmpty() && type.filter(ModelLoader.BUILT_IN_TYPES::contains).isPresent()) {
             diagnostics.error(node.keyWhere(), "service " + name + " has no exec: the command line that starts it, "
                     + "like exec = [\"java\", \"-jar\", \"{package}\"]");
@@ -103,7 +112,10 @@ final class ServicesReader {
                     continue;
                 }
                 values.scalarText(value).filter(text -> values.fitsInOneArgument(value, text, variable + "=" + text))
-                        .flatMap(text -> template(name, value, text, false)).ifPresent(t -> environment.put(variable, t));
+                        .flatMap(text -> template(name, value, text, false)).ifPresent(t -> {
+                    environment.put(variable, t);
+                    draft.environmentLocations.computeIfAbsent(name, k -> new TreeMap<>()).put(variable, value.where());
+                });
             }
         });
 
@@ -119,8 +131,9 @@ final class ServicesReader {
                     draft.portLocations.computeIfAbsent(name, k -> new TreeMap<>()).put(portName, value.where());
                 } else if (value.json().isIntegralNumber()) {
                     long number = value.json().asLong();
-                    if (number < 1 || number > 65535) {
-                        diagnostics.error(value.where(), "port " + number + " is outside 1-65535");
+                    // asLong() wraps a number too large for a long; the message shows it as written.
+                    if (!value.json().canConvertToLong() || number < 1 || number > 65535) {
+                        diagnostics.error(value.where(), "port " + value.json().asText() + " is outside 1-65535");
                     } else {
                         ports.put(portName, new PortRequest.Fixed((int) number));
                     }

@@ -19,9 +19,14 @@ public final class Template {
     private final String source;
     private final List<Part> parts;
 
+    /** Asked for every instance of the service: worked out once. */
+    private final List<Placeholder> placeholders;
+
     private Template(String source, List<Part> parts) {
         this.source = source;
         this.parts = List.copyOf(parts);
+        this.placeholders = this.parts.stream().flatMap(p -> p instanceof Reference r ? Stream.of(r.placeholder()) : Stream.empty())
+                .toList();
     }
 
     /** A template without placeholders, for text that needs none. */
@@ -79,7 +84,7 @@ public final class Template {
 
     /** The placeholders this template uses, in order of appearance. */
     public List<Placeholder> placeholders() {
-        return parts.stream().flatMap(p -> p instanceof Reference r ? Stream.of(r.placeholder()) : Stream.empty()).toList();
+        return placeholders;
     }
 
     /** Fills every placeholder with the value the function gives for it. */

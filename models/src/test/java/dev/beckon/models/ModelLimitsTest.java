@@ -173,6 +173,13 @@ class ModelLimitsTest {
                 errors(ModelFiles.in(dir)));
     }
 
+    @Test
+    void aPortNumberTooLargeForALongIsShownAsWritten() throws Exception {
+        assertEquals(List.of("services.toml:4:18: error: port 999999999999999999999999999999 is outside 1-65535"),
+                errors("[services.a]\ntype = \"systemd-unit\"\nexec = [\"/bin/a\"]\nports = { http = " + "9".repeat(30) + " }\n",
+                        "a = [\"local\"]\n"));
+    }
+
     private static String name(int i) {
         return String.format("s%05d", i);
     }

@@ -1,5 +1,6 @@
 package dev.beckon.activation.external;
 
+import dev.beckon.models.Messages;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.ActivationModule;
 import dev.beckon.activation.Launcher;
@@ -89,7 +90,7 @@ public final class ExternalModule implements ActivationModule {
      */
     @Override
     public Rendering render(ServiceInstance instance) {
-        String header = "# Written by beckon for " + Launcher.printable(instance.id()) + " (profile " + Launcher.printable(instance.profile())
+        String header = "# Written by beckon for " + Messages.printable(instance.id()) + " (profile " + Messages.printable(instance.profile())
                 + ").\n";
         StringBuilder argv = new StringBuilder(header).append("set --");
         for (int i = 0; i < instance.exec().size(); i++) {

@@ -1,5 +1,6 @@
 package dev.beckon.activation.external;
 
+import dev.beckon.models.Messages;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.Launcher;
 import dev.beckon.models.Durations;
@@ -70,7 +71,7 @@ final class ModuleCall {
         Deque<String> tail = new ArrayDeque<>();
         StringBuilder answer = new StringBuilder();
         Thread messages = reader(wantsAnswer ? process.getErrorStream() : process.getInputStream(), line -> {
-            String printable = Launcher.printable(line);
+            String printable = Messages.printable(line);
             synchronized (tail) {
                 tail.addLast(printable);
                 if (tail.size() > TAIL_LINES) {

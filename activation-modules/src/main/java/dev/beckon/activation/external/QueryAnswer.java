@@ -1,5 +1,6 @@
 package dev.beckon.activation.external;
 
+import dev.beckon.models.Messages;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.Launcher;
 import dev.beckon.activation.ServiceInstance;
@@ -37,16 +38,16 @@ final class QueryAnswer {
             }
             int equals = line.indexOf('=');
             if (equals <= 0) {
-                throw new IllegalArgumentException("line " + (i + 1) + " \"" + Launcher.printable(line)
-                        + "\" is not KEY=VALUE (messages belong on standard error)");
+                throw new IllegalArgumentException("line " + (i + 1) + " " + Messages.quote(line)
+                        + " is not KEY=VALUE (messages belong on standard error)");
             }
             String key = line.substring(0, equals).strip();
             String value = line.substring(equals + 1).strip();
             switch (key) {
                 case "presence" -> presence = value(InstanceStatus.Presence.class, key, value, i);
                 case "activity" -> activity = value(InstanceStatus.Activity.class, key, value, i);
-                case "drift" -> allDrift.add(Launcher.printable(value));
-                case "detail" -> details.add(Launcher.printable(value));
+                case "drift" -> allDrift.add(Messages.printable(value));
+                case "detail" -> details.add(Messages.printable(value));
                 default -> {
                     continue;
                 }
@@ -74,7 +75,7 @@ final class QueryAnswer {
             for (E constant : type.getEnumConstants()) {
                 known.add(constant.name().toLowerCase(Locale.ROOT));
             }
-            throw new IllegalArgumentException("line " + (index + 1) + ": " + key + " \"" + Launcher.printable(value) + "\" is not one of "
+            throw new IllegalArgumentException("line " + (index + 1) + ": " + key + " " + Messages.quote(value) + " is not one of "
                     + String.join(", ", known));
         }
     }

@@ -1,5 +1,6 @@
 package dev.beckon.activation.inetd;
 
+import dev.beckon.models.Messages;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.Launcher;
 import java.io.IOException;
@@ -52,7 +53,7 @@ final class Daemon {
             throw new ActivationException(who, "cannot read " + name + "'s pid file " + pidFile + ": " + e.getMessage(), e);
         }
         if (!text.matches("[0-9]{1,10}")) {
-            throw new ActivationException(who, name + "'s pid file " + pidFile + " does not hold a pid: \"" + Launcher.printable(text) + "\"");
+            throw new ActivationException(who, name + "'s pid file " + pidFile + " does not hold a pid: " + Messages.quote(text));
         }
         long pid = Long.parseLong(text);
         Optional<String> command = command(pid);
@@ -61,7 +62,7 @@ final class Daemon {
         }
         if (!command.get().contains(name.equals("xinetd") ? "xinetd" : "inetd")) {
             throw new ActivationException(who, name + "'s pid file " + pidFile + " names pid " + pid + ", which runs "
-                    + Launcher.printable(command.get()) + ", not " + name + "; is " + name + " running, and is pid-file right?");
+                    + Messages.printable(command.get()) + ", not " + name + "; is " + name + " running, and is pid-file right?");
         }
         return Optional.of(new Daemon(name, pid));
     }

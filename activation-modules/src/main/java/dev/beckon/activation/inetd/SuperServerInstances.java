@@ -1,10 +1,12 @@
 package dev.beckon.activation.inetd;
 
+import dev.beckon.models.Messages;
 import dev.beckon.activation.Launcher;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.StartLimit;
 import dev.beckon.models.ListenAddress;
+import dev.beckon.models.ProfileNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +21,7 @@ import java.util.regex.Pattern;
  * them, and the checks that keep every value a single word of their configuration syntax.
  */
 final class SuperServerInstances {
-    private static final Pattern PROFILE = Pattern.compile("[a-z0-9]{1,32}");
+    private static final Pattern PROFILE = ProfileNames.PATTERN;
     private static final Pattern SERVICE = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
     /** A user name inetd reads as one user: its {@code .} and {@code :} separate a group. */
@@ -32,16 +34,16 @@ final class SuperServerInstances {
     /** {@code beckon-PROFILE-SERVICE}: a profile holds no dash, so the name says both without ambiguity. */
     static String name(ServiceInstance instance) {
         if (!PROFILE.matcher(instance.profile()).matches()) {
-            throw new IllegalArgumentException(instance.id() + ": profile \"" + Launcher.printable(instance.profile())
-                    + "\" is not 1-32 lower-case letters and digits");
+            throw new IllegalArgumentException(instance.id() + ": profile " + Messages.quote(instance.profile())
+                    + " is not 1-32 lower-case letters and digits");
         }
         if (!SERVICE.matcher(instance.service()).matches()) {
-            throw new IllegalArgumentException(instance.id() + ": service name \"" + Launcher.printable(instance.service())
-                    + "\" is not [a-z0-9][a-z0-9-]*");
+            throw new IllegalArgumentException(instance.id() + ": service name " + Messages.quote(instance.service())
+                    + " is not [a-z0-9][a-z0-9-]*");
         }
         if (!SERVICE.matcher(instance.target()).matches()) {
-            throw new IllegalArgumentException(instance.id() + ": target name \"" + Launcher.printable(instance.target())
-                    + "\" is not [a-z0-9][a-z0-9-]*");
+            throw new IllegalArgumentException(instance.id() + ": target name " + Messages.quote(instance.target())
+                    + " is not [a-z0-9][a-z0-9-]*");
         }
         return "beckon-" + instance.profile() + "-" + instance.service();
     }
@@ -69,8 +71,8 @@ final class SuperServerInstances {
         inet.host().ifPresent(host -> {
             boolean valid = host.contains(":") ? ListenAddress.IPV6.matcher(host).matches() : ListenAddress.HOSTNAME.matcher(host).matches();
             if (!valid) {
-                throw new IllegalArgumentException(instance.id() + ": listen host \"" + Launcher.printable(host)
-                        + "\" is not a host name, IPv4 or IPv6 address");
+                throw new IllegalArgumentException(instance.id() + ": listen host " + Messages.quote(host)
+                        + " is not a host name, IPv4 or IPv6 address");
             }
         });
         return inet;
@@ -90,7 +92,7 @@ final class SuperServerInstances {
             if (Character.isWhitespace(c) || Character.isSpaceChar(c) || c < 0x20 || c == 0x7f || BREAKS_A_WORD.indexOf(c) >= 0) {
                 String which = Character.isWhitespace(c) || Character.isSpaceChar(c) ? "white space"
                         : c < 0x20 || c == 0x7f ? "a control character" : "'" + c + "'";
-                throw new IllegalArgumentException(instance.id() + ": " + what + " \"" + Launcher.printable(value) + "\" holds " + which
+                throw new IllegalArgumentException(instance.id() + ": " + what + " " + Messages.quote(value) + " holds " + which
                         + ", and " + daemon + " needs it as one word of its configuration (it knows no quoting);"
                         + " choose a state directory whose path has no white space or # { }");
             }
@@ -102,8 +104,8 @@ final class SuperServerInstances {
     static String user(ServiceInstance instance) {
         String user = System.getProperty("user.name", "");
         if (!USER.matcher(user).matches()) {
-            throw new IllegalArgumentException(instance.id() + ": the user beckon runs as, \"" + Launcher.printable(user)
-                    + "\", is not a name inetd and xinetd read as one user ([A-Za-z_][A-Za-z0-9_-]*)");
+            throw new IllegalArgumentException(instance.id() + ": the user beckon runs as, " + Messages.quote(user)
+                    + ", is not a name inetd and xinetd read as one user ([A-Za-z_][A-Za-z0-9_-]*)");
         }
         return user;
     }
@@ -117,7 +119,7 @@ final class SuperServerInstances {
     static RenderedFile launcher(ServiceInstance instance, String daemon) {
         String program = instance.exec().get(0);
         if (program.contains("/") && !program.startsWith("/")) {
-            throw new IllegalArgumentException(instance.id() + ": its program \"" + Launcher.printable(program) + "\" is a relative"
+            throw new IllegalArgumentException(instance.id() + ": its program " + Messages.quote(program) + " is a relative"
                     + " path; " + daemon + " runs servers from /, so give an absolute path or a bare name looked up on PATH");
         }
         word(Launcher.path(instance).toString(), instance, "the launcher's path", daemon);
@@ -166,7 +168,7 @@ final class SuperServerInstances {
         if (candidates.stream().anyMatch(p -> Files.isRegularFile(p) && Files.isExecutable(p))) {
             return Optional.empty();
         }
-        return Optional.of("its program " + Launcher.printable(program) + " is not an executable file"
+        return Optional.of("its program " + Messages.printable(program) + " is not an executable file"
                 + (program.contains("/") ? "" : " on the PATH") + "; the server could never start");
     }
 }

@@ -1,5 +1,6 @@
 package dev.beckon.activation.inetd;
 
+import dev.beckon.models.Messages;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.InstanceStatus;
@@ -402,7 +403,7 @@ abstract class SuperServerSession implements ModuleSession {
                     } catch (IOException gone) {
                         name = "?";
                     }
-                    holders.add("pid " + pid + " " + Launcher.printable(name));
+                    holders.add("pid " + pid + " " + Messages.printable(name));
                 }
             }
         } catch (IOException e) {
@@ -417,7 +418,7 @@ abstract class SuperServerSession implements ModuleSession {
     List<String> logTail(ServiceInstance instance) {
         try {
             List<String> lines = Files.readAllLines(SuperServerInstances.logFile(instance));
-            return lines.subList(Math.max(0, lines.size() - LOG_LINES), lines.size()).stream().map(Launcher::printable).toList();
+            return lines.subList(Math.max(0, lines.size() - LOG_LINES), lines.size()).stream().map(Messages::printable).toList();
         } catch (IOException | RuntimeException noLog) {
             return List.of();
         }

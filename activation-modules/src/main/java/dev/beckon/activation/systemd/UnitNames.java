@@ -2,6 +2,7 @@ package dev.beckon.activation.systemd;
 
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.ListenAddress;
+import dev.beckon.models.ProfileNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
  * @param sockets the socket units with the name of the listener each holds, in the model's order
  */
 record UnitNames(String service, List<Socket> sockets) {
-    private static final Pattern PROFILE = Pattern.compile("[a-z0-9]{1,32}");
+    private static final Pattern PROFILE = ProfileNames.PATTERN;
 
     /** A socket unit and the name its file descriptor carries ({@code LISTEN_FDNAMES}). */
     record Socket(String unit, String fileDescriptorName, ListenAddress address) {}

@@ -20,7 +20,9 @@ final class UnitSyntax {
 
     /**
      * A free text value such as {@code Description=}: control characters become spaces (the
-     * description is only shown) and {@code %} is doubled.
+     * description is only shown) and {@code %} is doubled. Backslashes stay as written: systemd does
+     * not unescape free text, so a doubled one would show doubled. The caller writes more after the
+     * value on its line, lest a final backslash continue the line into the next.
      */
     static String text(String value) {
         StringBuilder out = new StringBuilder();
@@ -29,8 +31,6 @@ final class UnitSyntax {
                 out.append(' ');
             } else if (c == '%') {
                 out.append("%%");
-            } else if (c == '\\') {
-                out.append("\\\\");
             } else {
                 out.appendCodePoint(c);
             }

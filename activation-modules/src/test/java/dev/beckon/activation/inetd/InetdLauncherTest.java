@@ -79,7 +79,7 @@ class InetdLauncherTest {
     void aNulOrALoneSurrogateCannotBeRendered() {
         IllegalArgumentException nul = assertThrows(IllegalArgumentException.class,
                 () -> Launcher.render(instance(List.of("/bin/echo", "a\0b"), new TreeMap<>()), Optional.empty()));
-        assertEquals("hello@local: argument 1 of its exec \"a\\x00b\" holds a NUL byte, which no program can receive", nul.getMessage());
+        assertEquals("hello@local: argument 1 of its exec \"a\\u0000b\" holds a NUL byte, which no program can receive", nul.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> Launcher.render(instance(List.of("/bin/echo"), new TreeMap<>(Map.of("X", "\ud800"))), Optional.empty()));
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class,

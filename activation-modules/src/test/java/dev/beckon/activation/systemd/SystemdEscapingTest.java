@@ -10,6 +10,7 @@ import dev.beckon.activation.ServiceInstance;
 import dev.beckon.activation.testing.ArgvRecorder;
 import dev.beckon.activation.testing.TestServices;
 import dev.beckon.models.ListenAddress;
+import dev.beckon.models.SystemdLimits;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.nio.file.Files;
@@ -70,7 +71,7 @@ class SystemdEscapingTest {
         ServiceInstance base = fixture.instance("hostile", exec, Map.of("http", port), Optional.of(new ServiceInstance.Activation(
                 List.of(new ListenAddress.Inet(Optional.of("127.0.0.1"), port)), Duration.ofSeconds(5), false)));
         return new ServiceInstance(base.profile(), base.service(), base.target(), base.type(),
-                "description with %i, $HOME and a\nnewline", base.exec(), environment, base.ports(), base.onDemand(),
+                "description with %i, $HOME, a back\\slash and a\nnewline\\", base.exec(), environment, base.ports(), base.onDemand(),
                 base.packagePath(), base.instanceDirectory(), base.container(), base.stateDirectory());
     }
 
@@ -95,7 +96,8 @@ class SystemdEscapingTest {
             assertEquals(expected, environment);
 
             String description = bus.unitProperty("beckon-test-hostile.service", "Description");
-            assertEquals("description with %i, $HOME and a newline (beckon hostile@local)", description);
+            // A backslash shows as written, and one at the end does not continue the line.
+            assertEquals("description with %i, $HOME, a back\\slash and a newline\\ (beckon hostile@local)", description);
             session.activate(hostile);
             TestServices.greeting(hostile.ports().get("http"));
             Path record = state.resolve("record");
@@ -124,6 +126,21 @@ class SystemdEscapingTest {
         String output = new String(verify.getInputStream().readAllBytes());
         assertEquals(0, verify.waitFor(), output);
         assertEquals("", output.strip());
+    }
+
+    /** The model measures unit lines before anything is rendered; it must count what is written here. */
+    @Test
+    void theModelMeasuresEscapedValuesAsTheyAreWritten() {
+        for (String value : HOSTILE) {
+            assertEquals(utf8(UnitSyntax.execArgument(value)), SystemdLimits.quotedLength(value, true), value);
+            assertEquals(utf8(UnitSyntax.environmentAssignment("NAME", value)), SystemdLimits.quotedLength("NAME=" + value, false),
+                    value);
+            assertTrue(utf8(UnitSyntax.text(value)) <= SystemdLimits.textLength(value), value);
+        }
+    }
+
+    private static long utf8(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     @Test

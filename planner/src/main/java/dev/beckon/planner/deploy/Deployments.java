@@ -19,6 +19,7 @@ import dev.beckon.planner.target.TargetSessions;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.models.ModelFiles;
 import dev.beckon.models.PortHints;
+import dev.beckon.models.ProfileNames;
 import dev.beckon.models.SystemModel;
 import dev.beckon.models.Target;
 import dev.beckon.planner.generations.Generation;
@@ -40,7 +41,7 @@ import java.util.regex.Pattern;
  * into the planner.
  */
 public final class Deployments implements AutoCloseable {
-    private static final Pattern PROFILE = Pattern.compile("[a-z0-9]{1,32}");
+    private static final Pattern PROFILE = ProfileNames.PATTERN;
 
     private final String profile;
     private final ModuleFinder modules;

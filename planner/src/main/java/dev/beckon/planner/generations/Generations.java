@@ -1,6 +1,7 @@
 package dev.beckon.planner.generations;
 
 import dev.beckon.planner.state.ProfileLock;
+import dev.beckon.planner.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -15,7 +16,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -428,7 +428,7 @@ public final class Generations implements AutoCloseable {
                 // Another process created the profile first; its repository is checked by attach like any other.
             }
         } finally {
-            deleteRecursively(staging);
+            Store.deleteTree(staging);
         }
     }
 
@@ -479,17 +479,6 @@ public final class Generations implements AutoCloseable {
             return "it is not empty and holds no git repository (it contains " + shown + ")";
         } catch (IOException e) {
             return "it is not empty and holds no git repository";
-        }
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 

@@ -49,12 +49,15 @@ public final class ManifestResolver {
             targets.put(target.name(), new Manifest.TargetRecord(target.name(), target.host().toString(), target.hostname(),
                     stateDirectories.apply(target).toString()));
         }
+        // Grouped by service in one pass: looking through every instance for each service was quadratic.
+        Map<String, List<InstanceSpec>> byService = new HashMap<>();
+        for (InstanceSpec spec : model.instances()) {
+            byService.computeIfAbsent(spec.service().name(), k -> new ArrayList<>()).add(spec);
+        }
         List<ManifestEntry> entries = new ArrayList<>();
         for (String service : model.activationOrder()) {
-            for (InstanceSpec spec : model.instances()) {
-                if (spec.service().name().equals(service)) {
-                    entries.add(resolve(spec, profile, stateDirectories.apply(spec.target()), packageHashes));
-                }
+            for (InstanceSpec spec : byService.getOrDefault(service, List.of())) {
+                entries.add(resolve(spec, profile, stateDirectories.apply(spec.target()), packageHashes));
             }
         }
         return new Manifest(Manifest.FORMAT_VERSION, profile, targets, entries);

@@ -3,6 +3,7 @@ package dev.beckon.planner.plan;
 import dev.beckon.models.Durations;
 import dev.beckon.models.InstanceSpec;
 import dev.beckon.models.ListenAddress;
+import dev.beckon.models.Messages;
 import dev.beckon.models.OnDemand;
 import dev.beckon.models.SystemModel;
 import dev.beckon.models.Target;
@@ -121,7 +122,7 @@ public final class DependencyGraph {
                     out.append("\\n");
                 }
                 default -> {
-                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
+                    if (Messages.isControl(c)) {
                         out.append(String.format("\\\\u%04x", c));
                     } else {
                         out.appendCodePoint(c);

@@ -7,6 +7,7 @@ import dev.beckon.planner.state.StateDirectories;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.SafeDirectories;
 import dev.beckon.models.Messages;
+import dev.beckon.models.ProfileNames;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -52,10 +53,10 @@ public final class StoreRoots {
 
     /** {@code HASH-NAME}: a package's SHA-256 or an instance's 32-digit hash; never {@code .}, {@code ..} or a path. */
     private static final Pattern ENTRY_NAME = Pattern.compile("[0-9a-f]{32}(?:[0-9a-f]{32})?-[^/\\x00]+", Pattern.DOTALL);
-    private static final Pattern PROFILE = Pattern.compile("[a-z0-9]{1,32}");
+    private static final Pattern PROFILE = ProfileNames.PATTERN;
     private static final String LOCK_FILE = ".lock";
     private static final ReentrantLock IN_PROCESS = new ReentrantLock();
-    private static final Pattern DEPLOYING = Pattern.compile("([a-z0-9]{1,32})\\.deploying-([0-9]{1,19})");
+    private static final Pattern DEPLOYING = Pattern.compile("(" + ProfileNames.SYNTAX + ")\\.deploying-([0-9]{1,19})");
 
     private StoreRoots() {}
 
