@@ -121,7 +121,8 @@ final class AgentRuntime {
             throw new ActivationException(target, "cannot read beckon's own class path to copy it: " + e.getMessage(), e);
         }
         Path store = stateDirectory.resolve("store");
-        StringBuilder lookup = new StringBuilder("cd " + ShellWords.quote(store.toString()) + " 2>/dev/null || exit 0\n");
+        StringBuilder lookup = new StringBuilder(trustedPathCheck(store))
+                .append("cd ").append(ShellWords.quote(store.toString())).append(" 2>/dev/null || exit 0\n");
         for (String name : runtime.keySet()) {
             lookup.append("[ -e ").append(ShellWords.quote(name)).append(" ] && echo ").append(ShellWords.quote(name)).append('\n');
         }
@@ -143,6 +144,50 @@ final class AgentRuntime {
             }
         }
         return String.join(":", runtime.keySet().stream().map(name -> store.resolve(name).toString()).toList());
+    }
+
+    /**
+     * A shell check, run on the target before beckon writes its runtime there, of the rule the agent then applies to
+     * everything it writes (activation's SafeDirectories): every directory that exists on the way to {@code store},
+     * and what a symbolic link on the way names, is owned by root or the connecting user and cannot be written by
+     * group or others, but for a sticky ancestor such as {@code /tmp}; a link on the way is owned by root or the user.
+     * Otherwise another user of the target could swap beckon's jars before the agent runs them. It exits 3 with one
+     * line on standard error saying which directory and what to do.
+     */
+    static String trustedPathCheck(Path store) {
+        return String.join("\n",
+                "beckon_distrust() { printf '%s\\n' \"$1 on the way to $2, who could make beckon run what they choose; $3\" >&2; exit 3; }",
+                "beckon_trust() {",
+                "  set -- \"$1\" \"$2\" $(stat -c '%u %a' -- \"$1\") \"$3\" \"$4\"",
+                "  [ \"$3\" = 0 ] || [ \"$3\" = \"$(id -u)\" ] || beckon_distrust \"$1$6 is owned by user $3, not by $beckon_trusted\" \"$2\" \\",
+                "    \"chown $(id -un) $1, or use another state-dir\"",
+                "  [ $((0$4 & 022)) = 0 ] || { [ $((0$4 & 01000)) != 0 ] && [ \"$5\" = ancestor ]; } || beckon_distrust \\",
+                "    \"$1$6 can be written by its group or others (mode $4)\" \"$2\" \"chmod go-w $1, or use another state-dir\"",
+                "}",
+                "beckon_trusted=$(id -un); [ \"$(id -u)\" = 0 ] || beckon_trusted=\"$beckon_trusted or root\"",
+                "beckon_wanted=" + ShellWords.quote(store.toString()),
+                "beckon_path=''",
+                "beckon_rest=${beckon_wanted#/}",
+                "while [ -n \"$beckon_rest\" ]; do",
+                "  case $beckon_rest in */*) beckon_part=${beckon_rest%%/*}; beckon_rest=${beckon_rest#*/};; *) beckon_part=$beckon_rest; beckon_rest='';; esac",
+                "  [ -n \"$beckon_part\" ] || continue",
+                "  beckon_path=\"$beckon_path/$beckon_part\"",
+                "  if [ -L \"$beckon_path\" ]; then",
+                "    beckon_owner=$(stat -c %u -- \"$beckon_path\")",
+                "    [ \"$beckon_owner\" = 0 ] || [ \"$beckon_owner\" = \"$(id -u)\" ] || beckon_distrust \\",
+                "      \"$beckon_path is a symbolic link owned by user $beckon_owner\" \"$beckon_wanted\" \"replace it with the directory it names\"",
+                "    [ -e \"$beckon_path\" ] || break",
+                "    beckon_real=$(readlink -f -- \"$beckon_path\")",
+                "    beckon_trust \"$beckon_real\" \"$beckon_wanted\" ancestor \" (named by the link $beckon_path)\"",
+                "  elif [ -e \"$beckon_path\" ]; then",
+                "    case /$beckon_rest in /) beckon_role=own;; *) beckon_role=ancestor;; esac",
+                "    [ \"$beckon_path\" = " + ShellWords.quote(store.getParent().toString()) + " ] && beckon_role=own",
+                "    beckon_trust \"$beckon_path\" \"$beckon_wanted\" \"$beckon_role\" ''",
+                "  else",
+                "    break",
+                "  fi",
+                "done",
+                "");
     }
 
     private static void deleteStaging(Path staging) {
@@ -170,6 +215,7 @@ final class AgentRuntime {
         tar.addAll(names);
         String script = String.join("\n",
                 "set -e",
+                "umask 022",
                 "store=" + ShellWords.quote(store.toString()),
                 "mkdir -p \"$store\"",
                 "partial=\"$store/.beckon-runtime.partial-$$\"",
