@@ -80,6 +80,7 @@ class InterruptIT {
                 ports = { http = %d }
                 [services.aux.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
                 idle-timeout = "30s"
 
                 [services.db]

@@ -46,6 +46,7 @@ class UndeployAndDiffTest {
                 ports = { http = %4$d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
                 [services.second]
                 type = "systemd-unit"
                 exec = ["/bin/sleep", "infinity"]

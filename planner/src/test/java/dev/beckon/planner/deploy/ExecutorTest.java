@@ -95,6 +95,7 @@ class ExecutorTest {
                 %s
                 [services.%s.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
                 idle-timeout = "30s"
                 """.formatted(service, toml(TestServices.javaCommand(GreetingServer.class, greeting)), port, extra, service);
     }
