@@ -1,5 +1,7 @@
 package dev.beckon.activation.systemd;
 
+import static dev.beckon.activation.systemd.UnitNames.isTemplate;
+
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.InstanceStatus;
@@ -8,37 +10,32 @@ import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.Rendering;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.activation.systemd.SystemdBus.SystemdCallException;
+import dev.beckon.activation.systemd.UnitActivation.InstallResult;
 import dev.beckon.models.Messages;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The systemd-unit module's work on one manager: unit files written atomically into the manager's
- * unit directory, one {@code Reload} for all of them, jobs started and awaited over D-Bus.
+ * unit directory, one {@code Reload} for all of them, jobs started and awaited over D-Bus. The files
+ * on disk are {@link UnitFiles}', the jobs {@link UnitActivation}'s, what a failure reports
+ * {@link UnitFailureReport}'s; the session holds the verbs and what one verb leaves for the next.
  */
 final class SystemdSession implements ModuleSession {
-    private static final Set<String> RUNNING_STATES = Set.of("active", "activating", "reloading", "deactivating");
-    private static final int LOG_LINES = 20;
-    private static final long SETTLE_MILLIS = 500;
-
     private final String target;
     private final SystemdBus bus;
     private final Path unitDirectory;
-    private final String bootTarget;
-    private final Optional<Path> journalDirectory;
+    private final UnitFiles files;
+    private final UnitFailureReport report;
+    private final UnitActivation activation;
     private boolean reloadPending;
     /**
      * What {@link #install} found and changed, by instance id, for the {@link #activate} of that version
@@ -47,23 +44,15 @@ final class SystemdSession implements ModuleSession {
      */
     private final Map<String, Installed> installed = new HashMap<>();
 
-    /** The unit files an instance had before this session wrote, and those the session changed. */
-    private record InstallResult(Set<String> before, Set<String> changed) {}
-
     private record Installed(ServiceInstance version, InstallResult result) {}
-
-    /**
-     * Services this session stopped while they ran because their sockets had to be replaced: started
-     * again once their sockets listen, so that a change, or its undo, leaves them running as it found them.
-     */
-    private final Set<String> stoppedWhileRunning = new HashSet<>();
 
     SystemdSession(String target, SystemdBus bus, Path unitDirectory, String bootTarget, Optional<Path> journalDirectory) {
         this.target = target;
         this.bus = bus;
         this.unitDirectory = unitDirectory;
-        this.bootTarget = bootTarget;
-        this.journalDirectory = journalDirectory;
+        this.files = new UnitFiles(unitDirectory, bootTarget);
+        this.report = new UnitFailureReport(bus, journalDirectory);
+        this.activation = new UnitActivation(bus, report);
     }
 
     Path unitDirectory() {
@@ -85,11 +74,11 @@ final class SystemdSession implements ModuleSession {
             // What the install left because it ran goes now.
             Set<String> changed = new TreeSet<>(done.result().changed());
             try {
-                removeStale(instance, rendering(instance), existingUnits(instance), changed, false);
+                removeStale(instance, rendering(instance), files.existingUnits(instance), changed, false);
             } catch (IOException e) {
                 throw new ActivationException(instance.id(), "cannot remove its unit files from " + unitDirectory + ": " + e, e);
             } catch (SystemdCallException e) {
-                throw failure(instance, UnitNames.of(instance).service(), "systemd refused: " + e.getMessage(), e);
+                throw report.failure(instance, UnitNames.of(instance).service(), "systemd refused: " + e.getMessage(), e);
             }
             install = new InstallResult(done.result().before(), changed);
         } else {
@@ -106,134 +95,37 @@ final class SystemdSession implements ModuleSession {
         checkProgram(instance);
         try {
             if (instance.isOnDemand()) {
-                activateOnDemand(instance, names, install);
+                activation.activateOnDemand(instance, names, install);
             } else {
-                activateAlwaysOn(instance, names, install);
+                activation.activateAlwaysOn(instance, names, install);
             }
         } catch (SystemdCallException e) {
-            throw failure(instance, names.service(), "systemd refused: " + e.getMessage(), e);
-        }
-    }
-
-    private void activateOnDemand(ServiceInstance instance, UnitNames names, InstallResult install)
-            throws SystemdCallException, ActivationException {
-        boolean wasAlwaysOn = install.before().contains(names.service()) && install.before().stream().noneMatch(u -> u.endsWith(".socket"));
-        if (wasAlwaysOn) {
-            // It bound its listeners itself; they must be free before the sockets bind them.
-            stop(instance, names.service());
-        }
-        if (names.sockets().stream().anyMatch(s -> install.changed().contains(s.unit()))) {
-            // The running service holds the old listeners; a socket restarted on the same address could not bind.
-            Set<String> units = new TreeSet<>(install.before());
-            units.addAll(names.files());
-            stopServices(instance, units);
-        }
-        if (!isTemplate(names.service())) {
-            // A service that failed (crashed, start-limit-hit) is reset with its start counter, so the repaired
-            // socket does not fail again at its next connection.
-            resetIfFailed(names.service(), bus.unitProperty(names.service(), "ActiveState"));
-        }
-        for (UnitNames.Socket socket : names.sockets()) {
-            String state = bus.unitProperty(socket.unit(), "ActiveState");
-            if (state.equals("failed") && serviceProperty(socket.unit(), "Result").equals("trigger-limit-hit")) {
-                // ResetFailedUnit leaves the socket's trigger count as it was, so its next connection would fail
-                // it again; a reload loads the socket afresh, count and all.
-                bus.run(() -> bus.manager().Reload());
-            }
-            if (!state.equals("active")) {
-                resetIfFailed(socket.unit(), state);
-                expectDone(instance, socket.unit(), "start", bus.runJob(() -> bus.manager().StartUnit(socket.unit(), "replace")));
-            } else if (install.changed().contains(socket.unit())) {
-                // Only a change to the socket itself restarts it; queued connections are lost then, so never otherwise.
-                expectDone(instance, socket.unit(), "restart", bus.runJob(() -> bus.manager().RestartUnit(socket.unit(), "replace")));
-            }
-        }
-        if (install.changed().contains(names.service()) && !isTemplate(names.service())) {
-            String state = bus.unitProperty(names.service(), "ActiveState");
-            if (RUNNING_STATES.contains(state)) {
-                // The sockets keep listening meanwhile: new connections wait in the backlog, none is refused.
-                expectDone(instance, names.service(), "restart",
-                        bus.runJob(() -> bus.manager().TryRestartUnit(names.service(), "replace")));
-            } else if (state.equals("failed")) {
-                bus.run(() -> bus.manager().ResetFailedUnit(names.service()));
-            }
-        }
-        for (UnitNames.Socket socket : names.sockets()) {
-            String state = bus.unitProperty(socket.unit(), "ActiveState");
-            if (!state.equals("active")) {
-                throw failure(instance, socket.unit(), socket.unit() + " is " + state + " after starting it ("
-                        + bus.unitProperty(socket.unit(), "SubState") + ")", null);
-            }
-        }
-        if (stoppedWhileRunning.remove(names.service())
-                && !RUNNING_STATES.contains(bus.unitProperty(names.service(), "ActiveState"))) {
-            // Started by hand, it gets its sockets as it would from a connection.
-            expectDone(instance, names.service(), "start", bus.runJob(() -> bus.manager().StartUnit(names.service(), "replace")));
-        }
-    }
-
-    private void activateAlwaysOn(ServiceInstance instance, UnitNames names, InstallResult install)
-            throws SystemdCallException, ActivationException {
-        String service = names.service();
-        String state = bus.unitProperty(service, "ActiveState");
-        if (!RUNNING_STATES.contains(state)) {
-            resetIfFailed(service, state);
-            expectDone(instance, service, "start", bus.runJob(() -> bus.manager().StartUnit(service, "replace")));
-        } else if (install.changed().contains(service)) {
-            expectDone(instance, service, "restart", bus.runJob(() -> bus.manager().RestartUnit(service, "replace")));
-        }
-        awaitSettled(instance, service);
-    }
-
-    /**
-     * Type=exec proves the program started; a service that dies at once (bad arguments, missing
-     * configuration) is a failed activation too. It must stay active for {@link #SETTLE_MILLIS}
-     * since it entered that state; one that has been up longer costs no wait.
-     */
-    private void awaitSettled(ServiceInstance instance, String service) throws SystemdCallException, ActivationException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
-        while (true) {
-            String state = bus.unitProperty(service, "ActiveState");
-            String subState = bus.unitProperty(service, "SubState");
-            if (!state.equals("active") || !subState.equals("running")) {
-                String result = serviceProperty(service, "Result");
-                throw failure(instance, service, service + " stopped right after it started: " + state + " (" + subState + ")"
-                        + (result.isEmpty() || result.equals("success") ? "" : ", result: " + result), null);
-            }
-            if (System.nanoTime() > deadline) {
-                return;
-            }
-            try {
-                Thread.sleep(25);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ActivationException(instance.id(), "interrupted while checking that it runs", e);
-            }
+            throw report.failure(instance, names.service(), "systemd refused: " + e.getMessage(), e);
         }
     }
 
     @Override
     public void deactivate(ServiceInstance instance) throws ActivationException {
         UnitNames names = UnitNames.of(instance);
-        stoppedWhileRunning.remove(names.service());
+        activation.forgetStopped(names.service());
         try {
             installed.remove(instance.id());
-            Set<String> present = existingUnits(instance);
+            Set<String> present = files.existingUnits(instance);
             // Sockets first, so that no connection starts the service again while it stops.
             for (String unit : present) {
                 if (unit.endsWith(".socket")) {
-                    stop(instance, unit);
+                    activation.stop(instance, unit);
                 }
             }
-            stop(instance, names.service());
+            activation.stop(instance, names.service());
             for (String unit : present) {
                 removeUnit(unit);
                 if (!isTemplate(unit) && !bus.unitProperty(unit, "LoadState").equals("not-found")) {
-                    unlessNotLoaded(() -> bus.run(() -> bus.manager().ResetFailedUnit(unit)));
+                    UnitActivation.unlessNotLoaded(() -> bus.run(() -> bus.manager().ResetFailedUnit(unit)));
                 }
             }
         } catch (SystemdCallException e) {
-            throw failure(instance, names.service(), "systemd refused: " + e.getMessage(), e);
+            throw report.failure(instance, names.service(), "systemd refused: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ActivationException(instance.id(), "cannot remove its unit files from " + unitDirectory + ": " + e, e);
         }
@@ -259,7 +151,7 @@ final class SystemdSession implements ModuleSession {
                     drift.add(file.name() + " changed on disk since systemd last loaded it");
                 }
             }
-            for (String extra : existingUnits(instance)) {
+            for (String extra : files.existingUnits(instance)) {
                 if (rendering.file(extra).isEmpty()) {
                     drift.add(extra + " is there but beckon would not write it");
                 }
@@ -277,13 +169,13 @@ final class SystemdSession implements ModuleSession {
     private InstanceStatus activity(ServiceInstance instance, UnitNames names, InstanceStatus.Presence presence, List<String> drift)
             throws SystemdCallException {
         boolean template = isTemplate(names.service());
-        String serviceState = template ? (runningTemplateInstances(names.service()).isEmpty() ? "inactive" : "active")
+        String serviceState = template ? (activation.runningTemplateInstances(names.service()).isEmpty() ? "inactive" : "active")
                 : bus.unitProperty(names.service(), "ActiveState");
         if (serviceState.equals("failed")) {
             return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift,
-                    serviceProperty(names.service(), "Result") + " (" + names.service() + ")");
+                    activation.serviceProperty(names.service(), "Result") + " (" + names.service() + ")");
         }
-        if (RUNNING_STATES.contains(serviceState)) {
+        if (UnitActivation.RUNNING_STATES.contains(serviceState)) {
             return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, names.service() + " is " + serviceState);
         }
         if (!instance.isOnDemand()) {
@@ -323,7 +215,7 @@ final class SystemdSession implements ModuleSession {
     private InstallResult writeUnits(ServiceInstance instance, boolean installOnly) throws ActivationException {
         Rendering rendering = rendering(instance);
         try {
-            Set<String> before = existingUnits(instance);
+            Set<String> before = files.existingUnits(instance);
             Set<String> changed = new TreeSet<>();
             removeStale(instance, rendering, before, changed, installOnly);
             boolean written = !changed.isEmpty();
@@ -338,7 +230,7 @@ final class SystemdSession implements ModuleSession {
                         changed.add(file.name());
                     }
                 }
-                written |= !enable(file).isEmpty();
+                written |= !files.enable(file).isEmpty();
             }
             if (written) {
                 reloadPending = true;
@@ -348,7 +240,7 @@ final class SystemdSession implements ModuleSession {
             throw new ActivationException(instance.id(), "cannot write its unit files into " + unitDirectory + ": "
                     + dev.beckon.activation.SafeDirectories.describe(e), e);
         } catch (SystemdCallException e) {
-            throw failure(instance, UnitNames.of(instance).service(), "systemd refused: " + e.getMessage(), e);
+            throw report.failure(instance, UnitNames.of(instance).service(), "systemd refused: " + e.getMessage(), e);
         }
     }
 
@@ -371,20 +263,20 @@ final class SystemdSession implements ModuleSession {
         if (!installOnly && present.stream().anyMatch(u -> u.endsWith(".socket") && rendering.file(u).isEmpty())) {
             // A running service holds the listeners of the sockets that go; they must be closed
             // before new sockets can bind the same addresses.
-            stopServices(instance, present);
+            activation.stopServices(instance, present);
         }
         for (String stale : present) {
             if (rendering.file(stale).isEmpty()) {
-                boolean runs = isTemplate(stale) ? !runningTemplateInstances(stale).isEmpty()
-                        : RUNNING_STATES.contains(bus.unitProperty(stale, "ActiveState"));
+                boolean runs = isTemplate(stale) ? !activation.runningTemplateInstances(stale).isEmpty()
+                        : UnitActivation.RUNNING_STATES.contains(bus.unitProperty(stale, "ActiveState"));
                 if (installOnly && runs) {
                     continue;
                 }
                 // Stopped before its file goes, so that nothing of it is left running.
-                stop(instance, stale);
+                activation.stop(instance, stale);
                 if (!isTemplate(stale)) {
                     // A socket that failed to bind would stay listed as failed after its file is gone.
-                    resetIfFailed(stale, bus.unitProperty(stale, "ActiveState"));
+                    activation.resetIfFailed(stale, bus.unitProperty(stale, "ActiveState"));
                 }
                 removeUnit(stale);
                 changed.add(stale);
@@ -392,85 +284,10 @@ final class SystemdSession implements ModuleSession {
         }
     }
 
-    /**
-     * Makes a unit come back after a reboot: the link {@code sockets.target.wants/X.socket} (or the
-     * boot target's, for an always-on service) that {@code systemctl enable} would make.
-     *
-     * @return the link when it was made (or, for a unit no longer wanted, removed): whether a reload is due
-     */
-    private Set<String> enable(RenderedFile file) throws IOException {
-        Optional<String> wantedBy = wantedBy(file);
-        if (wantedBy.isEmpty()) {
-            // A link left from settings that wanted it (an always-on version of an on-demand service) goes.
-            return removeWantsLinks(file.name()) ? Set.of(file.name()) : Set.of();
-        }
-        Path wants = unitDirectory.resolve(wantedBy.get() + ".wants");
-        Path link = wants.resolve(file.name());
-        Path unit = unitDirectory.resolve(file.name());
-        if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(unit)) {
-            return Set.of();
-        }
-        dev.beckon.activation.SafeDirectories.ensure(wants);
-        Path temporary = wants.resolve("." + file.name() + ".tmp");
-        Files.deleteIfExists(temporary);
-        Files.createSymbolicLink(temporary, unit);
-        Files.move(temporary, link, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        return Set.of(wantedBy.get() + ".wants/" + file.name());
-    }
-
-    private Optional<String> wantedBy(RenderedFile file) {
-        for (String line : file.content().split("\n")) {
-            if (line.startsWith("WantedBy=")) {
-                return Optional.of(line.substring("WantedBy=".length()));
-            }
-        }
-        return Optional.empty();
-    }
-
     private void removeUnit(String unit) throws IOException {
-        removeWantsLinks(unit);
-        if (AtomicFiles.delete(unitDirectory.resolve(unit))) {
+        if (files.removeUnit(unit)) {
             reloadPending = true;
         }
-    }
-
-    /** Removes the links that make a unit wanted at boot; returns whether there was one. */
-    private boolean removeWantsLinks(String unit) throws IOException {
-        boolean removed = false;
-        for (String wants : List.of("sockets.target.wants", bootTarget + ".wants")) {
-            Path link = unitDirectory.resolve(wants).resolve(unit);
-            if (Files.isSymbolicLink(link)) {
-                AtomicFiles.delete(link);
-                removed = true;
-                // enable() made the directory for the link if it was not there; what is left empty goes with it.
-                try {
-                    Files.deleteIfExists(link.getParent());
-                } catch (java.nio.file.DirectoryNotEmptyException othersWanted) {
-                    // Other units are wanted there too.
-                }
-            }
-        }
-        return removed;
-    }
-
-    /** The unit files of this instance that are in the unit directory now, whatever their settings. */
-    private Set<String> existingUnits(ServiceInstance instance) throws IOException {
-        String base = "beckon-" + instance.profile() + "-" + instance.service();
-        Set<String> found = new TreeSet<>();
-        if (!Files.isDirectory(unitDirectory)) {
-            return found;
-        }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(unitDirectory, base + "*")) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                boolean ours = name.equals(base + ".service") || name.equals(base + "@.service") || name.equals(base + ".socket")
-                        || (name.startsWith(base + "_") && name.endsWith(".socket"));
-                if (ours && Files.isRegularFile(entry)) {
-                    found.add(name);
-                }
-            }
-        }
-        return found;
     }
 
     // ---- systemd -------------------------------------------------------------------------------
@@ -493,23 +310,12 @@ final class SystemdSession implements ModuleSession {
             String loadState = bus.unitProperty(unit, "LoadState");
             if (!loadState.equals("loaded")) {
                 throw new ActivationException(instance.id(), unit + " did not load (" + loadState + "): "
-                        + loadError(bus.property(unit, "org.freedesktop.systemd1.Unit", "LoadError")), logTail(unit), null);
+                        + UnitFailureReport.loadError(bus.property(unit, "org.freedesktop.systemd1.Unit", "LoadError")),
+                        report.logTail(unit), null);
             }
         } catch (SystemdCallException e) {
             throw new ActivationException(instance.id(), "cannot load " + unit + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * The text of a unit's {@code LoadError}, a D-Bus struct of an error name and a message: the message,
-     * or the name when systemd gave none.
-     */
-    static String loadError(Object error) {
-        Object[] fields = error instanceof Object[] array ? array
-                : error instanceof org.freedesktop.dbus.Struct struct ? struct.getParameters() : new Object[] {error};
-        List<String> parts = java.util.Arrays.stream(fields).map(String::valueOf).filter(f -> !f.isEmpty()).toList();
-        String text = parts.isEmpty() ? "no reason given" : parts.get(parts.size() - 1);
-        return Messages.printable(text);
     }
 
     /**
@@ -534,178 +340,4 @@ final class SystemdSession implements ModuleSession {
                     + (program.contains("/") ? "" : " on the PATH") + "; the service could never start");
         }
     }
-
-    private void stop(ServiceInstance instance, String unit) throws SystemdCallException, ActivationException {
-        if (isTemplate(unit)) {
-            for (String running : runningTemplateInstances(unit)) {
-                stop(instance, running);
-            }
-            return;
-        }
-        String state = bus.unitProperty(unit, "ActiveState");
-        if (RUNNING_STATES.contains(state)) {
-            // A unit that stopped and was unloaded since its state was read is stopped: what stop wants.
-            unlessNotLoaded(() -> expectDone(instance, unit, "stop", bus.runJob(() -> bus.manager().StopUnit(unit, "replace"))));
-        }
-    }
-
-    private interface SystemdCall {
-        void run() throws SystemdCallException, ActivationException;
-    }
-
-    /** Runs a call about one unit for which "not loaded" means there is nothing to do; the call's other errors count. */
-    private static void unlessNotLoaded(SystemdCall call) throws SystemdCallException, ActivationException {
-        try {
-            call.run();
-        } catch (SystemdCallException e) {
-            if (!String.valueOf(e.getMessage()).contains("not loaded")) {
-                throw e;
-            }
-        }
-    }
-
-    private void resetIfFailed(String unit, String state) throws SystemdCallException {
-        if (state.equals("failed")) {
-            bus.run(() -> bus.manager().ResetFailedUnit(unit));
-        }
-    }
-
-    /** Stops the service units among an instance's units (every running instance of a template). */
-    private void stopServices(ServiceInstance instance, Set<String> units) throws SystemdCallException, ActivationException {
-        for (String unit : units) {
-            if (unit.endsWith(".service")) {
-                if (!isTemplate(unit) && RUNNING_STATES.contains(bus.unitProperty(unit, "ActiveState"))) {
-                    stoppedWhileRunning.add(unit);
-                }
-                stop(instance, unit);
-            }
-        }
-    }
-
-    private static boolean isTemplate(String unit) {
-        return unit.endsWith("@.service");
-    }
-
-    private List<String> runningTemplateInstances(String template) throws SystemdCallException {
-        if (!isTemplate(template)) {
-            return List.of();
-        }
-        String pattern = template.replace("@.service", "@*.service");
-        return bus.call(() -> bus.manager().ListUnitsByPatterns(List.of(), List.of(pattern))).stream()
-                .filter(u -> RUNNING_STATES.contains(u.activeState))
-                .map(u -> u.name)
-                .toList();
-    }
-
-    private void expectDone(ServiceInstance instance, String unit, String action, String result)
-            throws SystemdCallException, ActivationException {
-        if (result.equals("done")) {
-            return;
-        }
-        String unitResult = serviceProperty(unit, "Result");
-        throw failure(instance, unit, action + " of " + unit + " " + result
-                + (unitResult.isEmpty() || unitResult.equals("success") ? "" : " (result: " + unitResult + ")"), null);
-    }
-
-    /** The {@code Result} of a service or socket unit, or empty for other units. */
-    private String serviceProperty(String unit, String property) throws SystemdCallException {
-        String iface = unit.endsWith(".socket") ? "org.freedesktop.systemd1.Socket"
-                : unit.endsWith(".service") ? "org.freedesktop.systemd1.Service" : null;
-        return iface == null ? "" : String.valueOf(bus.property(unit, iface, property));
-    }
-
-    private ActivationException failure(ServiceInstance instance, String unit, String message, Throwable cause) {
-        List<String> tail = logTail(unit);
-        // journald takes the service's output from a stream asynchronously; on this failure path only,
-        // give it a moment to arrive rather than report a failure without its reason.
-        for (int attempt = 0; attempt < 20 && tail.stream().noneMatch(l -> !l.contains(" systemd[")); attempt++) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            tail = logTail(unit);
-        }
-        UnitNames names = UnitNames.of(instance);
-        if ((unit.endsWith(".socket") || tail.isEmpty()) && !unit.equals(names.service())
-                && lastStart(names.service()).sinceMicros() >= lastStart(unit).sinceMicros()) {
-            // The service's start that the socket's failure is about; an older run of it is not this failure's.
-            Set<String> lines = new LinkedHashSet<>(tail);
-            lines.addAll(logTail(names.service()));
-            tail = List.copyOf(lines);
-        }
-        return new ActivationException(instance.id(), message, tail, cause);
-    }
-
-    /**
-     * The lines of a unit's last start, read with journalctl (the journal has no D-Bus interface):
-     * those its processes logged in that invocation ({@code _SYSTEMD_INVOCATION_ID}), the manager's
-     * lines about it ({@code INVOCATION_ID}, {@code USER_INVOCATION_ID}), and those of its main
-     * process that journald could not tie to the unit because the process had exited by the time it
-     * read them ({@code _PID}, since that start, so no older process of the same pid); none older than
-     * the start, each once. Without an invocation id (a unit never started) the unit's last lines.
-     * Empty when there is no journal to read.
-     */
-    List<String> logTail(String unit) {
-        List<String> command = new ArrayList<>(List.of("journalctl", "--no-pager", "--quiet", "-o", "short-iso", "-n",
-                String.valueOf(LOG_LINES)));
-        journalDirectory.ifPresent(d -> command.add("--directory=" + d));
-        LastStart start = lastStart(unit);
-        if (start.invocation().isEmpty()) {
-            command.addAll(List.of("_SYSTEMD_UNIT=" + unit, "+", "UNIT=" + unit, "+", "_SYSTEMD_USER_UNIT=" + unit, "+",
-                    "USER_UNIT=" + unit));
-        } else {
-            if (start.sinceMicros() > 0) {
-                command.add("--since=@" + start.sinceMicros() / 1_000_000);
-            }
-            String id = start.invocation();
-            command.addAll(List.of("_SYSTEMD_INVOCATION_ID=" + id, "+", "INVOCATION_ID=" + id, "+", "USER_INVOCATION_ID=" + id));
-            if (start.mainPid() > 0) {
-                command.addAll(List.of("+", "_PID=" + start.mainPid()));
-            }
-        }
-        try {
-            Process journalctl = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-            String output = new String(journalctl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!journalctl.waitFor(10, TimeUnit.SECONDS) || journalctl.exitValue() != 0) {
-                journalctl.destroyForcibly();
-                return List.of();
-            }
-            return output.lines().filter(l -> !l.startsWith("-- ")).distinct().toList();
-        } catch (IOException e) {
-            return List.of();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return List.of();
-        }
-    }
-
-    /** A unit's last invocation: its id in hex (empty: none), when it began (µs since the epoch), its main pid (0: none). */
-    private record LastStart(String invocation, long sinceMicros, long mainPid) {}
-
-    private LastStart lastStart(String unit) {
-        try {
-            Object id = bus.property(unit, "org.freedesktop.systemd1.Unit", "InvocationID");
-            StringBuilder hex = new StringBuilder();
-            if (id instanceof byte[] bytes) {
-                for (byte b : bytes) {
-                    hex.append(String.format("%02x", b & 0xff));
-                }
-            } else if (id instanceof List<?> bytes) {
-                for (Object b : bytes) {
-                    hex.append(String.format("%02x", ((Number) b).intValue() & 0xff));
-                }
-            }
-            long since = ((Number) bus.property(unit, "org.freedesktop.systemd1.Unit", "InactiveExitTimestamp")).longValue();
-            long pid = unit.endsWith(".service") && !isTemplate(unit)
-                    ? ((Number) bus.property(unit, "org.freedesktop.systemd1.Service", "ExecMainPID")).longValue() : 0;
-            return new LastStart(hex.toString(), since, pid);
-        } catch (SystemdCallException | RuntimeException e) {
-            // No invocation to narrow the lines to: the unit's own lines, as before.
-            return new LastStart("", 0, 0);
-        }
-    }
-
 }

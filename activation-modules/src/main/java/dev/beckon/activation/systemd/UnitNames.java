@@ -54,4 +54,9 @@ record UnitNames(String service, List<Socket> sockets) {
         sockets.forEach(s -> names.add(s.unit()));
         return names;
     }
+
+    /** Whether a unit is a template ({@code ...@.service}), which systemd never loads or runs by itself. */
+    static boolean isTemplate(String unit) {
+        return unit.endsWith("@.service");
+    }
 }
