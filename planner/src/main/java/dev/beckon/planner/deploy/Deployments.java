@@ -2,7 +2,6 @@ package dev.beckon.planner.deploy;
 
 import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
-import dev.beckon.planner.manifest.ManifestJson;
 import dev.beckon.planner.manifest.ManifestResolver;
 import dev.beckon.planner.manifest.ModuleFinder;
 import dev.beckon.planner.plan.Inspector;
@@ -13,7 +12,6 @@ import dev.beckon.planner.state.DeploymentLock;
 import dev.beckon.planner.state.IntentJournal;
 import dev.beckon.planner.state.StateDirectories;
 import dev.beckon.planner.store.GarbageCollector;
-import dev.beckon.planner.store.StoreRoots;
 import dev.beckon.planner.target.TargetConnector;
 import dev.beckon.planner.target.TargetSessions;
 import dev.beckon.activation.InstanceStatus;
@@ -28,7 +26,6 @@ import dev.beckon.planner.generations.GenerationsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,30 +35,24 @@ import java.util.regex.Pattern;
 /**
  * One profile's deployments: what it runs now (its current generation), plans against that, and
  * deployments and rollbacks that end as new or earlier generations. The command line's one entry
- * into the planner.
+ * into the planner; it hands recording ({@link GenerationRecorder}), recovery from an interrupted
+ * deployment ({@link InterruptedDeploymentRecovery}) and rollbacks ({@link Rollbacks}) on.
  */
 public final class Deployments implements AutoCloseable {
     private static final Pattern PROFILE = ProfileNames.PATTERN;
 
     private final String profile;
     private final ModuleFinder modules;
-    /** One session per target for the whole command: a plan and the deployment after it share a connection. */
-    private final TargetSessions sessions;
     private final Map<String, String> environment;
     private final Generations generations;
-    /** The current generation's manifest, once read; {@code null} until then and after the current one changes. */
-    private Manifest recorded;
-    /** Where warnings about damaged records go: the command's progress printer, once it has given one. */
-    private java.util.function.Consumer<String> notices = notice -> {};
-    /** Whether the current generation's record was found damaged, so that plans start from an earlier one. */
-    private boolean currentDamaged;
+    /** The current generation's manifest and what plans start from when it is damaged. */
+    private final ProfileRecords records;
+    private final ProfileTargets targets;
+    private final GenerationRecorder recorder;
+    private final InterruptedDeploymentRecovery recovery;
+    private final Rollbacks rollbacks;
     /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
     private DeploymentLock profileLock;
-
-    /** How many targets a deployment works on at once. */
-    private int parallel = DEFAULT_PARALLEL;
-    /** What stops this command's deployments: the first Ctrl-C or SIGTERM, when the command line asks it to. */
-    private Cancellation cancellation = Cancellation.NEVER;
 
     /** A few targets at once: enough to hide SSH round trips, few enough to keep progress readable. */
     public static final int DEFAULT_PARALLEL = 4;
@@ -69,9 +60,13 @@ public final class Deployments implements AutoCloseable {
     private Deployments(String profile, ModuleFinder modules, Map<String, String> environment, Generations generations) {
         this.profile = profile;
         this.modules = modules;
-        this.sessions = new TargetSessions(TargetConnector.of(modules, environment), profile);
         this.environment = environment;
         this.generations = generations;
+        this.records = new ProfileRecords(profile, generations);
+        this.targets = new ProfileTargets(new TargetSessions(TargetConnector.of(modules, environment), profile), environment);
+        this.recorder = new GenerationRecorder(records, targets);
+        this.recovery = new InterruptedDeploymentRecovery(records, targets);
+        this.rollbacks = new Rollbacks(records, targets);
     }
 
     /**
@@ -109,12 +104,12 @@ public final class Deployments implements AutoCloseable {
         if (targets < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1, not " + targets);
         }
-        this.parallel = targets;
+        this.targets.parallel(targets);
     }
 
     /** Lets {@code cancellation} stop this command's deployments (and recoveries) between steps. */
     public void cancellation(Cancellation cancellation) {
-        this.cancellation = cancellation;
+        targets.cancellation(cancellation);
     }
 
     /** What the model asks for. */
@@ -124,48 +119,7 @@ public final class Deployments implements AutoCloseable {
 
     /** What the current generation holds; empty before the first deployment. Read once per command. */
     public Manifest recorded() throws PlanningException {
-        if (recorded == null) {
-            Optional<Generation> current = generations.current();
-            recorded = current.isEmpty() ? Manifest.empty(profile) : manifest(current.get().number());
-        }
-        return recorded;
-    }
-
-    /**
-     * What a plan starts from: the current generation's manifest; when that record is damaged, the newest readable
-     * generation before it, with a warning, so that a rollback or a new deployment can still make another generation
-     * current (the message of {@link #recorded} tells people to do just that).
-     */
-    private Manifest baseline() throws PlanningException {
-        try {
-            return recorded();
-        } catch (PlanningException damaged) {
-            Optional<Generation> current = generations.current();
-            if (current.isEmpty()) {
-                throw damaged;
-            }
-            List<Generation> earlier = new java.util.ArrayList<>(generations.list());
-            java.util.Collections.reverse(earlier);
-            for (Generation generation : earlier) {
-                if (generation.number() >= current.get().number()) {
-                    continue;
-                }
-                try {
-                    Manifest readable = manifest(generation.number());
-                    currentDamaged = true;
-                    notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; planning from generation "
-                            + generation.number() + " instead, so instances only generation " + current.get().number()
-                            + " had are left as they are");
-                    return readable;
-                } catch (PlanningException unreadableToo) {
-                    // Try the one before.
-                }
-            }
-            currentDamaged = true;
-            notices.accept("warning: " + firstSentence(damaged.getMessage()) + "; no earlier generation is readable either, so"
-                    + " planning as if nothing were deployed (instances only it had are left as they are)");
-            return Manifest.empty(profile);
-        }
+        return records.recorded();
     }
 
     /**
@@ -173,18 +127,13 @@ public final class Deployments implements AutoCloseable {
      * changes records a new generation, to become current in its place.
      */
     public boolean currentIsDamaged() {
-        return currentDamaged;
-    }
-
-    private static String firstSentence(String message) {
-        int end = message.indexOf(". ");
-        return end < 0 ? message : message.substring(0, end);
+        return records.currentIsDamaged();
     }
 
     /** The ports of the current generation, so that {@code "auto"} ports keep their numbers. */
     public PortHints portHints() throws PlanningException {
         Map<String, Map<String, Map<String, Integer>>> ports = new LinkedHashMap<>();
-        for (ManifestEntry entry : baseline().entries()) {
+        for (ManifestEntry entry : records.baseline().entries()) {
             ports.computeIfAbsent(entry.target(), t -> new LinkedHashMap<>()).put(entry.service(), entry.ports());
         }
         return new PortHints(ports);
@@ -192,13 +141,13 @@ public final class Deployments implements AutoCloseable {
 
     /** What the targets report for each instance of a manifest. */
     public Map<String, InstanceStatus> live(Manifest manifest) throws PlanningException {
-        return new Inspector(sessions).live(manifest);
+        return targets.live(manifest);
     }
 
     /** The plan from what runs now (recorded and live) to {@code desired}. */
     public Plan plan(Manifest desired) throws PlanningException {
-        Manifest current = baseline();
-        return Planner.plan(desired, current, new Inspector(sessions).live(current, desired));
+        Manifest current = records.baseline();
+        return Planner.plan(desired, current, new Inspector(targets.sessions()).live(current, desired));
     }
 
     /** A deployment's result and, when it succeeded with changes, the generation it became. */
@@ -211,11 +160,11 @@ public final class Deployments implements AutoCloseable {
      * @throws DeploymentLock.LockedException when another live beckon holds it; nothing changed
      */
     public void lockForChanges(String command, DeployEvents events) throws PlanningException {
-        notices = events::notice;
+        records.notices(events::notice);
         if (profileLock == null) {
             profileLock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, command, events::notice);
         }
-        recoverInterrupted(events);
+        recovery.recoverInterrupted(events);
     }
 
     /**
@@ -223,12 +172,12 @@ public final class Deployments implements AutoCloseable {
      * the profile (then its journal is no interruption, and the command reads what is there now).
      */
     public void recoverUnlessBusy(DeployEvents events) throws PlanningException {
-        notices = events::notice;
+        records.notices(events::notice);
         if (IntentJournal.find(generations.directory()).isEmpty()) {
             return;
         }
         try (DeploymentLock lock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, "recover", events::notice)) {
-            recoverInterrupted(events);
+            recovery.recoverInterrupted(events);
         } catch (DeploymentLock.LockedException busy) {
             events.notice("A deployment of profile " + profile + " is in progress (" + busy.holder().describe()
                     + "): what follows may change under it.");
@@ -262,8 +211,8 @@ public final class Deployments implements AutoCloseable {
      */
     public Outcome deploy(Plan plan, ModelFiles files, String user, String message, DeployEvents events) throws PlanningException {
         requireLock();
-        if (plan.isEmpty() && !currentDamaged) {
-            return nothingDone();
+        if (plan.isEmpty() && !records.currentIsDamaged()) {
+            return GenerationRecorder.nothingDone();
         }
         Map<String, byte[]> models = new LinkedHashMap<>();
         try {
@@ -274,7 +223,7 @@ public final class Deployments implements AutoCloseable {
             throw new PlanningException("cannot read the model files to record them: " + e.getMessage()
                     + "; nothing was changed", e);
         }
-        return deployAndRecord(plan, models, user, message, events);
+        return recorder.deployAndRecord(plan, models, user, message, events);
     }
 
     /** What {@link #undeploy} would do: deactivate every instance of the current generation, on the targets it names. */
@@ -293,82 +242,7 @@ public final class Deployments implements AutoCloseable {
         if (!plan.desired().entries().isEmpty()) {
             throw new IllegalArgumentException("an undeployment plan leaves nothing running; this one keeps " + plan.desired().entries().size());
         }
-        return plan.isEmpty() ? nothingDone() : deployAndRecord(plan, Map.of(), user, message, events);
-    }
-
-    private static Outcome nothingDone() {
-        return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.empty());
-    }
-
-    private Outcome deployAndRecord(Plan plan, Map<String, byte[]> models, String user, String message, DeployEvents events)
-            throws PlanningException {
-        StoreRoots.protect(plan.desired());
-        try {
-            if (plan.isEmpty()) {
-                // The targets run what the model says, but the current generation's record is damaged: a new one
-                // replaces it as current, so that the profile works again.
-                recorded = null;
-                Generation generation;
-                try {
-                    generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
-                } catch (GenerationsException e) {
-                    throw new PlanningException("the new generation could not be recorded: " + e.getMessage(), e);
-                }
-                StoreRoots.addRecorded(plan.desired());
-                currentDamaged = false;
-                return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.of(generation));
-            }
-            Journaled journaled = journaled(plan, IntentJournal.Kind.DEPLOY, null, models, user, message, events);
-            if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
-                return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
-            }
-            if (!currentDamaged && Arrays.equals(ManifestJson.write(plan.recorded()), ManifestJson.write(plan.desired()))) {
-                // Only drift was repaired: the targets run the current generation again.
-                journaled.finish();
-                return new Outcome(journaled.result(), generations.current());
-            }
-            try {
-                recorded = null;
-                Generation generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
-                StoreRoots.addRecorded(plan.desired());
-                journaled.finish();
-                return new Outcome(journaled.result(), Optional.of(generation));
-            } catch (GenerationsException e) {
-                throw new PlanningException("deployed, but the new generation could not be recorded: " + e.getMessage()
-                        + "; the next beckon command on profile " + profile + " will record it from the journal", e);
-            }
-        } finally {
-            StoreRoots.release(plan.desired());
-        }
-    }
-
-    /** A deployment carried out under its journal, which stays until the targets are as a generation says. */
-    private record Journaled(DeployResult result, IntentJournal journal) {
-        DeployResult finishUnlessNotUndone() throws PlanningException {
-            if (result.outcome() != DeployResult.Outcome.FAILED_NOT_UNDONE && journal != null) {
-                journal.finish();
-            }
-            return result;
-        }
-
-        void finish() throws PlanningException {
-            journal.recorded();
-            journal.finish();
-        }
-    }
-
-    private Journaled journaled(Plan plan, IntentJournal.Kind kind, Integer toGeneration, Map<String, byte[]> models, String user,
-            String message, DeployEvents events) throws PlanningException {
-        Integer fromGeneration = generations.current().map(Generation::number).orElse(null);
-        IntentJournal[] opened = new IntentJournal[1];
-        DeployResult result = new Deployer(sessions, events, parallel, cancellation).deploy(plan, steps -> {
-            IntentJournal.Intent intent = new IntentJournal.Intent(IntentJournal.FORMAT_VERSION, kind, profile, fromGeneration,
-                    toGeneration, plan.recorded(), plan.desired(), models, user, message, steps, ProcessHandle.current().pid(),
-                    java.time.Instant.now().toString());
-            opened[0] = IntentJournal.begin(generations.directory(), intent, environment);
-            return opened[0];
-        });
-        return new Journaled(result, opened[0]);
+        return plan.isEmpty() ? GenerationRecorder.nothingDone() : recorder.deployAndRecord(plan, Map.of(), user, message, events);
     }
 
     private void requireLock() {
@@ -377,129 +251,20 @@ public final class Deployments implements AutoCloseable {
         }
     }
 
-    /**
-     * Brings the targets of an interrupted deployment back to the generation that was current when it
-     * started, or, when every step of it was done, records the generation it was making.
-     */
-    private void recoverInterrupted(DeployEvents events) throws PlanningException {
-        Optional<IntentJournal.Found> found = IntentJournal.find(generations.directory());
-        if (found.isEmpty()) {
-            return;
-        }
-        IntentJournal.Intent intent = found.get().intent();
-        events.notice("An interrupted " + intent.describe() + " left its journal (" + generations.directory().resolve(
-                IntentJournal.INTENT_FILE) + "): started " + intent.started() + " by " + intent.user() + ", pid " + intent.pid() + "; "
-                + found.get().stepsDone() + " of " + intent.steps().size() + " steps done.");
-        recorded = null;
-        if (found.get().everyStepDone()) {
-            recordFromJournal(intent, events);
-        } else {
-            String back = intent.fromGeneration() == null ? "the state before the first deployment"
-                    : "generation " + intent.fromGeneration();
-            events.notice("Bringing the targets back to " + back + ":");
-            Plan plan = Planner.recovery(intent.from(), intent.to(), live(intent.from()), live(intent.to()));
-            if (plan.isEmpty()) {
-                events.notice("They already run " + back + ".");
-            } else {
-                DeployResult result = new Deployer(sessions, events, parallel, cancellation).deploy(plan, Deployer.WITHOUT_JOURNAL);
-                if (result.outcome() != DeployResult.Outcome.DEPLOYED) {
-                    throw new PlanningException("could not bring the targets back to " + back + ": "
-                            + result.failure().map(Exception::getMessage).orElse("") + ". The journal is kept; fix the cause "
-                            + "and run beckon again on profile " + profile);
-                }
-            }
-            if (intent.fromGeneration() != null && generations.current().map(Generation::number).orElse(-1) != intent.fromGeneration()) {
-                makeCurrent(intent.fromGeneration());
-            }
-            events.notice("Recovered: the targets run " + back + ".");
-        }
-        try {
-            TargetSessions targets = sessions.know(intent.from(), intent.to());
-            for (Manifest manifest : List.of(intent.from(), intent.to())) {
-                for (Manifest.TargetRecord target : manifest.targets().values()) {
-                    if (targets.of(target.name()).removeStaleLock(Path.of(target.stateDirectory())).isPresent()) {
-                        events.notice("Removed the lock the interrupted deployment left on target " + target.name() + ".");
-                    }
-                }
-            }
-        } catch (dev.beckon.activation.ActivationException e) {
-            throw new PlanningException("recovered, but cannot reach target " + e.instance() + " to remove the lock the interrupted "
-                    + "deployment left: " + e.getMessage(), e);
-        }
-        IntentJournal.remove(generations.directory());
-        recorded = null;
-    }
-
-    private void recordFromJournal(IntentJournal.Intent intent, DeployEvents events) throws PlanningException {
-        if (intent.kind() == IntentJournal.Kind.ROLLBACK) {
-            makeCurrent(intent.toGeneration());
-            events.notice("Every step was done: generation " + intent.toGeneration() + " is current again.");
-            return;
-        }
-        byte[] wanted = ManifestJson.write(intent.to());
-        try {
-            Optional<Generation> current = generations.current();
-            if (current.isPresent() && Arrays.equals(generations.manifest(current.get().number()), wanted)) {
-                events.notice("Every step was done and generation " + current.get().number() + " was recorded.");
-                return;
-            }
-            Generation generation = generations.record(wanted, intent.models(), intent.user(), intent.message());
-            events.notice("Every step was done: recorded it as generation " + generation.number() + ".");
-        } catch (GenerationsException e) {
-            throw new PlanningException("cannot record the interrupted deployment's generation: " + e.getMessage(), e);
-        }
-    }
-
-    private void makeCurrent(int number) throws PlanningException {
-        try {
-            generations.makeCurrent(number);
-        } catch (GenerationsException e) {
-            throw new PlanningException("generation " + number + " could not be made current: " + e.getMessage(), e);
-        }
-    }
-
     /** The generation a rollback goes to: {@code to}, or the one before the current one. */
     public Generation rollbackTarget(Optional<Integer> to) throws PlanningException {
-        if (to.isPresent()) {
-            return generations.list().stream().filter(g -> g.number() == to.get()).findFirst().orElseThrow(() ->
-                    new PlanningException("there is no generation " + to.get() + "; kept: " + numbers()));
-        }
-        return generations.previous().orElseThrow(() -> new PlanningException(generations.current().isEmpty()
-                ? "profile " + profile + " has no deployment yet; nothing to roll back to"
-                : "generation " + generations.current().get().number() + " is the oldest kept; nothing to roll back to"));
+        return rollbacks.rollbackTarget(to);
     }
 
     /** Deploys an earlier generation as it was recorded and makes it current. No model files are needed. */
     public Outcome rollback(Generation to, DeployEvents events) throws PlanningException {
         requireLock();
-        Plan plan = plan(manifest(to.number()));
-        StoreRoots.protect(plan.desired());
-        try {
-            if (!plan.isEmpty()) {
-                Journaled journaled = journaled(plan, IntentJournal.Kind.ROLLBACK, to.number(), Map.of(),
-                        System.getProperty("user.name"), "", events);
-                if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
-                    return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
-                }
-                recorded = null;
-                makeCurrent(to.number());
-                StoreRoots.addRecorded(plan.desired());
-                journaled.finish();
-            } else {
-                recorded = null;
-                makeCurrent(to.number());
-                StoreRoots.addRecorded(plan.desired());
-            }
-        } finally {
-            StoreRoots.release(plan.desired());
-        }
-        return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()),
-                generations.current().filter(g -> g.number() == to.number()));
+        return rollbacks.rollback(rollbackPlan(to), to, events);
     }
 
     /** The plan a rollback would carry out. */
     public Plan rollbackPlan(Generation to) throws PlanningException {
-        return plan(manifest(to.number()));
+        return plan(records.manifest(to.number()));
     }
 
     /**
@@ -507,13 +272,7 @@ public final class Deployments implements AutoCloseable {
      * from one to the other if they ran {@code from} as recorded.
      */
     public Plan difference(int from, int to) throws PlanningException {
-        for (int number : List.of(from, to)) {
-            if (generations.list().stream().noneMatch(g -> g.number() == number)) {
-                throw new PlanningException("profile " + profile + " keeps no generation " + number + "; kept: "
-                        + (generations.list().isEmpty() ? "none" : numbers()) + " (see beckon generations)");
-            }
-        }
-        return Planner.plan(manifest(to), manifest(from), Map.of());
+        return rollbacks.difference(from, to);
     }
 
     public List<Generation> generations() {
@@ -530,20 +289,6 @@ public final class Deployments implements AutoCloseable {
         return new dev.beckon.planner.store.StoreVerifier(generations);
     }
 
-    private Manifest manifest(int generation) throws PlanningException {
-        try {
-            return ManifestJson.read(generations.manifest(generation), "generation " + generation + " of profile " + profile);
-        } catch (IOException | GenerationsException e) {
-            throw new PlanningException(e.getMessage() + " (in " + generations.directory() + "). Nothing was changed. If "
-                    + "generation " + generation + " is the current one, `beckon rollback --to N` to a readable generation, or a "
-                    + "deployment of the model, makes another one current.", e);
-        }
-    }
-
-    private String numbers() {
-        return String.join(", ", generations.list().stream().map(g -> String.valueOf(g.number())).toList());
-    }
-
     @Override
     public void close() throws PlanningException {
         try {
@@ -551,7 +296,7 @@ public final class Deployments implements AutoCloseable {
                 profileLock.close();
             }
         } finally {
-            sessions.close();
+            targets.sessions().close();
             generations.close();
         }
     }

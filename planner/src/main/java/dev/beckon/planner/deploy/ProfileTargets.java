@@ -1,0 +1,50 @@
+package dev.beckon.planner.deploy;
+
+import dev.beckon.activation.InstanceStatus;
+import dev.beckon.planner.manifest.Manifest;
+import dev.beckon.planner.plan.Inspector;
+import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.target.TargetSessions;
+import java.util.Map;
+
+/** The targets one command works on, and how it deploys to them: how many at once, and what stops it. */
+final class ProfileTargets {
+    /** One session per target for the whole command: a plan and the deployment after it share a connection. */
+    private final TargetSessions sessions;
+    private final Map<String, String> environment;
+    /** How many targets a deployment works on at once. */
+    private int parallel = Deployments.DEFAULT_PARALLEL;
+    /** What stops this command's deployments: the first Ctrl-C or SIGTERM, when the command line asks it to. */
+    private Cancellation cancellation = Cancellation.NEVER;
+
+    ProfileTargets(TargetSessions sessions, Map<String, String> environment) {
+        this.sessions = sessions;
+        this.environment = environment;
+    }
+
+    TargetSessions sessions() {
+        return sessions;
+    }
+
+    Map<String, String> environment() {
+        return environment;
+    }
+
+    void parallel(int targets) {
+        this.parallel = targets;
+    }
+
+    void cancellation(Cancellation cancellation) {
+        this.cancellation = cancellation;
+    }
+
+    /** A deployer for this command's targets, reporting to {@code events}. */
+    Deployer deployer(DeployEvents events) {
+        return new Deployer(sessions, events, parallel, cancellation);
+    }
+
+    /** What the targets report for each instance of a manifest. */
+    Map<String, InstanceStatus> live(Manifest manifest) throws PlanningException {
+        return new Inspector(sessions).live(manifest);
+    }
+}
