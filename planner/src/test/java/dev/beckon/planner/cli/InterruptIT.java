@@ -104,7 +104,11 @@ class InterruptIT {
     }
 
     private Process start(String... arguments) throws IOException {
-        List<String> command = new java.util.ArrayList<>(List.of(BECKON.toString()));
+        // A process started in the background by a non-interactive shell (as CI may start the build) has SIGINT
+        // ignored, and an ignored signal stays ignored through exec: beckon, rightly, would then never see the
+        // test's SIGINT. perl (essential on Debian) puts its default back before it execs beckon.
+        List<String> command = new java.util.ArrayList<>(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die $!",
+                BECKON.toString()));
         command.addAll(List.of(arguments));
         command.addAll(List.of("--home", home.toString()));
         return new ProcessBuilder(command).redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile())
