@@ -1,0 +1,196 @@
+package dev.beckon.planner.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.beckon.planner.testing.BeckonProcess;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/beckon's start archive: made once, in the background, by the first runs that find none (several at once make
+ * one), mapped by the starts after them, and never in the way: a cut-short, garbage or stale archive, or a cache
+ * directory that is not the user's own, leaves beckon starting as it would without one.
+ */
+class StartArchiveIT {
+    @TempDir
+    static Path temp;
+
+    /** The cache the first runs made their archive in, and that archive. */
+    private static Path cache;
+    private static Path archive;
+
+    @BeforeAll
+    static void concurrentFirstRunsMakeTheArchive() throws Exception {
+        cache = temp.resolve("cache");
+        List<CompletableFuture<BeckonProcess.Run>> runs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            runs.add(CompletableFuture.supplyAsync(() -> inCache(cache).run("--version")));
+        }
+        for (CompletableFuture<BeckonProcess.Run> run : runs) {
+            assertVersion(run.get());
+        }
+        // The makers run detached; this waits for theirs to end (at most ten minutes on a loaded machine).
+        for (int i = 0; i < 1200 && (archives(cache).isEmpty() || !entries(cache, ".making-").isEmpty()); i++) {
+            Thread.sleep(500);
+        }
+        List<Path> made = archives(cache);
+        assertEquals(1, made.size(), "one archive from four first runs: " + entries(cache, ""));
+        archive = made.get(0);
+    }
+
+    @Test
+    void theArchiveIsWholeAndAlone() throws IOException {
+        assertEquals(List.of(archive), entries(cache, ""), "nothing but the archive is left in the cache");
+        String name = archive.getFileName().toString();
+        assertEquals(Long.parseLong(name.substring(name.lastIndexOf('-') + 1, name.length() - ".jsa".length())),
+                Files.size(archive), "the size in its name");
+        String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(archive));
+        assertEquals('-', mode.charAt(4), mode);
+        assertEquals('-', mode.charAt(7), mode);
+    }
+
+    @Test
+    void laterStartsMapIt() throws IOException {
+        assertTrue(sharedStart(inCache(cache)), "beckon's classes come from the archive");
+        assertFalse(sharedStart(inCache(cache).and("BECKON_START_ARCHIVE", "0")), "and not when it is turned off");
+    }
+
+    @Test
+    void anArchiveCutShortIsNotUsed() throws IOException {
+        Path copy = copyOfCache("cut-short");
+        try (FileChannel file = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+            file.truncate(Files.size(copy) / 2);
+        }
+        assertStartsWithout(copy.getParent().getParent());
+    }
+
+    @Test
+    void garbageOfTheRightSizeIsNotUsed() throws IOException {
+        Path copy = copyOfCache("garbage");
+        byte[] garbage = new byte[(int) Math.min(Files.size(copy), 1 << 20)];
+        new Random(18).nextBytes(garbage);
+        try (FileChannel file = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+            file.write(java.nio.ByteBuffer.wrap(garbage), 0);
+        }
+        assertStartsWithout(copy.getParent().getParent());
+    }
+
+    /** An archive the JVM made for other class files (a copy of the jar elsewhere), under this start's name. */
+    @Test
+    void aStaleArchiveIsIgnoredByTheJvm() throws Exception {
+        Path other = temp.resolve("stale");
+        Path staleCache = other.resolve("cache");
+        Files.createDirectories(staleCache.resolve("beckon"));
+        Path jar = BeckonProcess.command().getParent().getParent().resolve("planner/target/beckon.jar");
+        Path jarCopy = Files.copy(jar, other.resolve("beckon.jar"));
+        Path classList = Files.writeString(other.resolve("list"), "java/lang/Object\ndev/beckon/planner/cli/ExitCodes\n");
+        Path made = other.resolve("made.jsa");
+        Process dump = new ProcessBuilder("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:dump",
+                "-XX:SharedClassListFile=" + classList, "-XX:SharedArchiveFile=" + made, "-cp", jarCopy.toString())
+                .redirectErrorStream(true).redirectOutput(other.resolve("dump.log").toFile()).start();
+        assertEquals(0, dump.waitFor(), Files.readString(other.resolve("dump.log")));
+        BeckonProcess.Run where = inCache(staleCache).and("BECKON_START_ARCHIVE", "where").run();
+        assertEquals(0, where.exitCode(), where.output());
+        Path named = Path.of(where.out().strip().replace("-SIZE.jsa", "-" + Files.size(made) + ".jsa"));
+        Files.move(made, named);
+        assertStartsWithout(staleCache);
+    }
+
+    @Test
+    void aCacheOthersCanWriteIsNotUsed() throws IOException {
+        Path copy = copyOfCache("group-writable");
+        Files.setPosixFilePermissions(copy.getParent(), PosixFilePermissions.fromString("rwxrwxr-x"));
+        Path otherCache = copy.getParent().getParent();
+        assertEquals(1, inCache(otherCache).and("BECKON_START_ARCHIVE", "where").run().exitCode());
+        assertStartsWithout(otherCache);
+        assertEquals(List.of(copy), entries(copy.getParent(), ""), "nothing made there");
+    }
+
+    @Test
+    void aLinkAnotherUserMadeIsNotFollowed() throws Exception {
+        assumeTrue(dev.beckon.activation.SafeDirectories.ownUid() == 0, "making a link another user's takes root");
+        Path copy = copyOfCache("linked");
+        Path otherCache = temp.resolve("link-cache");
+        Files.createDirectories(otherCache);
+        Path link = Files.createSymbolicLink(otherCache.resolve("beckon"), copy.getParent());
+        UserPrincipal nobody = link.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        // chown -h: the link's own owner, not what it names (Files.setOwner follows links).
+        assertEquals(0, new ProcessBuilder("chown", "-h", "nobody", link.toString()).inheritIO().start().waitFor());
+        assertEquals(nobody, Files.getOwner(link, LinkOption.NOFOLLOW_LINKS));
+        assertEquals("root", Files.getOwner(copy.getParent()).getName(), "what the link names stays root's");
+        assertEquals(1, inCache(otherCache).and("BECKON_START_ARCHIVE", "where").run().exitCode());
+        assertStartsWithout(otherCache);
+        assertEquals(List.of(copy), entries(copy.getParent(), ""), "nothing made through the link");
+    }
+
+    /** bin/beckon --version succeeds as it would without an archive, and none of its classes come from one. */
+    private static void assertStartsWithout(Path cacheHome) throws IOException {
+        BeckonProcess.Run run = inCache(cacheHome).run("--version");
+        assertVersion(run);
+        assertFalse(sharedStart(inCache(cacheHome)), "the archive is not used");
+    }
+
+    private static void assertVersion(BeckonProcess.Run run) {
+        assertEquals(0, run.exitCode(), run.output());
+        assertTrue(run.out().startsWith("beckon ") && run.out().lines().count() == 1, run.output());
+        assertEquals("", run.err(), run.output());
+    }
+
+    /** Whether beckon's main class came from a class-data-sharing archive in a {@code --version} run. */
+    private static boolean sharedStart(BeckonProcess beckon) throws IOException {
+        Path log = Files.createTempFile(temp, "classes", ".log");
+        BeckonProcess.Run run = beckon.and("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + log).run("--version");
+        assertEquals(0, run.exitCode(), run.output());
+        try (Stream<String> lines = Files.lines(log)) {
+            return lines.filter(line -> line.contains(" dev.beckon.planner.cli.BeckonCommand "))
+                    .peek(line -> assertTrue(line.contains("source:"), line))
+                    .anyMatch(line -> line.contains("shared objects file"));
+        }
+    }
+
+    /** A cache of its own holding a copy of the archive under its name. */
+    private static Path copyOfCache(String name) throws IOException {
+        Path directory = Files.createDirectories(temp.resolve(name).resolve("beckon"));
+        Path copy = directory.resolve(archive.getFileName());
+        Files.copy(archive, copy);
+        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+        return copy;
+    }
+
+    private static BeckonProcess inCache(Path cacheHome) {
+        return BeckonProcess.withEnvironment(Map.of("XDG_CACHE_HOME", cacheHome.toString()));
+    }
+
+    private static List<Path> archives(Path cacheHome) throws IOException {
+        return entries(cacheHome.resolve("beckon"), "beckon-").stream()
+                .filter(p -> p.getFileName().toString().endsWith(".jsa")).toList();
+    }
+
+    private static List<Path> entries(Path directory, String prefix) throws IOException {
+        Path dir = directory.getFileName().toString().equals("beckon") ? directory : directory.resolve("beckon");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
+        }
+    }
+}
