@@ -30,6 +30,8 @@ import java.util.TreeMap;
  *     so it lives as long as a generation references it): where modules put launchers and the like
  * @param container the settings of the target's container for this module, defaults applied
  * @param stateDirectory the target's beckon state directory
+ * @param stopTimeout how long a stopping instance may take to finish its connections; empty for an instance
+ *     recorded before {@code stop-timeout} existed, which keeps its manager's default
  */
 public record ServiceInstance(
         String profile,
@@ -44,20 +46,37 @@ public record ServiceInstance(
         Optional<Path> packagePath,
         Path instanceDirectory,
         SortedMap<String, String> container,
-        Path stateDirectory) {
+        Path stateDirectory,
+        Optional<Duration> stopTimeout) {
+
+    /** Without a stop timeout, as instances were recorded before it existed. */
+    public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, Optional<Activation> onDemand,
+            Optional<Path> packagePath, Path instanceDirectory, SortedMap<String, String> container, Path stateDirectory) {
+        this(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath, instanceDirectory,
+                container, stateDirectory, Optional.empty());
+    }
 
     /**
-     * On-demand activation settings.
+     * The listeners the service manager holds for it, and whether they start it (on demand) or it is
+     * started with them at activation ({@code startsAtOnce}: always on, {@code [services.X.sockets]}).
      *
      * @param idleTimeout how long the service may idle before it exits by itself; zero: never
      * @param accept true: one process per connection; false: one process gets the listening sockets
      * @param pass how the process receives its sockets
      * @param startLimit how often the service manager may start it
+     * @param startsAtOnce true: started at activation and kept running, not started by its first connection
      */
     public record Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept, SocketPassing pass,
-            StartLimit startLimit) {
+            StartLimit startLimit, boolean startsAtOnce) {
         public Activation {
             listen = List.copyOf(listen);
+        }
+
+        /** Started by its first connection. */
+        public Activation(List<ListenAddress> listen, Duration idleTimeout, boolean accept, SocketPassing pass,
+                StartLimit startLimit) {
+            this(listen, idleTimeout, accept, pass, startLimit, false);
         }
 
         /** With the start limit derived from the idle time. */
@@ -113,10 +132,12 @@ public record ServiceInstance(
             Path stateDirectory) {
         String packageText = packagePath.map(Path::toString).orElse("");
         Optional<Activation> activation = spec.service().onDemand()
-                .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept(), o.pass(), o.startLimit()));
+                .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept(), o.pass(), o.startLimit(),
+                        o.startsAtOnce()));
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
                 spec.service().description(), spec.exec(packageText), spec.environment(packageText), spec.ports(), activation,
-                packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory);
+                packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory,
+                Optional.of(spec.service().stopTimeout()));
     }
 
     /** {@code SERVICE@TARGET}, how messages name an instance. */
@@ -126,6 +147,14 @@ public record ServiceInstance(
 
     /** Whether the service manager starts it on the first connection rather than at activation. */
     public boolean isOnDemand() {
+        return onDemand.filter(a -> !a.startsAtOnce()).isPresent();
+    }
+
+    /**
+     * Whether the service manager holds its listeners (on demand, or always on with {@code sockets}), so
+     * that a restart queues connections instead of refusing them.
+     */
+    public boolean holdsSockets() {
         return onDemand.isPresent();
     }
 }

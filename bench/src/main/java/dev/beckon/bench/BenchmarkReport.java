@@ -46,11 +46,19 @@ final class BenchmarkReport {
     private final Optional<DeployBenchmark.Result> deploy;
     private final Optional<ColdActivationBenchmark.Result> cold;
     private final Optional<IdleCostBenchmark.Result> idle;
+    private final Optional<UpgradeRefusalBenchmark.Result> upgrade;
     private final List<Aim> aims = new ArrayList<>();
 
     BenchmarkReport(Machine machine, String command, String loadAtStart, String loadAtEnd, double runMinutes,
             Optional<PlanningBenchmark.Result> planning, Optional<DeployBenchmark.Result> deploy,
             Optional<ColdActivationBenchmark.Result> cold, Optional<IdleCostBenchmark.Result> idle) {
+        this(machine, command, loadAtStart, loadAtEnd, runMinutes, planning, deploy, cold, idle, Optional.empty());
+    }
+
+    BenchmarkReport(Machine machine, String command, String loadAtStart, String loadAtEnd, double runMinutes,
+            Optional<PlanningBenchmark.Result> planning, Optional<DeployBenchmark.Result> deploy,
+            Optional<ColdActivationBenchmark.Result> cold, Optional<IdleCostBenchmark.Result> idle,
+            Optional<UpgradeRefusalBenchmark.Result> upgrade) {
         this.machine = machine;
         this.command = command;
         this.loadAtStart = loadAtStart;
@@ -60,6 +68,7 @@ final class BenchmarkReport {
         this.deploy = deploy;
         this.cold = cold;
         this.idle = idle;
+        this.upgrade = upgrade;
     }
 
     /** Writes the page into {@code docs} and the charts into {@code docs/benchmarks}; returns the page. */
@@ -77,6 +86,7 @@ final class BenchmarkReport {
         deploy.ifPresent(result -> deploySection(page, result, charts));
         cold.ifPresent(result -> coldSection(page, result));
         idle.ifPresent(result -> idleSection(page, result));
+        upgrade.ifPresent(result -> UpgradeRefusalSection.write(page, result, aims));
         closingNote(page);
         Path file = docs.resolve("benchmarks.md");
         Files.writeString(file, page);

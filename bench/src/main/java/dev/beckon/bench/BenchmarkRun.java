@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 "they stop a planning run after 60 s, long before the 50k-instance model is planned; to see it end, add",
                 "--plan-limit 900 (several minutes more)."})
 public final class BenchmarkRun implements Callable<Integer> {
-    private static final Set<String> BENCHMARKS = Set.of("plan", "deploy", "cold", "idle");
+    private static final Set<String> BENCHMARKS = Set.of("plan", "deploy", "cold", "idle", "upgrade");
 
     @Option(names = "--plan-sizes", split = ",", paramLabel = "N", description = "Instances of the synthetic models (default: ${DEFAULT-VALUE}).",
             defaultValue = "1000,10000,50000")
@@ -67,7 +67,11 @@ public final class BenchmarkRun implements Callable<Integer> {
             defaultValue = "200")
     int idleServices;
 
-    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these of plan, deploy, cold, idle (default: all).")
+    @Option(names = "--upgrades", paramLabel = "N", description = "Upgrades of an always-on service under a looping client (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    int upgrades;
+
+    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these of plan, deploy, cold, idle, upgrade (default: all).")
     List<String> only;
 
     @Option(names = "--docs", paramLabel = "DIR", description = "Where benchmarks.md goes (default: ${DEFAULT-VALUE}).", defaultValue = "docs")
@@ -96,9 +100,9 @@ public final class BenchmarkRun implements Callable<Integer> {
         if (!Files.isRegularFile(root.resolve("bin/beckon"))) {
             throw new IllegalStateException("run me from the repository's root (bench/run does)");
         }
-        List<String> selected = only == null ? List.of("plan", "deploy", "cold", "idle") : only;
+        List<String> selected = only == null ? List.of("plan", "deploy", "cold", "idle", "upgrade") : only;
         if (!BENCHMARKS.containsAll(selected)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--only takes plan, deploy, cold, idle; got " + selected);
+            throw new CommandLine.ParameterException(new CommandLine(this), "--only takes plan, deploy, cold, idle, upgrade; got " + selected);
         }
         long began = System.nanoTime();
         Machine machine = Machine.describe();
@@ -115,6 +119,7 @@ public final class BenchmarkRun implements Callable<Integer> {
             Optional<DeployBenchmark.Result> deploy = Optional.empty();
             Optional<ColdActivationBenchmark.Result> cold = Optional.empty();
             Optional<IdleCostBenchmark.Result> idle = Optional.empty();
+            Optional<UpgradeRefusalBenchmark.Result> upgrade = Optional.empty();
             if (selected.contains("plan")) {
                 heading("planning at scale: " + planSizes.stream().map(String::valueOf).collect(Collectors.joining(", ")) + " instances");
                 planning = Optional.of(new PlanningBenchmark(Files.createDirectories(work.resolve("planning")), planSizes, planTargets,
@@ -133,9 +138,14 @@ public final class BenchmarkRun implements Callable<Integer> {
                 heading("idle cost: " + idleServices + " services");
                 idle = Optional.of(new IdleCostBenchmark(Files.createDirectories(work.resolve("idle")), helloServer, beckon, idleServices).run());
             }
+            if (selected.contains("upgrade")) {
+                heading("refused connections during " + upgrades + " always-on upgrades: socket held by systemd, or bound by the server");
+                upgrade = Optional.of(new UpgradeRefusalBenchmark(Files.createDirectories(work.resolve("upgrade")), helloServer, beckon,
+                        upgrades).run());
+            }
             double minutes = (System.nanoTime() - began) / 60e9;
             BenchmarkReport report = new BenchmarkReport(machine, commandLine(), loadAtStart, Machine.loadAverage(), minutes, planning,
-                    deploy, cold, idle);
+                    deploy, cold, idle, upgrade);
             Path page = report.write(docs.toAbsolutePath());
             heading("aims");
             for (BenchmarkReport.Aim aim : report.aims()) {

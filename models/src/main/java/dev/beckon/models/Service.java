@@ -12,7 +12,9 @@ import java.util.SortedMap;
  * @param type the activation module that manages it: {@code systemd-unit}, {@code inetd}, {@code xinetd}
  *     or the name of an external module
  * @param packagePath the package's absolute path on the machine that deploys, when there is one
+ * @param onDemand the listeners its service manager holds ({@code on-demand} or {@code sockets}); empty: it binds its own
  * @param definedAt where its table starts, for messages about it
+ * @param stopTimeout how long a stopping instance may take to finish the connections it has ({@code stop-timeout})
  */
 public record Service(
         String name,
@@ -24,12 +26,28 @@ public record Service(
         SortedMap<String, PortRequest> ports,
         List<String> dependsOn,
         Optional<OnDemand> onDemand,
-        SourceLocation definedAt) {
+        SourceLocation definedAt,
+        java.time.Duration stopTimeout) {
+
+    /** What {@code stop-timeout} is when the model does not say: long enough for a request in flight to finish. */
+    public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(30);
+
+    /** With the default stop timeout. */
+    public Service(String name, String type, String description, Optional<Path> packagePath, List<Template> exec,
+            SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
+            Optional<OnDemand> onDemand, SourceLocation definedAt) {
+        this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, DEFAULT_STOP_TIMEOUT);
+    }
 
     public Service {
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);
         dependsOn = List.copyOf(dependsOn);
+    }
+
+    /** Whether it is started by its first connection, not at activation. */
+    public boolean startsOnDemand() {
+        return onDemand.filter(o -> !o.startsAtOnce()).isPresent();
     }
 }

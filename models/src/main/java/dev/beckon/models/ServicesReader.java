@@ -20,8 +20,11 @@ import java.util.regex.Pattern;
 final class ServicesReader {
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Set<String> SERVICE_KEYS =
-            Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand");
+            Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand", "sockets",
+                    "stop-timeout");
     private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval");
+    /** The always-on service's manager-held listeners: the same listen and pass as on demand, nothing about idling. */
+    private static final Set<String> SOCKETS_KEYS = Set.of("listen", "pass");
 
     private final ModelDraft draft;
     private final Diagnostics diagnostics;
@@ -158,22 +161,28 @@ final class ServicesReader {
             }
         });
 
-        Optional<OnDemand> onDemand = node.get("on-demand").flatMap(values::table).flatMap(table -> readOnDemand(name, table));
+        Optional<OnDemand> onDemand = node.get("on-demand").flatMap(values::table).flatMap(table -> readOnDemand(name, table, false));
+        Optional<OnDemand> sockets = node.get("sockets").flatMap(values::table).flatMap(table -> readOnDemand(name, table, true));
+        HeldSockets.check(name, node, type, onDemand.isPresent(), diagnostics);
+        onDemand = onDemand.or(() -> sockets);
+        java.time.Duration stopTimeout = HeldSockets.stopTimeout(name, node, type, diagnostics);
 
         if (type.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Service(name, type.get(), description, packagePath, exec, environment, ports, List.copyOf(dependsOn),
-                onDemand, node.keyWhere()));
+                onDemand, node.keyWhere(), stopTimeout));
     }
 
-    private Optional<OnDemand> readOnDemand(String service, Node table) {
-        values.checkKeys(table, ON_DEMAND_KEYS, "the on-demand table of service " + service);
+    /** Reads {@code [services.X.on-demand]}, or with {@code startsAtOnce} {@code [services.X.sockets]}: the same listeners. */
+    private Optional<OnDemand> readOnDemand(String service, Node table, boolean startsAtOnce) {
+        values.checkKeys(table, startsAtOnce ? SOCKETS_KEYS : ON_DEMAND_KEYS,
+                (startsAtOnce ? "the sockets table" : "the on-demand table") + " of service " + service);
         List<Template> listen = new ArrayList<>();
         values.required(table, "listen").flatMap(values::array).ifPresent(list -> {
             if (list.elements().isEmpty()) {
-                diagnostics.error(list.where(), "on-demand service " + service
-                        + " listens nowhere; give at least one port, HOST:PORT or Unix socket path");
+                diagnostics.error(list.where(), (startsAtOnce ? "the sockets of service " + service + " listen"
+                        : "on-demand service " + service + " listens") + " nowhere; give at least one port, HOST:PORT or Unix socket path");
             }
             for (Node entry : list.elements()) {
                 Optional<Template> address = entry.json().isIntegralNumber()
@@ -204,7 +213,7 @@ final class ServicesReader {
         }
         boolean accept = table.get("accept").flatMap(values::bool).orElse(false);
         SocketPassing pass = table.get("pass").flatMap(node -> socketPassing(node, listen.size())).orElse(SocketPassing.DEFAULT);
-        return Optional.of(new OnDemand(listen, idleTimeout, accept, pass, startLimit(table, idleTimeout)));
+        return Optional.of(new OnDemand(listen, idleTimeout, accept, pass, startLimit(table, idleTimeout), startsAtOnce));
     }
 
     /** The model's start limit, each part validated where it is written; what it leaves out is derived. */

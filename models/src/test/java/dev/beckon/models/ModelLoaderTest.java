@@ -126,6 +126,44 @@ class ModelLoaderTest {
     }
 
     @Test
+    void anAlwaysOnServiceCanHaveItsListenersHeldByTheManagerWithTheSameSocketsAsOnDemand() throws Exception {
+        SystemModel model = load("""
+                [services.held]
+                type = "systemd-unit"
+                exec = ["/bin/held"]
+                ports = { http = 8080 }
+                stop-timeout = "45s"
+                [services.held.sockets]
+                listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
+                [services.lazy]
+                type = "systemd-unit"
+                exec = ["/bin/held"]
+                ports = { http = 8081 }
+                [services.lazy.on-demand]
+                listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
+                [services.own]
+                type = "systemd-unit"
+                exec = ["/bin/own"]
+                """, TWO_TARGETS, "held = [\"a\"]\nlazy = [\"a\"]\nown = [\"a\"]\n");
+        Service held = model.services().get("held");
+        OnDemand sockets = held.onDemand().orElseThrow();
+        assertTrue(sockets.startsAtOnce(), "started at activation");
+        assertTrue(!held.startsOnDemand());
+        assertEquals(Duration.ZERO, sockets.idleTimeout(), "an always-on service never idles out");
+        assertEquals(SocketPassing.STDIN, sockets.pass());
+        assertEquals(List.of(new ListenAddress.Inet(Optional.of("127.0.0.1"), 8080)), model.instancesOn("a").get(0).listen());
+        assertEquals(Duration.ofSeconds(45), held.stopTimeout());
+
+        OnDemand onDemand = model.services().get("lazy").onDemand().orElseThrow();
+        assertTrue(model.services().get("lazy").startsOnDemand());
+        assertEquals(onDemand.startLimit(), sockets.startLimit(), "the same socket either way, so switching keeps it");
+        assertEquals(Service.DEFAULT_STOP_TIMEOUT, model.services().get("lazy").stopTimeout());
+        assertEquals(Optional.empty(), model.services().get("own").onDemand(), "no listeners: it binds its own");
+    }
+
+    @Test
     void autoPortsStayInRangeAvoidDeclaredPortsAndAreStable() throws Exception {
         String infrastructure = """
                 [targets.a]

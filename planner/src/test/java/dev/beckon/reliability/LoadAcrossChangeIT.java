@@ -8,7 +8,9 @@ import dev.beckon.activation.testing.TestServices;
 import dev.beckon.planner.testing.BeckonProcess.Run;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -21,8 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(SystemdSandboxExtension.class)
 class LoadAcrossChangeIT {
-    /** Upgrade and rollback cycles; the long variant repeats them. */
+    /** Upgrade and rollback cycles, and on-demand/always-on switches; the long variant repeats them. */
     private static final int CYCLES = LongVariants.choose(1, 10);
 
     @TempDir
@@ -59,14 +61,23 @@ class LoadAcrossChangeIT {
         Files.writeString(model.resolve("distribution.toml"), "hello = [\"local\"]\n");
     }
 
+    /** Where the service's listeners are: systemd's sockets on demand or always on, or bound by the process itself. */
+    private enum Listeners { ON_DEMAND, HELD_ALWAYS_ON }
+
+    @AfterEach
+    void undeploy() {
+        // The manager is the class's: the next test starts from no units.
+        expectSuccess(beckon("undeploy", "--home", home));
+    }
+
     @Test
     void upgradesAndRollbacksRefuseResetAndLeaveUnansweredNoConnection() throws Exception {
-        writeServices("hello v1", true);
+        writeServices("hello v1", Listeners.ON_DEMAND);
         deploy();
         assertEquals("hello v1", greeting());
 
         for (int cycle = 1; cycle <= CYCLES; cycle++) {
-            writeServices("hello v2", true);
+            writeServices("hello v2", Listeners.ON_DEMAND);
             Load upgrade = Load.during(port, this::deploy);
             assertEquals("hello v2", greeting());
             Load rollback = Load.during(port, () -> expectSuccess(beckon("rollback", "--to", "1", "--home", home)));
@@ -81,38 +92,127 @@ class LoadAcrossChangeIT {
     }
 
     /**
-     * FIXME: a limitation to decide on, not a flaky test. The port passes between systemd's socket and a
-     * listener the always-on process binds itself, and in between nothing listens: going to always on,
-     * beckon stops the socket (its queued connections are reset) and starts the service, which binds
-     * when its JVM is up; coming back, it stops the service and then starts the socket. Measured here:
-     * 520 refused and 1 reset going to always on, 17 refused coming back. Run it anyway with
-     * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
+     * An always-on service whose listeners systemd holds ({@code [services.X.sockets]}): switched to from
+     * on demand and back, which changes only whether it starts at once and whether it exits when idle;
+     * upgraded, restarted by hand and rolled back meanwhile. Each restarts only the service while the
+     * socket, the same unit throughout, queues the connections that arrive.
      */
-    @Disabled("switching between on-demand and always-on refuses connections while neither systemd's socket nor the"
-            + " service's own listener holds the port; a limitation of how the switch is built, see the comment")
     @Test
-    void switchingBetweenOnDemandAndAlwaysOnRefusesResetsAndLeavesUnansweredNoConnection(SystemdUserManager systemd)
-            throws Exception {
-        writeServices("on demand", true);
+    void switchesUpgradesRestartsAndRollbacksOfAServiceWithHeldSocketsRefuseResetAndLeaveUnansweredNoConnection(
+            SystemdUserManager systemd) throws Exception {
+        writeServices("on demand", Listeners.ON_DEMAND);
         deploy();
         assertEquals("on demand", greeting());
+        String socketSince = unitProperty(systemd, SOCKET, "ActiveEnterTimestampMonotonic");
+        int generation = 1; // the highest
 
-        writeServices("always on", false);
-        Load toAlwaysOn = Load.during(port, this::deploy);
-        // Activated means the process runs, not that it listens yet: the model does not say where it does.
-        assertEquals("always on", greetingOnceListening());
-        assertEquals("not-found", systemd.systemctl("show", "--property=LoadState", "--value", "beckon-default-hello.socket")
-                .stdout().strip());
-        writeServices("on demand again", true);
-        Load toOnDemand = Load.during(port, this::deploy);
-        assertEquals("on demand again", greeting());
+        for (int cycle = 1; cycle <= CYCLES; cycle++) {
+            writeServices("always on " + cycle, Listeners.HELD_ALWAYS_ON);
+            Load toAlwaysOn = Load.during(port, this::deploy);
+            int alwaysOnGeneration = ++generation;
+            assertEquals("always on " + cycle, greeting());
+            writeServices("always on v2", Listeners.HELD_ALWAYS_ON);
+            Load upgrade = Load.during(port, this::deploy);
+            generation++;
+            assertEquals("always on v2", greeting());
+            Load restart = Load.during(port, () -> assertEquals(0, systemd.systemctl("restart", SERVICE).exitCode()));
+            Load rollback = Load.during(port,
+                    () -> expectSuccess(beckon("rollback", "--to", String.valueOf(alwaysOnGeneration), "--home", home)));
+            // A rollback moves the current generation back; the next deployment is numbered after the highest.
+            assertEquals("always on " + cycle, greeting());
+            writeServices("on demand " + cycle, Listeners.ON_DEMAND);
+            Load toOnDemand = Load.during(port, this::deploy);
+            generation++;
+            assertEquals("on demand " + cycle, greeting());
 
-        System.out.println("on demand to always on: " + toAlwaysOn + "; always on to on demand: " + toOnDemand);
-        toAlwaysOn.assertEveryConnectionAnswered("the switch to always on");
-        toOnDemand.assertEveryConnectionAnswered("the switch to on demand");
+            System.out.println("cycle " + cycle + ": on demand to always on: " + toAlwaysOn + "; upgrade " + upgrade + "; restart "
+                    + restart + "; rollback " + rollback + "; always on to on demand: " + toOnDemand);
+            toAlwaysOn.assertEveryConnectionAnswered("the switch to always on");
+            upgrade.assertEveryConnectionAnswered("the upgrade of the always-on service");
+            restart.assertEveryConnectionAnswered("the restart of the always-on service");
+            rollback.assertEveryConnectionAnswered("the rollback of the always-on service");
+            toOnDemand.assertEveryConnectionAnswered("the switch to on demand");
+        }
+        assertEquals(socketSince, unitProperty(systemd, SOCKET, "ActiveEnterTimestampMonotonic"),
+                "the socket listened throughout: only the service was restarted");
     }
 
-    private void writeServices(String greeting, boolean onDemand) throws Exception {
+    /**
+     * A client that took its connection before an upgrade and asks only once the old version has been
+     * told to stop gets its answer from that version: stopping drains (SIGTERM to the main process,
+     * which stops accepting and finishes what it took, within stop-timeout); a client that connects
+     * meanwhile waits in the socket's backlog and is answered too.
+     */
+    @Test
+    void aConnectionHeldOpenAcrossAnUpgradeOfItsServerCompletesItsRequest(SystemdUserManager systemd) throws Exception {
+        writeDrainingServices("v1");
+        deploy();
+        assertEquals("active", unitProperty(systemd, SERVICE, "ActiveState"), "always on: it runs before any connection");
+        assertEquals("mixed", unitProperty(systemd, SERVICE, "KillMode"), "its connections' processes are killed only after it");
+        assertEquals("1min 30s", unitProperty(systemd, SERVICE, "TimeoutStopUSec"), "the model's stop-timeout");
+        try (Socket held = new Socket()) {
+            held.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+            held.setSoTimeout(60_000);
+            BufferedReader heldIn = new BufferedReader(new InputStreamReader(held.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("v1 ready", heldIn.readLine(), "the old version took the connection");
+
+            writeDrainingServices("v2");
+            java.util.concurrent.CompletableFuture<Run> upgrade = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> beckon("deploy", model.toString(), "--home", home));
+            // The old version is stopping, and stays so while it has the connection to finish.
+            while (!unitProperty(systemd, SERVICE, "ActiveState").equals("deactivating")) {
+                assertTrue(!upgrade.isDone(), "the upgrade ended before the old version had finished its connection: "
+                        + (upgrade.isDone() ? upgrade.get().output() : ""));
+                Thread.sleep(20);
+            }
+            try (Socket waiting = new Socket()) {
+                waiting.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+                waiting.setSoTimeout(60_000);
+                // Asked at once: whichever version takes it must not wait on this client to finish.
+                waiting.getOutputStream().write("later\n".getBytes(StandardCharsets.UTF_8));
+                held.getOutputStream().write("question\n".getBytes(StandardCharsets.UTF_8));
+                assertEquals("v1 answers question", heldIn.readLine(), "the held connection completed its request");
+                expectSuccess(upgrade.get());
+
+                BufferedReader waitingIn = new BufferedReader(new InputStreamReader(waiting.getInputStream(), StandardCharsets.UTF_8));
+                String version = waitingIn.readLine().replace(" ready", "");
+                assertEquals(version + " answers later", waitingIn.readLine(), "the connection made while it drained was served");
+            }
+        }
+        assertEquals("v2 ready", firstLine(), "the new version serves");
+    }
+
+    private String firstLine() throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+            socket.setSoTimeout(60_000);
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        }
+    }
+
+    private void writeDrainingServices(String version) throws Exception {
+        Path classes = Path.of(DrainingRequestServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path idleMonitor = Path.of(dev.beckon.idle.IdleMonitor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Files.writeString(model.resolve("services.toml"), """
+                [services.hello]
+                type = "systemd-unit"
+                package = "%s"
+                exec = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "{package}:%s", "%s", "%s"]
+                ports = { http = %d }
+                stop-timeout = "90s"
+                [services.hello.sockets]
+                listen = ["127.0.0.1:{ports.http}"]
+                """.formatted(classes, idleMonitor, DrainingRequestServer.class.getName(), version, port));
+    }
+
+    private static final String SERVICE = "beckon-default-hello.service";
+    private static final String SOCKET = "beckon-default-hello.socket";
+
+    private static String unitProperty(SystemdUserManager systemd, String unit, String property) {
+        return systemd.systemctl("show", "--property=" + property, "--value", unit).stdout().strip();
+    }
+
+    private void writeServices(String greeting, Listeners listeners) throws Exception {
         Path classes = Path.of(EitherWayGreetingServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Files.writeString(model.resolve("services.toml"), """
                 [services.hello]
@@ -120,8 +220,11 @@ class LoadAcrossChangeIT {
                 package = "%s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "{package}", "%s", "{ports.http}", "%s"]
                 ports = { http = %d }
-                """.formatted(classes, EitherWayGreetingServer.class.getName(), greeting, port)
-                + (onDemand ? "[services.hello.on-demand]\nlisten = [\"127.0.0.1:{ports.http}\"]\npass = \"stdin\"\n" : ""));
+                [services.hello.%s]
+                listen = ["127.0.0.1:{ports.http}"]
+                pass = "stdin"
+                """.formatted(classes, EitherWayGreetingServer.class.getName(), greeting, port,
+                listeners == Listeners.ON_DEMAND ? "on-demand" : "sockets"));
     }
 
     private void deploy() {
@@ -134,19 +237,6 @@ class LoadAcrossChangeIT {
 
     private String greeting() throws IOException {
         return TestServices.text(TestServices.greeting(port));
-    }
-
-    private String greetingOnceListening() throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return greeting();
-            } catch (ConnectException notYet) {
-                if (attempt == 100) {
-                    throw notYet;
-                }
-                Thread.sleep(100);
-            }
-        }
     }
 
     /**

@@ -96,6 +96,8 @@ final class SystemdSession implements ModuleSession {
         try {
             if (instance.isOnDemand()) {
                 activation.activateOnDemand(instance, names, install);
+            } else if (instance.holdsSockets()) {
+                activation.activateWithHeldSockets(instance, names, install);
             } else {
                 activation.activateAlwaysOn(instance, names, install);
             }

@@ -55,6 +55,12 @@ final class SystemdUnitRenderer {
             unit.append("StartLimitIntervalSec=").append(limit.interval().toSeconds()).append("s\n");
             unit.append("StartLimitBurst=").append(limit.burst()).append('\n');
         }
+        if (instance.holdsSockets() && !instance.isOnDemand()) {
+            // Always on with manager-held sockets: starting the service by hand starts its sockets too, listening first.
+            String sockets = String.join(" ", names.sockets().stream().map(UnitNames.Socket::unit).toList());
+            unit.append("Wants=").append(sockets).append('\n');
+            unit.append("After=").append(sockets).append('\n');
+        }
         unit.append("\n[Service]\n");
         // exec: the start job fails when the program cannot be executed, so a broken instance is never "activated".
         unit.append("Type=exec\n");
@@ -86,7 +92,8 @@ final class SystemdUnitRenderer {
         });
         // The JVM exits with 128+15 when stopped with SIGTERM; that is a clean stop, not a failure.
         unit.append("SuccessExitStatus=143\n");
-        instance.onDemand().filter(onDemand -> !onDemand.accept()).ifPresent(onDemand -> unit.append(failureGuard(instance, names)));
+        unit.append(StopDirectives.render(instance));
+        instance.onDemand().filter(onDemand -> !onDemand.accept() && !onDemand.startsAtOnce()).ifPresent(onDemand -> unit.append(failureGuard(instance, names)));
         // With StandardInput=socket, output would go to the client by default.
         unit.append("StandardOutput=journal\n");
         unit.append("StandardError=journal\n");

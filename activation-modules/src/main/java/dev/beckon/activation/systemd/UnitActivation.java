@@ -98,6 +98,23 @@ final class UnitActivation {
         }
     }
 
+    /**
+     * An always-on service whose sockets the manager holds: its sockets as on demand (left listening
+     * unless they themselves changed; a changed service restarted while they queue its connections),
+     * then the service started with them if it does not run yet.
+     */
+    void activateWithHeldSockets(ServiceInstance instance, UnitNames names, InstallResult install)
+            throws SystemdCallException, ActivationException {
+        activateOnDemand(instance, names, install);
+        String service = names.service();
+        String state = bus.unitProperty(service, "ActiveState");
+        if (!RUNNING_STATES.contains(state)) {
+            resetIfFailed(service, state);
+            expectDone(instance, service, "start", bus.runJob(() -> bus.manager().StartUnit(service, "replace")));
+        }
+        awaitSettled(instance, service);
+    }
+
     void activateAlwaysOn(ServiceInstance instance, UnitNames names, InstallResult install)
             throws SystemdCallException, ActivationException {
         String service = names.service();

@@ -64,6 +64,43 @@ class SystemdUnitRendererTest {
                 + " %t/beckon-test-hello.service.failures beckon-test-hello.socket\n"), unit);
     }
 
+    @Test
+    void anAlwaysOnServiceWithHeldSocketsHasTheOnDemandSocketUnitAndIsStartedAtBoot() {
+        ServiceInstance onDemand = instance(SocketPassing.STDIN, Duration.ofSeconds(5), derived(Duration.ofSeconds(5)));
+        ServiceInstance alwaysOn = withActivation(onDemand,
+                new ServiceInstance.Activation(List.of(PORT), Duration.ZERO, false, SocketPassing.STDIN, derived(Duration.ZERO), true));
+        assertEquals(socket(onDemand), socket(alwaysOn), "switching between them must not restart the socket");
+        String unit = service(alwaysOn);
+        assertTrue(unit.contains("Wants=beckon-test-hello.socket\nAfter=beckon-test-hello.socket\n"), unit);
+        assertTrue(unit.contains("StandardInput=socket\n"), "the same contract as on demand: " + unit);
+        assertTrue(unit.contains("Restart=on-failure\n") && unit.contains("WantedBy=default.target\n"), unit);
+        assertFalse(unit.contains("BECKON_IDLE_TIMEOUT") || unit.contains("beckon-failure-guard"), unit);
+        assertFalse(service(onDemand).contains("Wants="), service(onDemand));
+    }
+
+    @Test
+    void theStopTimeoutLetsTheMainProcessDrainBeforeItsChildrenAreKilled() {
+        ServiceInstance recordedBefore = instance(SocketPassing.LISTEN_FDS, Duration.ofSeconds(5), derived(Duration.ofSeconds(5)));
+        ServiceInstance withTimeout = withStopTimeout(recordedBefore, Duration.ofSeconds(30));
+        String unit = service(withTimeout);
+        assertTrue(unit.contains("TimeoutStopSec=30s\nKillMode=mixed\n"), unit);
+        assertTrue(service(withStopTimeout(recordedBefore, Duration.ofMillis(1500))).contains("TimeoutStopSec=1500ms\n"));
+        assertFalse(service(recordedBefore).contains("TimeoutStopSec=") || service(recordedBefore).contains("KillMode="),
+                "an instance recorded before stop-timeout renders as it was deployed");
+    }
+
+    private static ServiceInstance withActivation(ServiceInstance i, ServiceInstance.Activation activation) {
+        return new ServiceInstance(i.profile(), i.service(), i.target(), i.type(), i.description(), i.exec(), i.environment(),
+                i.ports(), Optional.of(activation), i.packagePath(), i.instanceDirectory(), i.container(), i.stateDirectory(),
+                i.stopTimeout());
+    }
+
+    private static ServiceInstance withStopTimeout(ServiceInstance i, Duration timeout) {
+        return new ServiceInstance(i.profile(), i.service(), i.target(), i.type(), i.description(), i.exec(), i.environment(),
+                i.ports(), i.onDemand(), i.packagePath(), i.instanceDirectory(), i.container(), i.stateDirectory(),
+                Optional.of(timeout));
+    }
+
     private static StartLimit derived(Duration idle) {
         return StartLimit.of(idle, OptionalInt.empty(), Optional.empty());
     }

@@ -28,6 +28,10 @@ import java.util.TreeMap;
  *     manifests recorded before it existed (derived from the idle time then)
  * @param pass how an on-demand instance receives its sockets ({@code listen-fds}, {@code stdin}); empty for an
  *     always-on one, and in manifests recorded before it existed (see {@link ServiceInstance.Activation#passingBeforeItWasChosen})
+ * @param listen where the service manager listens for it: an on-demand instance, or an always-on one whose sockets the
+ *     manager holds ({@code onDemand} false); empty for one that binds its own port
+ * @param stopTimeout how long a stopping instance may take to finish its connections, as the model writes durations;
+ *     empty (and left out of the JSON) in manifests recorded before it existed
  */
 public record ManifestEntry(
         String service,
@@ -52,9 +56,12 @@ public record ManifestEntry(
         SortedMap<String, String> endpoints,
         SortedMap<String, String> files,
         String pass,
-        String startLimit) {
+        String startLimit,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+        String stopTimeout) {
 
     public ManifestEntry {
+        stopTimeout = stopTimeout == null ? "" : stopTimeout;
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         exec = List.copyOf(exec);
@@ -65,6 +72,17 @@ public record ManifestEntry(
         dependsOn = List.copyOf(dependsOn);
         endpoints = new TreeMap<>(endpoints);
         files = new TreeMap<>(files);
+    }
+
+    /** An entry as recorded before {@code stopTimeout} existed. */
+    public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
+            boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
+            String instanceDirectory, SortedMap<String, String> container, String stateDirectory, List<String> dependsOn,
+            SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
+        this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
+                packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
+                pass, startLimit, "");
     }
 
     /** An entry as recorded before {@code pass} and {@code startLimit} existed. */
@@ -87,15 +105,18 @@ public record ManifestEntry(
     public ServiceInstance toInstance(String profile) {
         List<ListenAddress> addresses = listen.stream().map(ListenAddress::parse).toList();
         Duration idle = Durations.parse(idleTimeout);
-        Optional<ServiceInstance.Activation> activation = onDemand
+        // Listeners without on demand: an always-on instance whose sockets the manager holds (always-on ones that bind
+        // their own port were recorded without listen).
+        Optional<ServiceInstance.Activation> activation = onDemand || !listen.isEmpty()
                 ? Optional.of(new ServiceInstance.Activation(addresses, idle, accept,
                         pass.isEmpty() ? ServiceInstance.Activation.passingBeforeItWasChosen(addresses)
                                 : SocketPassing.named(pass).orElseThrow(() -> new IllegalArgumentException(
                                         id() + ": the manifest's pass " + Messages.quote(pass) + " is none this beckon knows")),
-                        startLimit.isEmpty() ? StartLimit.of(idle, OptionalInt.empty(), Optional.empty()) : StartLimit.parse(startLimit)))
+                        startLimit.isEmpty() ? StartLimit.of(idle, OptionalInt.empty(), Optional.empty()) : StartLimit.parse(startLimit),
+                        !onDemand))
                 : Optional.empty();
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, activation,
                 packagePath.isEmpty() ? Optional.empty() : Optional.of(Path.of(packagePath)), Path.of(instanceDirectory),
-                container, Path.of(stateDirectory));
+                container, Path.of(stateDirectory), stopTimeout.isEmpty() ? Optional.empty() : Optional.of(Durations.parse(stopTimeout)));
     }
 }

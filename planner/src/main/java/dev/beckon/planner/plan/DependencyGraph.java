@@ -53,7 +53,7 @@ public final class DependencyGraph {
         }
         for (InstanceSpec instance : instances) {
             out.append("    ").append(quote(instance.id())).append(" [label=").append(quote(label(instance)));
-            if (instance.service().onDemand().isPresent()) {
+            if (instance.service().startsOnDemand()) {
                 out.append(", style=\"rounded,dashed\"");
             }
             if (!instance.service().description().isEmpty()) {
@@ -69,7 +69,9 @@ public final class DependencyGraph {
         lines.add(instance.service().name());
         lines.add(instance.service().type());
         Optional<OnDemand> onDemand = instance.service().onDemand();
-        if (onDemand.isPresent()) {
+        if (onDemand.isPresent() && onDemand.get().startsAtOnce()) {
+            lines.add("always running, sockets held");
+        } else if (onDemand.isPresent()) {
             Duration idleTimeout = onDemand.get().idleTimeout();
             lines.add("on demand" + (onDemand.get().accept() ? ", one process per connection" : "")
                     + (idleTimeout.isZero() ? "" : ", idle exit after " + Durations.format(idleTimeout)));

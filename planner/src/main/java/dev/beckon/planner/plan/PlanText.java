@@ -65,7 +65,7 @@ public final class PlanText {
                         .append(shown.type()).append(shown.onDemand() ? ", on demand at " + String.join(", ", shown.listen())
                                 + (shown.accept() ? ", one process per connection" : "")
                                 + (shown.idleTimeout().equals("0") ? "" : ", exits after " + shown.idleTimeout() + " idle")
-                                : ", always running").append('\n');
+                                : alwaysRunning(shown, change.action())).append('\n');
                 if (change.action() == Action.ACTIVATE || change.action() == Action.REPLACE) {
                     details(shown, out);
                 }
@@ -75,5 +75,17 @@ public final class PlanText {
                 .append(" to change, ").append(plan.count(Action.DEACTIVATE)).append(" to deactivate")
                 .append(plan.count(Action.REPLACE) == 0 ? "" : ", " + plan.count(Action.REPLACE) + " to replace").append(".\n");
         return out.toString();
+    }
+
+    /**
+     * An always-on instance: where the manager holds its sockets, or, when it binds its own port and is
+     * restarted, that its restart refuses connections (nothing listens between the old process and the new).
+     */
+    private static String alwaysRunning(ManifestEntry shown, Action action) {
+        if (!shown.listen().isEmpty()) {
+            return ", always running, sockets held at " + String.join(", ", shown.listen());
+        }
+        boolean restarted = action == Action.CHANGE || action == Action.REPLACE;
+        return ", always running" + (restarted && !shown.ports().isEmpty() ? " (restart refuses connections: it binds its own port)" : "");
     }
 }
