@@ -1,7 +1,9 @@
 package dev.beckon.activation.external;
 
 import dev.beckon.activation.ActivationException;
+import dev.beckon.models.Messages;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.Launcher;
 import dev.beckon.activation.SafeDirectories;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -123,13 +126,45 @@ final class ExternalSession implements ModuleSession {
         }
     }
 
+    /**
+     * The module's {@code logs} verb: the last lines it prints on standard output. A module that does not know
+     * the verb exits 0 and prints nothing, which the note says. There is no position in what a module prints:
+     * after an earlier read, the lines that follow the last line that read returned.
+     */
+    @Override
+    public InstanceLog log(ServiceInstance instance, int lines, Optional<String> after) throws ActivationException {
+        ModuleCall.Result result = call(instance, ExternalModule.LOGS, true, Map.of("BECKON_LOG_LINES", String.valueOf(lines)));
+        if (result.exitCode() != 0) {
+            throw new ActivationException(instance.id(), module.type() + " logs failed with exit code " + result.exitCode()
+                    + lastLine(result), result.tail(), null);
+        }
+        List<String> printed = result.answer().lines().map(Messages::printable).toList();
+        if (printed.isEmpty()) {
+            return new InstanceLog(List.of(), after.orElse(""), after.isPresent() ? ""
+                    : "its module " + module.type() + " printed no log lines: a module shows its service's log by answering the"
+                    + " logs verb (activation-modules/README.md)");
+        }
+        List<String> fresh = printed;
+        if (after.filter(last -> !last.isEmpty()).isPresent()) {
+            int seen = printed.lastIndexOf(after.get());
+            fresh = seen < 0 ? printed : printed.subList(seen + 1, printed.size());
+        }
+        return new InstanceLog(fresh.subList(Math.max(0, fresh.size() - lines), fresh.size()), printed.get(printed.size() - 1), "");
+    }
+
     private ModuleCall.Result call(ServiceInstance instance, String operation, boolean wantsAnswer) throws ActivationException {
+        return call(instance, operation, wantsAnswer, Map.of());
+    }
+
+    private ModuleCall.Result call(ServiceInstance instance, String operation, boolean wantsAnswer, Map<String, String> extra)
+            throws ActivationException {
         SortedMap<String, String> variables;
         try {
-            variables = ModuleEnvironment.of(instance, container.settings());
+            variables = new java.util.TreeMap<>(ModuleEnvironment.of(instance, container.settings()));
         } catch (IllegalArgumentException e) {
             throw new ActivationException(instance.id(), e.getMessage());
         }
+        variables.putAll(extra);
         String prefix = module.type() + " " + operation + " " + instance.id() + ": ";
         return ModuleCall.run(instance.id(), module.executable(), operation, instance.instanceDirectory(), variables, wantsAnswer,
                 line -> output.accept(prefix + line), timeout);
