@@ -1,6 +1,8 @@
 package dev.beckon.activation.external;
 
 import dev.beckon.activation.ActivationException;
+import dev.beckon.models.Durations;
+import dev.beckon.models.LockTimeout;
 import dev.beckon.models.Messages;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.InstanceLog;
@@ -29,6 +31,10 @@ import java.util.function.Consumer;
 
 /** An external module's work on one target: each operation is one call of the module's program. */
 final class ExternalSession implements ModuleSession {
+    /** A lock's "not now, ask me again" (EX_TEMPFAIL of sysexits.h). */
+    static final int NOT_NOW = 75;
+    private static final Duration ASK_AGAIN = Duration.ofMillis(250);
+    private static final Duration MOMENT = Duration.ofSeconds(1);
     private final ExternalModule module;
     private final TargetContainer container;
     private final Consumer<String> output;
@@ -41,12 +47,36 @@ final class ExternalSession implements ModuleSession {
         this.timeout = timeout;
     }
 
+    /**
+     * Dysnomia's lock, with waiting: the module may take up to the container's {@code lock-timeout} to answer, or
+     * answer "not now" ({@value #NOT_NOW}, EX_TEMPFAIL) and be asked again until then. Any other refusal is final.
+     */
     @Override
     public void lock(ServiceInstance instance) throws ActivationException {
-        ModuleCall.Result result = call(instance, ExternalModule.LOCK, false);
-        if (result.exitCode() != 0) {
-            throw new ActivationException(instance.id(), module.type() + " refused to let it change now (lock exited with "
-                    + result.exitCode() + ")" + lastLine(result), result.tail(), null);
+        Duration within = LockTimeout.of(container.settings());
+        long deadline = System.nanoTime() + within.toNanos();
+        for (int asked = 1; ; asked++) {
+            // A lock gets what is left of the wait, and at least a moment to answer even when nothing is left.
+            Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), MOMENT.toNanos()));
+            ModuleCall.Result result = call(instance, ExternalModule.LOCK, false, Map.of(), left.compareTo(timeout) < 0 ? left : timeout);
+            if (result.exitCode() == 0) {
+                return;
+            }
+            if (result.exitCode() != NOT_NOW) {
+                throw new ActivationException(instance.id(), module.type() + " refused to let it change now (lock exited with "
+                        + result.exitCode() + ")" + lastLine(result), result.tail(), null);
+            }
+            if (System.nanoTime() + ASK_AGAIN.toNanos() > deadline) {
+                throw new ActivationException(instance.id(), module.type() + " did not let it change within its " + LockTimeout.KEY
+                        + " of " + Durations.format(within) + " (lock answered not now, exit " + NOT_NOW + ", " + asked
+                        + (asked == 1 ? " time" : " times") + ")" + lastLine(result), result.tail(), null);
+            }
+            try {
+                Thread.sleep(ASK_AGAIN.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ActivationException(instance.id(), "interrupted while waiting for its lock", e);
+            }
         }
     }
 
@@ -158,6 +188,11 @@ final class ExternalSession implements ModuleSession {
 
     private ModuleCall.Result call(ServiceInstance instance, String operation, boolean wantsAnswer, Map<String, String> extra)
             throws ActivationException {
+        return call(instance, operation, wantsAnswer, extra, timeout);
+    }
+
+    private ModuleCall.Result call(ServiceInstance instance, String operation, boolean wantsAnswer, Map<String, String> extra,
+            Duration limit) throws ActivationException {
         SortedMap<String, String> variables;
         try {
             variables = new java.util.TreeMap<>(ModuleEnvironment.of(instance, container.settings()));
@@ -167,7 +202,7 @@ final class ExternalSession implements ModuleSession {
         variables.putAll(extra);
         String prefix = module.type() + " " + operation + " " + instance.id() + ": ";
         return ModuleCall.run(instance.id(), module.executable(), operation, instance.instanceDirectory(), variables, wantsAnswer,
-                line -> output.accept(prefix + line), timeout);
+                line -> output.accept(prefix + line), limit);
     }
 
     private void expectSuccess(ServiceInstance instance, String operation, ModuleCall.Result result) throws ActivationException {

@@ -55,10 +55,10 @@ final class LogsCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (lines < 1 || lines > MOST_LINES) {
+            return ExitCodes.error(spec, new PlanningException("-n " + lines + " is out of range: give 1 to " + MOST_LINES + " lines"));
+        }
         try (Deployments deployments = profile.open(err)) {
-            if (lines < 1 || lines > MOST_LINES) {
-                throw new PlanningException("-n " + lines + " is out of range: give 1 to " + MOST_LINES + " lines");
-            }
             List<ManifestEntry> instances = instances(deployments.recorded(), deployments.profile());
             Map<ManifestEntry, Optional<String>> positions = new LinkedHashMap<>();
             boolean failed = false;
