@@ -50,6 +50,17 @@ public interface ModuleSession extends AutoCloseable {
     /** What runs on the target for this instance and whether it is what beckon wrote. */
     InstanceStatus query(ServiceInstance instance) throws ActivationException;
 
+    /**
+     * The instance's log (for {@code beckon logs}): its last {@code lines} lines when {@code after} is empty,
+     * else what was logged since that position, which an earlier call returned (at most {@code lines}).
+     * Reads only. Default: the module keeps no log beckon can read.
+     *
+     * @throws ActivationException when the log cannot be read; the message says why
+     */
+    default InstanceLog log(ServiceInstance instance, int lines, java.util.Optional<String> after) throws ActivationException {
+        throw new ActivationException(instance.id(), "its module keeps no log that beckon can read");
+    }
+
     /** Finishes deferred work, such as one reload after removing files. */
     default void flush() throws ActivationException {}
 

@@ -144,7 +144,9 @@ final class InfrastructureReader {
                 continue;
             }
             values.scalarText(value).ifPresent(text -> {
-                if (defaults == null) {
+                if (defaults == null && key.equals(LockTimeout.KEY) && LockTimeout.problem(text).isPresent()) {
+                    diagnostics.error(value.where(), LockTimeout.problem(text).get());
+                } else if (defaults == null) {
                     settings.put(key, text);
                 } else if (type.equals("systemd-unit") && key.equals("scope") && !Set.of("user", "system").contains(text)) {
                     diagnostics.error(value.where(), "scope must be \"user\" (the user's service manager) or \"system\" (PID 1), not "

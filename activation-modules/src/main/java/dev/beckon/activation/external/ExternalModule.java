@@ -42,6 +42,8 @@ public final class ExternalModule implements ActivationModule {
     static final String LOCK = "lock";
     static final String UNLOCK = "unlock";
     static final String QUERY = "query";
+    /** Optional: prints the instance's last log lines ({@code BECKON_LOG_LINES} of them) on standard output. */
+    static final String LOGS = "logs";
     /** The sourceable file with the service's environment. */
     public static final String ENVIRONMENT_FILE = "environment.sh";
     /** The sourceable file that sets {@code "$@"} to the service's argv. */

@@ -1,7 +1,11 @@
 package dev.beckon.activation.external;
 
 import dev.beckon.activation.ActivationException;
+import dev.beckon.models.Durations;
+import dev.beckon.models.LockTimeout;
+import dev.beckon.models.Messages;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.Launcher;
 import dev.beckon.activation.SafeDirectories;
@@ -19,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -26,6 +31,10 @@ import java.util.function.Consumer;
 
 /** An external module's work on one target: each operation is one call of the module's program. */
 final class ExternalSession implements ModuleSession {
+    /** A lock's "not now, ask me again" (EX_TEMPFAIL of sysexits.h). */
+    static final int NOT_NOW = 75;
+    private static final Duration ASK_AGAIN = Duration.ofMillis(250);
+    private static final Duration MOMENT = Duration.ofSeconds(1);
     private final ExternalModule module;
     private final TargetContainer container;
     private final Consumer<String> output;
@@ -38,12 +47,36 @@ final class ExternalSession implements ModuleSession {
         this.timeout = timeout;
     }
 
+    /**
+     * Dysnomia's lock, with waiting: the module may take up to the container's {@code lock-timeout} to answer, or
+     * answer "not now" ({@value #NOT_NOW}, EX_TEMPFAIL) and be asked again until then. Any other refusal is final.
+     */
     @Override
     public void lock(ServiceInstance instance) throws ActivationException {
-        ModuleCall.Result result = call(instance, ExternalModule.LOCK, false);
-        if (result.exitCode() != 0) {
-            throw new ActivationException(instance.id(), module.type() + " refused to let it change now (lock exited with "
-                    + result.exitCode() + ")" + lastLine(result), result.tail(), null);
+        Duration within = LockTimeout.of(container.settings());
+        long deadline = System.nanoTime() + within.toNanos();
+        for (int asked = 1; ; asked++) {
+            // A lock gets what is left of the wait, and at least a moment to answer even when nothing is left.
+            Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), MOMENT.toNanos()));
+            ModuleCall.Result result = call(instance, ExternalModule.LOCK, false, Map.of(), left.compareTo(timeout) < 0 ? left : timeout);
+            if (result.exitCode() == 0) {
+                return;
+            }
+            if (result.exitCode() != NOT_NOW) {
+                throw new ActivationException(instance.id(), module.type() + " refused to let it change now (lock exited with "
+                        + result.exitCode() + ")" + lastLine(result), result.tail(), null);
+            }
+            if (System.nanoTime() + ASK_AGAIN.toNanos() > deadline) {
+                throw new ActivationException(instance.id(), module.type() + " did not let it change within its " + LockTimeout.KEY
+                        + " of " + Durations.format(within) + " (lock answered not now, exit " + NOT_NOW + ", " + asked
+                        + (asked == 1 ? " time" : " times") + ")" + lastLine(result), result.tail(), null);
+            }
+            try {
+                Thread.sleep(ASK_AGAIN.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ActivationException(instance.id(), "interrupted while waiting for its lock", e);
+            }
         }
     }
 
@@ -123,16 +156,53 @@ final class ExternalSession implements ModuleSession {
         }
     }
 
+    /**
+     * The module's {@code logs} verb: the last lines it prints on standard output. A module that does not know
+     * the verb exits 0 and prints nothing, which the note says. There is no position in what a module prints:
+     * after an earlier read, the lines that follow the last line that read returned.
+     */
+    @Override
+    public InstanceLog log(ServiceInstance instance, int lines, Optional<String> after) throws ActivationException {
+        ModuleCall.Result result = call(instance, ExternalModule.LOGS, true, Map.of("BECKON_LOG_LINES", String.valueOf(lines)));
+        if (result.exitCode() != 0) {
+            throw new ActivationException(instance.id(), module.type() + " logs failed with exit code " + result.exitCode()
+                    + lastLine(result), result.tail(), null);
+        }
+        List<String> printed = result.answer().lines().map(Messages::printable).toList();
+        if (printed.isEmpty()) {
+            return new InstanceLog(List.of(), after.orElse(""), after.isPresent() ? ""
+                    : "its module " + module.type() + " printed no log lines: a module shows its service's log by answering the"
+                    + " logs verb (activation-modules/README.md)");
+        }
+        List<String> fresh = printed;
+        if (after.filter(last -> !last.isEmpty()).isPresent()) {
+            int seen = printed.lastIndexOf(after.get());
+            fresh = seen < 0 ? printed : printed.subList(seen + 1, printed.size());
+        }
+        return new InstanceLog(fresh.subList(Math.max(0, fresh.size() - lines), fresh.size()), printed.get(printed.size() - 1), "");
+    }
+
     private ModuleCall.Result call(ServiceInstance instance, String operation, boolean wantsAnswer) throws ActivationException {
+        return call(instance, operation, wantsAnswer, Map.of());
+    }
+
+    private ModuleCall.Result call(ServiceInstance instance, String operation, boolean wantsAnswer, Map<String, String> extra)
+            throws ActivationException {
+        return call(instance, operation, wantsAnswer, extra, timeout);
+    }
+
+    private ModuleCall.Result call(ServiceInstance instance, String operation, boolean wantsAnswer, Map<String, String> extra,
+            Duration limit) throws ActivationException {
         SortedMap<String, String> variables;
         try {
-            variables = ModuleEnvironment.of(instance, container.settings());
+            variables = new java.util.TreeMap<>(ModuleEnvironment.of(instance, container.settings()));
         } catch (IllegalArgumentException e) {
             throw new ActivationException(instance.id(), e.getMessage());
         }
+        variables.putAll(extra);
         String prefix = module.type() + " " + operation + " " + instance.id() + ": ";
         return ModuleCall.run(instance.id(), module.executable(), operation, instance.instanceDirectory(), variables, wantsAnswer,
-                line -> output.accept(prefix + line), timeout);
+                line -> output.accept(prefix + line), limit);
     }
 
     private void expectSuccess(ServiceInstance instance, String operation, ModuleCall.Result result) throws ActivationException {

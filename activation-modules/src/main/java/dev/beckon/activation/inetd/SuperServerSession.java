@@ -3,7 +3,9 @@ package dev.beckon.activation.inetd;
 import dev.beckon.models.Messages;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
+import dev.beckon.activation.LogFiles;
 import dev.beckon.activation.Launcher;
 import dev.beckon.activation.SafeDirectories;
 import dev.beckon.activation.ModuleSession;
@@ -160,6 +162,20 @@ abstract class SuperServerSession implements ModuleSession {
 
     @Override
     public InstanceStatus query(ServiceInstance instance) throws ActivationException {
+        InstanceStatus status = observe(instance);
+        return status.activity() == InstanceStatus.Activity.FAILED ? status.withLog(logTail(instance)) : status;
+    }
+
+    /**
+     * The instance's log file, for {@code beckon logs}: its last lines, or those after a byte offset of an
+     * earlier read. A log rotated since (shorter than the offset) is read from its beginning.
+     */
+    @Override
+    public InstanceLog log(ServiceInstance instance, int lines, Optional<String> after) throws ActivationException {
+        return LogFiles.read(instance, SuperServerInstances.logFile(instance), lines, after);
+    }
+
+    private InstanceStatus observe(ServiceInstance instance) throws ActivationException {
         Rendering rendering = rendering(instance);
         List<String> drift = new ArrayList<>();
         Optional<String> entry;

@@ -4,6 +4,7 @@ import static dev.beckon.activation.systemd.UnitNames.isTemplate;
 
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.ModuleSession;
 import dev.beckon.activation.RenderedFile;
@@ -36,6 +37,7 @@ final class SystemdSession implements ModuleSession {
     private final UnitFiles files;
     private final UnitFailureReport report;
     private final UnitActivation activation;
+    private final UnitJournal journal;
     private boolean reloadPending;
     /**
      * What {@link #install} found and changed, by instance id, for the {@link #activate} of that version
@@ -53,6 +55,7 @@ final class SystemdSession implements ModuleSession {
         this.files = new UnitFiles(unitDirectory, bootTarget);
         this.report = new UnitFailureReport(bus, journalDirectory);
         this.activation = new UnitActivation(bus, report);
+        this.journal = new UnitJournal(journalDirectory);
     }
 
     Path unitDirectory() {
@@ -175,7 +178,8 @@ final class SystemdSession implements ModuleSession {
                 : bus.unitProperty(names.service(), "ActiveState");
         if (serviceState.equals("failed")) {
             return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift,
-                    activation.serviceProperty(names.service(), "Result") + " (" + names.service() + ")");
+                    activation.serviceProperty(names.service(), "Result") + " (" + names.service() + ")",
+                    report.failedRunLines(instance, names.service()));
         }
         if (UnitActivation.RUNNING_STATES.contains(serviceState)) {
             return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, names.service() + " is " + serviceState);
@@ -187,13 +191,23 @@ final class SystemdSession implements ModuleSession {
             String state = bus.unitProperty(socket.unit(), "ActiveState");
             if (state.equals("failed")) {
                 return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift,
-                        bus.property(socket.unit(), "org.freedesktop.systemd1.Socket", "Result") + " (" + socket.unit() + ")");
+                        bus.property(socket.unit(), "org.freedesktop.systemd1.Socket", "Result") + " (" + socket.unit() + ")",
+                        report.failedRunLines(instance, socket.unit()));
             }
             if (!state.equals("active")) {
                 return new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, socket.unit() + " is " + state);
             }
         }
         return new InstanceStatus(presence, InstanceStatus.Activity.LISTENING, drift, "no process runs");
+    }
+
+    @Override
+    public InstanceLog log(ServiceInstance instance, int lines, Optional<String> after) throws ActivationException {
+        try {
+            return journal.read(instance, lines, after);
+        } catch (IllegalArgumentException e) {
+            throw new ActivationException(instance.id(), e.getMessage());
+        }
     }
 
     @Override

@@ -56,15 +56,24 @@ final class UnitFailureReport {
             }
             tail = logTail(unit);
         }
+        return new ActivationException(instance.id(), message, withServiceLines(instance, unit, tail), cause);
+    }
+
+    /** The lines of a failed unit's last start, as a failure report shows them; without waiting for late ones (for status). */
+    List<String> failedRunLines(ServiceInstance instance, String unit) {
+        return withServiceLines(instance, unit, logTail(unit));
+    }
+
+    private List<String> withServiceLines(ServiceInstance instance, String unit, List<String> tail) {
         UnitNames names = UnitNames.of(instance);
         if ((unit.endsWith(".socket") || tail.isEmpty()) && !unit.equals(names.service())
                 && lastStart(names.service()).sinceMicros() >= lastStart(unit).sinceMicros()) {
             // The service's start that the socket's failure is about; an older run of it is not this failure's.
             Set<String> lines = new LinkedHashSet<>(tail);
             lines.addAll(logTail(names.service()));
-            tail = List.copyOf(lines);
+            return List.copyOf(lines);
         }
-        return new ActivationException(instance.id(), message, tail, cause);
+        return tail;
     }
 
     /**

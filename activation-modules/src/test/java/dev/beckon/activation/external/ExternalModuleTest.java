@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.ActivationModule;
 import dev.beckon.activation.ActivationModules;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.Launcher;
 import dev.beckon.activation.ModuleSession;
@@ -196,6 +197,67 @@ class ExternalModuleTest {
             Files.delete(runDirectory.resolve("test-sleeper.busy"));
             session.lock(sleeper);
             session.unlock(sleeper);
+        }
+    }
+
+    @Test
+    void aLockThatAnswersNotNowIsAskedAgainUntilItsLockTimeout() throws Exception {
+        Path vetoes = directory.resolve("vetoes");
+        ExternalModule draining = new ExternalModule("draining", module("draining", """
+                #!/bin/sh
+                [ "$1" = lock ] || exit 0
+                n=$(cat '%1$s')
+                if [ "$n" = always ] || [ "$n" -gt 0 ]; then
+                    [ "$n" = always ] || echo $((n - 1)) > '%1$s'
+                    echo "draining, $n to go" >&2; exit 75
+                fi
+                exit 0
+                """.formatted(vetoes)), output::add, Duration.ofSeconds(30));
+        ServiceInstance instance = instance("proxy", List.of("/bin/true"), Map.of());
+        try (ModuleSession session = draining.open(container(Map.of("lock-timeout", "20s")))) {
+            Files.writeString(vetoes, "3\n");
+            session.lock(instance);
+            assertEquals("0", Files.readString(vetoes).strip(), "asked until it allowed");
+            assertEquals(List.of("draining lock proxy@local: draining, 3 to go", "draining lock proxy@local: draining, 2 to go",
+                    "draining lock proxy@local: draining, 1 to go"), output);
+        }
+        try (ModuleSession session = draining.open(container(Map.of("lock-timeout", "1s")))) {
+            Files.writeString(vetoes, "always\n");
+            ActivationException never = assertThrows(ActivationException.class, () -> session.lock(instance));
+            assertTrue(never.getMessage().startsWith("proxy@local: draining did not let it change within its lock-timeout of 1s (lock"
+                    + " answered not now, exit 75, "), never.getMessage());
+            assertTrue(never.getMessage().endsWith("): draining, always to go"), never.getMessage());
+        }
+        // A lock that takes its time is given what is left of the lock-timeout, not the module's whole call timeout.
+        Path started = directory.resolve("started");
+        ExternalModule slow = new ExternalModule("slow", module("slow", "#!/bin/sh\necho $$ > " + started + "\nexec sleep 60\n"),
+                output::add, Duration.ofMinutes(10));
+        try (ModuleSession session = slow.open(container(Map.of("lock-timeout", "1s")))) {
+            ActivationException killed = assertThrows(ActivationException.class, () -> session.lock(instance));
+            assertTrue(killed.getMessage().endsWith("slow lock did not finish within 1s; beckon killed it"), killed.getMessage());
+            assertFalse(isAlive(Long.parseLong(Files.readString(started).strip())), "the module was killed");
+        }
+    }
+
+    @Test
+    void theLogsVerbPrintsTheLogAndAModuleWithoutItIsSaidToPrintNone() throws Exception {
+        Path log = directory.resolve("service.log");
+        Files.writeString(log, "one\ntwo\nthree\n");
+        ExternalModule logging = new ExternalModule("logging", module("logging",
+                "#!/bin/sh\n[ \"$1\" = logs ] && tail -n \"$BECKON_LOG_LINES\" '" + log + "'\nexit 0\n"), output::add, Duration.ofSeconds(30));
+        ServiceInstance instance = instance("web", List.of("/bin/true"), Map.of());
+        try (ModuleSession session = logging.open(container(Map.of()))) {
+            InstanceLog last = session.log(instance, 2, Optional.empty());
+            assertEquals(List.of("two", "three"), last.lines());
+            Files.writeString(log, "four\n", java.nio.file.StandardOpenOption.APPEND);
+            InstanceLog next = session.log(instance, 100, Optional.of(last.position()));
+            assertEquals(List.of("four"), next.lines(), "after an earlier read: what follows its last line");
+        }
+        ExternalModule silent = new ExternalModule("silent", module("silent", "#!/bin/sh\nexit 0\n"), output::add, Duration.ofSeconds(30));
+        try (ModuleSession session = silent.open(container(Map.of()))) {
+            InstanceLog none = session.log(instance, 20, Optional.empty());
+            assertEquals(List.of(), none.lines());
+            assertTrue(none.note().startsWith("its module silent printed no log lines"), none.note());
         }
     }
 

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         description = "Declarative deployment of service-oriented systems, with services activated on demand.",
         subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
                 RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
-                UndeployCommand.class, DiffCommand.class, ShellCommand.class, VerifyCommand.class, SandboxCommand.class,
+                UndeployCommand.class, DiffCommand.class, ShellCommand.class, LogsCommand.class, VerifyCommand.class,
+                SandboxCommand.class,
                 CommandLine.HelpCommand.class, CompletionNamesCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec

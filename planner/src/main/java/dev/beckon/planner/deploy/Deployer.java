@@ -186,6 +186,7 @@ public final class Deployer {
                 change.desired().ifPresent(entry -> copies.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry));
                 change.recorded().ifPresent(entry -> running.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry));
             }
+            unchangedDependants(plan).forEach(entry -> running.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry));
             List<Step> distribute = new ArrayList<>();
             copies.forEach((target, entries) -> distribute.add(new Distribute(target, stateDirectories.get(target), entries, keep)));
             List<Step> lockInstances = new ArrayList<>();
@@ -206,6 +207,37 @@ public final class Deployer {
             changes.forEach(phase -> phase.forEach(step -> names.add(step.name())));
             return names;
         }
+    }
+
+    /**
+     * The running instances that stay as they are but depend, directly or through others, on a service that changes:
+     * their lock is asked too (Disnix's lock), so that a dependant such as a proxy may drain or refuse while what it
+     * depends on changes.
+     */
+    static List<ManifestEntry> unchangedDependants(Plan plan) {
+        Set<String> changing = new HashSet<>();
+        Set<String> changingIds = new HashSet<>();
+        for (Change change : plan.changes()) {
+            changing.add(change.service());
+            changingIds.add(change.id());
+        }
+        Set<String> staying = new HashSet<>();
+        plan.desired().entries().forEach(entry -> staying.add(entry.id()));
+        List<ManifestEntry> candidates = plan.recorded().entries().stream()
+                .filter(entry -> !changingIds.contains(entry.id()) && staying.contains(entry.id())).toList();
+        List<ManifestEntry> dependants = new ArrayList<>();
+        Set<String> affected = new HashSet<>(changing);
+        for (boolean grew = true; grew; ) {
+            grew = false;
+            for (ManifestEntry entry : candidates) {
+                if (!dependants.contains(entry) && entry.dependsOn().stream().anyMatch(affected::contains)) {
+                    dependants.add(entry);
+                    affected.add(entry.service());
+                    grew = true;
+                }
+            }
+        }
+        return dependants;
     }
 
     /** What goes and the old halves of replacements, dependants first: in reverse of the recorded order. */

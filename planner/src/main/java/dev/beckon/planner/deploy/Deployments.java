@@ -284,6 +284,18 @@ public final class Deployments implements AutoCloseable {
         return new GarbageCollector(generations);
     }
 
+    /**
+     * An instance's log on its target ({@code beckon logs}), as its module reads it there; over SSH through the
+     * target's agent, whose session later calls reuse.
+     */
+    public dev.beckon.activation.InstanceLog log(ManifestEntry entry, int lines, Optional<String> after) throws PlanningException {
+        try {
+            return targets.sessions().know(recorded()).of(entry).log(entry, lines, after);
+        } catch (dev.beckon.activation.ActivationException e) {
+            throw new PlanningException(e.getMessage(), e);
+        }
+    }
+
     /** Checks the store entries of this profile's kept generations ({@code beckon verify}). */
     public dev.beckon.planner.store.StoreVerifier storeVerifier() {
         return new dev.beckon.planner.store.StoreVerifier(generations);

@@ -5,8 +5,9 @@ import dev.beckon.planner.manifest.ManifestEntry;
 import java.util.List;
 
 /**
- * Asks every instance of a target that runs and is about to change whether it may (Dysnomia's lock): a
- * service may refuse, for example while it has connections it must not drop. Its inverse lets them go.
+ * Asks every instance of a target that runs and is about to change, or depends on one that is, whether it may
+ * (Dysnomia's lock): a service may refuse, for example while it has connections it must not drop, or have beckon
+ * wait until it has drained them. Its inverse lets them go.
  */
 record LockInstances(String target, List<ManifestEntry> running) implements Step {
     LockInstances {
@@ -15,7 +16,7 @@ record LockInstances(String target, List<ManifestEntry> running) implements Step
 
     @Override
     public String name() {
-        return "lock the instances that change on " + target;
+        return "lock the instances that change, and their dependants, on " + target;
     }
 
     @Override

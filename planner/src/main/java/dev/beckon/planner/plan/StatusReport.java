@@ -14,6 +14,9 @@ import java.util.Map;
  * programs read it. Pure: a manifest and its statuses always give the same text.
  */
 public final class StatusReport {
+    /** How many of a failed instance's last log lines the text shows. */
+    private static final int TEXT_LOG_LINES = 3;
+
     private StatusReport() {}
 
     /** One word for an instance: listening, running, inactive, failed, missing or drifted. */
@@ -46,6 +49,10 @@ public final class StatusReport {
             InstanceStatus status = live.get(entry.id());
             good += asDeployed(status) ? 1 : 0;
             out.append(String.format("  %-20s %-10s %s%n", entry.service(), state(status), explanation(status)));
+            List<String> log = status.log();
+            // A couple of the failed run's lines say why; beckon logs shows the rest.
+            log.subList(Math.max(0, log.size() - TEXT_LOG_LINES), log.size())
+                    .forEach(line -> out.append(String.format("  %-20s %-10s | %s%n", "", "", line)));
         }
         long total = recorded.entries().size();
         out.append('\n').append(total).append(total == 1 ? " instance: " : " instances: ").append(good).append(" as deployed");
@@ -76,6 +83,9 @@ public final class StatusReport {
             json.put("as_deployed", asDeployed(status));
             json.put("detail", status.detail());
             json.put("drift", status.drift());
+            if (!status.log().isEmpty()) {
+                json.put("log", status.log());
+            }
             return json;
         }).toList();
         root.put("instances", instances);

@@ -7,6 +7,7 @@ import dev.beckon.planner.state.DeploymentLock;
 import dev.beckon.planner.state.StateDirectories;
 import dev.beckon.planner.store.Store;
 import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.ModuleSession;
 import dev.beckon.activation.SafeDirectories;
@@ -203,7 +204,12 @@ public final class LocalTargetSession implements TargetSession {
         }
         List<String> drift = new ArrayList<>(status.drift());
         drift.add(damage.get());
-        return new InstanceStatus(status.presence(), status.activity(), drift, status.detail());
+        return new InstanceStatus(status.presence(), status.activity(), drift, status.detail(), status.log());
+    }
+
+    @Override
+    public InstanceLog log(ManifestEntry entry, int lines, Optional<String> after) throws ActivationException {
+        return of(entry).log(instance(entry), lines, after);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.beckon.planner.target;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,6 +46,9 @@ public interface TargetSession extends AutoCloseable {
     void deactivate(ManifestEntry entry) throws ActivationException;
 
     InstanceStatus query(ManifestEntry entry) throws ActivationException;
+
+    /** The instance's log, as its module reads it there (see {@link dev.beckon.activation.ModuleSession#log}). */
+    InstanceLog log(ManifestEntry entry, int lines, Optional<String> after) throws ActivationException;
 
     /** Finishes every module's deferred work on the target; all are tried, the first failure is thrown. */
     void flush() throws ActivationException;

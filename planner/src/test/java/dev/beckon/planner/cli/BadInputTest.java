@@ -41,6 +41,19 @@ class BadInputTest {
     }
 
     @Test
+    void logsOfAServiceNotDeployedOrWithALineCountOutOfRangeIsOneLine() throws Exception {
+        String home = dir.resolve("home").toString();
+        Run unknown = beckon("logs", "nosuch", "--home", home);
+        assertOneParagraph(unknown);
+        assertEquals("beckon: error: service nosuch is not deployed in profile default (it runs nothing)\n", unknown.err());
+        for (String count : new String[] {"0", "-3", "100001"}) {
+            Run run = beckon("logs", "nosuch", "-n", count, "--home", home);
+            assertOneParagraph(run);
+            assertTrue(run.err().contains("-n " + count + " is out of range: give 1 to 100000 lines"), run.err());
+        }
+    }
+
+    @Test
     void aDirectoryThatIsNotAProfileRepositoryIsLeftAlone() throws Exception {
         Path profile = Files.createDirectories(dir.resolve("home/profiles/default"));
         Files.writeString(profile.resolve("notes.txt"), "mine");

@@ -26,6 +26,9 @@ class SandboxCommandTest {
             pid = Long.parseLong(exported.group(1));
             assertTrue(start.out().contains("export DBUS_SESSION_BUS_ADDRESS=unix:path=/proc/" + pid + "/root/run/user/0/bus\n"), start.out());
             assertTrue(start.err().contains("runs as pid " + pid), start.err());
+            // The hints name this sandbox: without --dir they would start and stop the default one.
+            assertTrue(start.err().contains("eval \"$(beckon sandbox start --dir '" + sandbox + "')\""), start.err());
+            assertTrue(start.err().contains("stop it with: beckon sandbox stop --dir '" + sandbox + "'\n"), start.err());
 
             Run again = beckon("sandbox", "start", "--dir", sandbox);
             assertEquals(0, again.exitCode());

@@ -258,6 +258,26 @@ class SshTargetsIT {
         assertEquals(0, rollback.exitCode(), rollback.out() + rollback.err());
         assertTrue(ask("127.0.0.3", relayPort).contains(": hello v1 pid="));
 
+        // beckon logs on a remote target: through the agent there, which reads c's journal.
+        Path talking = model("talking", services("hello v1", """
+                [services.talker]
+                type = "systemd-unit"
+                exec = ["/bin/sh", "-c", "echo talker on c says hi; exec sleep infinity"]
+                """), PLACEMENT + "talker = [\"c\"]\n", "");
+        Run withTalker = beckon("deploy", talking.toString());
+        assertEquals(0, withTalker.exitCode(), withTalker.out() + withTalker.err());
+        Run logs = beckon("logs", "talker");
+        for (long deadline = System.nanoTime() + 60_000_000_000L; System.nanoTime() < deadline
+                && !logs.out().contains("talker on c says hi"); Thread.sleep(300)) {
+            logs = beckon("logs", "talker");
+        }
+        assertEquals(0, logs.exitCode(), logs.err());
+        assertTrue(logs.out().lines().anyMatch(line -> line.startsWith("[c] ") && line.endsWith("talker on c says hi")),
+                logs.out() + logs.err() + journals());
+        Run notThere = beckon("logs", "talker", "--target", "a");
+        assertEquals(1, notThere.exitCode());
+        assertEquals("beckon: error: service talker does not run on target a; it runs on c\n", notThere.err());
+
         Run removed = beckon("deploy", model("empty", services("hello v1", ""), "", "").toString());
         assertEquals(0, removed.exitCode(), removed.out() + removed.err());
         for (SystemdUserManager machine : machines) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.planner.manifest.ManifestEntry;
 import java.util.List;
@@ -29,10 +30,20 @@ final class AgentProtocol {
 
     /** What beckon asks; only the fields its operation needs are set. */
     record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
-            String command, List<String> paths) {
+            String command, List<String> paths, Integer lines, String position) {
+
+        Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
+                String command, List<String> paths) {
+            this(operation, entry, entries, target, stateDirectory, command, paths, null, null);
+        }
 
         static Request of(String operation) {
             return new Request(operation, null, null, null, null, null, null);
+        }
+
+        /** {@code logs}: the instance's last {@code lines}, or those after {@code position} (null: none). */
+        static Request log(ManifestEntry entry, int lines, String position) {
+            return new Request("logs", entry, null, null, null, null, null, lines, position);
         }
 
         static Request of(String operation, ManifestEntry entry) {
@@ -45,7 +56,12 @@ final class AgentProtocol {
     }
 
     /** The agent's answer. {@code error} is set when it failed; its {@code kind} says which exception to raise. */
-    record Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error) {
+    record Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error,
+            InstanceLog log) {
+        Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error) {
+            this(status, present, paths, holder, warnings, error, null);
+        }
+
         static Response done() {
             return new Response(null, null, null, null, null, null);
         }

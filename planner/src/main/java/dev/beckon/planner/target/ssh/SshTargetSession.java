@@ -1,6 +1,7 @@
 package dev.beckon.planner.target.ssh;
 
 import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.models.Durations;
 import dev.beckon.models.Messages;
@@ -205,7 +206,12 @@ public final class SshTargetSession implements TargetSession {
         InstanceStatus status = response.status();
         if (status != null) {
             status = new InstanceStatus(status.presence(), status.activity(),
-                    status.drift() == null ? List.of() : printable(status.drift()), status.detail() == null ? "" : printable(status.detail()));
+                    status.drift() == null ? List.of() : printable(status.drift()), status.detail() == null ? "" : printable(status.detail()),
+                    printable(status.log()));
+        }
+        InstanceLog log = response.log();
+        if (log != null) {
+            log = new InstanceLog(printable(log.lines()), printable(log.position()), printable(log.note()));
         }
         AgentProtocol.Failure error = response.error();
         if (error != null) {
@@ -213,7 +219,7 @@ public final class SshTargetSession implements TargetSession {
                     error.logTail() == null ? null : printable(error.logTail()));
         }
         return new AgentProtocol.Response(status, response.present(), response.paths(), printable(response.holder()),
-                response.warnings() == null ? null : printable(response.warnings()), error);
+                response.warnings() == null ? null : printable(response.warnings()), error, log);
     }
 
     private static String printable(String text) {
@@ -305,6 +311,15 @@ public final class SshTargetSession implements TargetSession {
     @Override
     public InstanceStatus query(ManifestEntry entry) throws ActivationException {
         return call(AgentProtocol.Request.of("query", entry)).status();
+    }
+
+    @Override
+    public InstanceLog log(ManifestEntry entry, int lines, Optional<String> after) throws ActivationException {
+        InstanceLog log = call(AgentProtocol.Request.log(entry, lines, after.orElse(null))).log();
+        if (log == null) {
+            throw new ActivationException(entry.id(), "the agent on " + target + " answered without its log");
+        }
+        return log;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.beckon.planner.target.ssh;
 
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.ActivationModules;
+import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.SafeDirectories;
 import dev.beckon.planner.store.Store;
 import dev.beckon.planner.state.DeploymentLock;
@@ -115,6 +116,11 @@ public final class TargetAgent {
                 case "deactivate" -> session.deactivate(request.entry());
                 case "query" -> {
                     return new AgentProtocol.Response(session.query(request.entry()), null, null, null, null, null);
+                }
+                case "logs" -> {
+                    InstanceLog log = session.log(request.entry(), request.lines() == null ? 20 : request.lines(),
+                            java.util.Optional.ofNullable(request.position()));
+                    return new AgentProtocol.Response(null, null, null, null, null, null, log);
                 }
                 case "flush" -> session.flush();
                 default -> {
