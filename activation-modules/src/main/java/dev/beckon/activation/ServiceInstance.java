@@ -30,6 +30,7 @@ import java.util.TreeMap;
  *     so it lives as long as a generation references it): where modules put launchers and the like
  * @param container the settings of the target's container for this module, defaults applied
  * @param stateDirectory the target's beckon state directory
+ * @param readiness when an activation of it is done
  */
 public record ServiceInstance(
         String profile,
@@ -44,7 +45,16 @@ public record ServiceInstance(
         Optional<Path> packagePath,
         Path instanceDirectory,
         SortedMap<String, String> container,
-        Path stateDirectory) {
+        Path stateDirectory,
+        InstanceReadiness readiness) {
+
+    /** An instance that declares nothing about its readiness. */
+    public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, Optional<Activation> onDemand,
+            Optional<Path> packagePath, Path instanceDirectory, SortedMap<String, String> container, Path stateDirectory) {
+        this(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath, instanceDirectory,
+                container, stateDirectory, InstanceReadiness.NONE);
+    }
 
     /**
      * On-demand activation settings.
@@ -102,6 +112,7 @@ public record ServiceInstance(
     }
 
     public ServiceInstance {
+        readiness = readiness == null ? InstanceReadiness.NONE : readiness;
         exec = List.copyOf(exec);
         environment = Collections.unmodifiableSortedMap(new TreeMap<>(environment));
         ports = Collections.unmodifiableSortedMap(new TreeMap<>(ports));
@@ -116,7 +127,8 @@ public record ServiceInstance(
                 .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept(), o.pass(), o.startLimit()));
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
                 spec.service().description(), spec.exec(packageText), spec.environment(packageText), spec.ports(), activation,
-                packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory);
+                packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory,
+                InstanceReadiness.of(spec, packageText));
     }
 
     /** {@code SERVICE@TARGET}, how messages name an instance. */

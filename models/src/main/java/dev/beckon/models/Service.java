@@ -13,6 +13,7 @@ import java.util.SortedMap;
  *     or the name of an external module
  * @param packagePath the package's absolute path on the machine that deploys, when there is one
  * @param definedAt where its table starts, for messages about it
+ * @param readiness when an activation of it is done ({@link Readiness#NONE} when the model says nothing)
  */
 public record Service(
         String name,
@@ -24,12 +25,21 @@ public record Service(
         SortedMap<String, PortRequest> ports,
         List<String> dependsOn,
         Optional<OnDemand> onDemand,
-        SourceLocation definedAt) {
+        SourceLocation definedAt,
+        Readiness readiness) {
 
     public Service {
+        readiness = readiness == null ? Readiness.NONE : readiness;
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);
         dependsOn = List.copyOf(dependsOn);
+    }
+
+    /** A service that says nothing about its readiness. */
+    public Service(String name, String type, String description, Optional<Path> packagePath, List<Template> exec,
+            SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
+            Optional<OnDemand> onDemand, SourceLocation definedAt) {
+        this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, Readiness.NONE);
     }
 }

@@ -19,9 +19,10 @@ import java.util.regex.Pattern;
 /** Reads {@code services.toml}: each service as written, its templates parsed but not yet resolved. */
 final class ServicesReader {
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Set<String> SERVICE_KEYS =
-            Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand");
-    private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval");
+    private static final Set<String> SERVICE_KEYS = union(
+            Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand"), ReadinessReader.SERVICE_KEYS);
+    private static final Set<String> ON_DEMAND_KEYS = union(
+            Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval"), ReadinessReader.ON_DEMAND_KEYS);
 
     private final ModelDraft draft;
     private final Diagnostics diagnostics;
@@ -160,11 +161,19 @@ final class ServicesReader {
 
         Optional<OnDemand> onDemand = node.get("on-demand").flatMap(values::table).flatMap(table -> readOnDemand(name, table));
 
+        Readiness readiness = new ReadinessReader(diagnostics, values).read(name, node, type, (n, text) -> template(name, n, text, false));
+
         if (type.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Service(name, type.get(), description, packagePath, exec, environment, ports, List.copyOf(dependsOn),
-                onDemand, node.keyWhere()));
+                onDemand, node.keyWhere(), readiness));
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     private Optional<OnDemand> readOnDemand(String service, Node table) {

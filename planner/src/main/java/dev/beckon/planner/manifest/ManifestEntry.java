@@ -1,5 +1,6 @@
 package dev.beckon.planner.manifest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
@@ -28,6 +29,7 @@ import java.util.TreeMap;
  *     manifests recorded before it existed (derived from the idle time then)
  * @param pass how an on-demand instance receives its sockets ({@code listen-fds}, {@code stdin}); empty for an
  *     always-on one, and in manifests recorded before it existed (see {@link ServiceInstance.Activation#passingBeforeItWasChosen})
+ * @param readiness when an activation of it is done; {@link ReadinessEntry#NONE}, and left out of the JSON, when it declares none
  */
 public record ManifestEntry(
         String service,
@@ -52,9 +54,11 @@ public record ManifestEntry(
         SortedMap<String, String> endpoints,
         SortedMap<String, String> files,
         String pass,
-        String startLimit) {
+        String startLimit,
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ReadinessEntry.Unset.class) ReadinessEntry readiness) {
 
     public ManifestEntry {
+        readiness = readiness == null ? ReadinessEntry.NONE : readiness;
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         exec = List.copyOf(exec);
@@ -78,6 +82,17 @@ public record ManifestEntry(
                 "", "");
     }
 
+    /** An entry as recorded before {@code readiness} existed. */
+    public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
+            boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
+            String instanceDirectory, SortedMap<String, String> container, String stateDirectory, List<String> dependsOn,
+            SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
+        this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
+                packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
+                pass, startLimit, ReadinessEntry.NONE);
+    }
+
     /** {@code SERVICE@TARGET}. */
     public String id() {
         return service + "@" + target;
@@ -96,6 +111,6 @@ public record ManifestEntry(
                 : Optional.empty();
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, activation,
                 packagePath.isEmpty() ? Optional.empty() : Optional.of(Path.of(packagePath)), Path.of(instanceDirectory),
-                container, Path.of(stateDirectory));
+                container, Path.of(stateDirectory), readiness.toReadiness(id()));
     }
 }
