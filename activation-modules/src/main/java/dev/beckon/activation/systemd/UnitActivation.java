@@ -7,6 +7,7 @@ import dev.beckon.activation.ListenerHandover;
 import dev.beckon.activation.ReadinessWait;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.activation.systemd.SystemdBus.SystemdCallException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +21,11 @@ import java.util.TreeSet;
  */
 final class UnitActivation {
     static final Set<String> RUNNING_STATES = Set.of("active", "activating", "reloading", "deactivating");
+    /**
+     * How long a service that declares no readiness (neither {@code notify} nor a health check) must stay
+     * running after its start job: nothing else tells a program that exits at once from one that serves.
+     */
+    private static final Duration UNSIGNALLED_SETTLE = Duration.ofMillis(500);
 
     /** The unit files an instance had before this session wrote, and those the session changed. */
     record InstallResult(Set<String> before, Set<String> changed) {}
@@ -115,12 +121,27 @@ final class UnitActivation {
     /**
      * An activation is done when the service is ready. A service that notifies has sent READY=1 once its
      * start job is done (Type=notify); Type=exec proves only that the program started. It must still run
-     * then, and pass its declared health check, if it has one, within its ready timeout.
+     * then, and pass its declared health check, if it has one, within its ready timeout; one that declares
+     * neither must stay running for {@link #UNSIGNALLED_SETTLE}.
      */
     private void awaitReady(ServiceInstance instance, String service) throws SystemdCallException, ActivationException {
-        Optional<String> stopped = stoppedState(service);
-        if (stopped.isPresent()) {
-            throw report.failure(instance, service, service + " stopped right after it started: " + stopped.get(), null);
+        boolean signals = instance.readiness().notifies() || instance.readiness().health().isPresent();
+        // Without a signal of its own, all there is to see is that the process stays up: for a moment.
+        long deadline = System.nanoTime() + (signals ? 0 : UNSIGNALLED_SETTLE.toNanos());
+        while (true) {
+            Optional<String> stopped = stoppedState(service);
+            if (stopped.isPresent()) {
+                throw report.failure(instance, service, service + " stopped right after it started: " + stopped.get(), null);
+            }
+            if (System.nanoTime() >= deadline) {
+                break;
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ActivationException(instance.id(), "interrupted while checking that it runs", e);
+            }
         }
         try {
             ReadinessWait.awaitHealthy(instance, () -> stoppedState(instance, service));
