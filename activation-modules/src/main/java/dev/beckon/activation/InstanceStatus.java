@@ -20,12 +20,12 @@ public record InstanceStatus(Presence presence, Activity activity, List<String> 
         LISTENING,
         /** A process runs. */
         RUNNING,
-        /** A process runs, but its declared health check fails. */
-        UNHEALTHY,
         /** Nothing runs or listens. */
         INACTIVE,
         /** It tried to run and failed. */
-        FAILED
+        FAILED,
+        /** A process runs, but its health check fails. */
+        UNHEALTHY
     }
 
     public InstanceStatus {
