@@ -79,7 +79,7 @@ class ExternalReadinessTest {
         assertTrue(output.stream().noneMatch(line -> line.contains("ready") || line.contains("health")), output.toString());
     }
 
-    private ModuleSession open(String name, String body) throws IOException {
+    private ModuleSession open(String name, String body) throws IOException, ActivationException {
         Path module = Files.createDirectories(directory.resolve("modules")).resolve(name);
         Files.writeString(module, "#!/bin/sh\n" + body);
         Files.setPosixFilePermissions(module, PosixFilePermissions.fromString("rwxr-xr-x"));
