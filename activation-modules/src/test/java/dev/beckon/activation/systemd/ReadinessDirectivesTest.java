@@ -27,7 +27,7 @@ class ReadinessDirectivesTest {
     @Test
     void notifyWaitsForReadyNoLongerThanTheReadyTimeout() {
         String notifies = service(instance(new InstanceReadiness(true, Duration.ofMillis(1500), Optional.empty(), false)));
-        assertTrue(notifies.contains("\nType=notify\nTimeoutStartSec=2s\nExecStart=/bin/web\n"), notifies);
+        assertTrue(notifies.contains("\nType=notify\nTimeoutStartSec=2s\nExecStart=\"/bin/web\"\n"), notifies);
     }
 
     @Test
