@@ -12,10 +12,12 @@ public class ActivationException extends Exception {
 
     private final String instance;
     private final List<String> logTail;
+    private final String reason;
 
     public ActivationException(String instance, String message, List<String> logTail, Throwable cause) {
         super(instance + ": " + message, cause);
         this.instance = instance;
+        this.reason = message;
         // Lines from a journal or a log file are the service's own text: escaped here, where every tail passes.
         this.logTail = logTail.stream().map(Messages::printable).toList();
     }
@@ -31,6 +33,11 @@ public class ActivationException extends Exception {
     /** The instance, as {@code SERVICE@TARGET}, or the target when no instance is concerned. */
     public String instance() {
         return instance;
+    }
+
+    /** The message without the instance it is about, to pass on in another's words. */
+    public String reason() {
+        return reason;
     }
 
     /** The last lines the failed service logged, oldest first; empty when none could be read. */

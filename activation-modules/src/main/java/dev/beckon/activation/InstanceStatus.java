@@ -24,7 +24,9 @@ public record InstanceStatus(Presence presence, Activity activity, List<String> 
         /** Nothing runs or listens. */
         INACTIVE,
         /** It tried to run and failed. */
-        FAILED
+        FAILED,
+        /** A process runs, but its health check fails. */
+        UNHEALTHY
     }
 
     public InstanceStatus {

@@ -32,6 +32,7 @@ import java.util.TreeMap;
  * @param stateDirectory the target's beckon state directory
  * @param stopTimeout how long a stopping instance may take to finish its connections; empty for an instance
  *     recorded before {@code stop-timeout} existed, which keeps its manager's default
+ * @param readiness when an activation of it is done
  */
 public record ServiceInstance(
         String profile,
@@ -47,14 +48,15 @@ public record ServiceInstance(
         Path instanceDirectory,
         SortedMap<String, String> container,
         Path stateDirectory,
-        Optional<Duration> stopTimeout) {
+        Optional<Duration> stopTimeout,
+        InstanceReadiness readiness) {
 
-    /** Without a stop timeout, as instances were recorded before it existed. */
+    /** Without a stop timeout and declaring nothing about its readiness, as instances were recorded before either existed. */
     public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
             SortedMap<String, String> environment, SortedMap<String, Integer> ports, Optional<Activation> onDemand,
             Optional<Path> packagePath, Path instanceDirectory, SortedMap<String, String> container, Path stateDirectory) {
         this(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath, instanceDirectory,
-                container, stateDirectory, Optional.empty());
+                container, stateDirectory, Optional.empty(), InstanceReadiness.NONE);
     }
 
     /**
@@ -121,6 +123,7 @@ public record ServiceInstance(
     }
 
     public ServiceInstance {
+        readiness = readiness == null ? InstanceReadiness.NONE : readiness;
         exec = List.copyOf(exec);
         environment = Collections.unmodifiableSortedMap(new TreeMap<>(environment));
         ports = Collections.unmodifiableSortedMap(new TreeMap<>(ports));
@@ -137,7 +140,25 @@ public record ServiceInstance(
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
                 spec.service().description(), spec.exec(packageText), spec.environment(packageText), spec.ports(), activation,
                 packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory,
-                Optional.of(spec.service().stopTimeout()));
+                Optional.of(spec.service().stopTimeout()), InstanceReadiness.of(spec, packageText));
+    }
+
+    /** The same instance activated by {@code onDemand}. */
+    public ServiceInstance withOnDemand(Optional<Activation> onDemand) {
+        return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness);
+    }
+
+    /** The same instance with {@code stopTimeout}. */
+    public ServiceInstance withStopTimeout(Optional<Duration> stopTimeout) {
+        return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness);
+    }
+
+    /** The same instance with {@code readiness}. */
+    public ServiceInstance withReadiness(InstanceReadiness readiness) {
+        return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness);
     }
 
     /** {@code SERVICE@TARGET}, how messages name an instance. */

@@ -50,7 +50,7 @@ public record InstanceSpec(
         return Immutables.sortedMap(rendered);
     }
 
-    String render(Template template, String packagePath) {
+    public String render(Template template, String packagePath) {
         return template.render(placeholder -> value(placeholder, packagePath));
     }
 

@@ -15,6 +15,7 @@ import java.util.SortedMap;
  * @param onDemand the listeners its service manager holds ({@code on-demand} or {@code sockets}); empty: it binds its own
  * @param definedAt where its table starts, for messages about it
  * @param stopTimeout how long a stopping instance may take to finish the connections it has ({@code stop-timeout})
+ * @param readiness when an activation of it is done ({@link Readiness#NONE} when the model says nothing)
  */
 public record Service(
         String name,
@@ -27,19 +28,22 @@ public record Service(
         List<String> dependsOn,
         Optional<OnDemand> onDemand,
         SourceLocation definedAt,
-        java.time.Duration stopTimeout) {
+        java.time.Duration stopTimeout,
+        Readiness readiness) {
 
     /** What {@code stop-timeout} is when the model does not say: long enough for a request in flight to finish. */
     public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(30);
 
-    /** With the default stop timeout. */
+    /** A service with the defaults of every setting that came after {@code on-demand}. */
     public Service(String name, String type, String description, Optional<Path> packagePath, List<Template> exec,
             SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
             Optional<OnDemand> onDemand, SourceLocation definedAt) {
-        this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, DEFAULT_STOP_TIMEOUT);
+        this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, DEFAULT_STOP_TIMEOUT,
+                Readiness.NONE);
     }
 
     public Service {
+        readiness = readiness == null ? Readiness.NONE : readiness;
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);

@@ -19,10 +19,11 @@ import java.util.regex.Pattern;
 /** Reads {@code services.toml}: each service as written, its templates parsed but not yet resolved. */
 final class ServicesReader {
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Set<String> SERVICE_KEYS =
+    private static final Set<String> SERVICE_KEYS = union(
             Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand", "sockets",
-                    "stop-timeout");
-    private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval");
+                    "stop-timeout"), ReadinessReader.SERVICE_KEYS);
+    private static final Set<String> ON_DEMAND_KEYS = union(
+            Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval"), ReadinessReader.ON_DEMAND_KEYS);
     /** The always-on service's manager-held listeners: the same listen and pass as on demand, nothing about idling. */
     private static final Set<String> SOCKETS_KEYS = Set.of("listen", "pass");
 
@@ -167,11 +168,19 @@ final class ServicesReader {
         onDemand = onDemand.or(() -> sockets);
         java.time.Duration stopTimeout = HeldSockets.stopTimeout(name, node, type, diagnostics);
 
+        Readiness readiness = new ReadinessReader(diagnostics, values).read(name, node, type, (n, text) -> template(name, n, text, false));
+
         if (type.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Service(name, type.get(), description, packagePath, exec, environment, ports, List.copyOf(dependsOn),
-                onDemand, node.keyWhere(), stopTimeout));
+                onDemand, node.keyWhere(), stopTimeout, readiness));
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     /** Reads {@code [services.X.on-demand]}, or with {@code startsAtOnce} {@code [services.X.sockets]}: the same listeners. */

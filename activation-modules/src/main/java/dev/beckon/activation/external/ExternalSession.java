@@ -10,6 +10,7 @@ import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.Launcher;
 import dev.beckon.activation.SafeDirectories;
 import dev.beckon.activation.ModuleSession;
+import dev.beckon.activation.ReadinessWait;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.Rendering;
 import dev.beckon.activation.ServiceInstance;
@@ -97,12 +98,21 @@ final class ExternalSession implements ModuleSession {
                     + SafeDirectories.describe(e), e);
         }
         expectSuccess(instance, ExternalModule.ACTIVATE, call(instance, ExternalModule.ACTIVATE, false));
+        ExternalReadiness.awaitReady(instance, module.type(), operation -> call(instance, operation, true));
         // Activated means verified: a module that can tell says so in its answer to query.
-        InstanceStatus status = query(instance);
-        if (status.activity() == InstanceStatus.Activity.FAILED || status.activity() == InstanceStatus.Activity.INACTIVE) {
+        InstanceStatus status = moduleStatus(instance);
+        if (stopped(status).isPresent()) {
             throw new ActivationException(instance.id(), module.type() + " activate succeeded, but its query says the instance is "
-                    + status.activity().name().toLowerCase(Locale.ROOT) + (status.detail().isEmpty() ? "" : ": " + status.detail()));
+                    + stopped(status).get());
         }
+        ReadinessWait.awaitHealthy(instance, () -> stopped(moduleStatus(instance)));
+    }
+
+    private static Optional<String> stopped(InstanceStatus status) {
+        if (status.activity() == InstanceStatus.Activity.FAILED || status.activity() == InstanceStatus.Activity.INACTIVE) {
+            return Optional.of(status.activity().name().toLowerCase(Locale.ROOT) + (status.detail().isEmpty() ? "" : ": " + status.detail()));
+        }
+        return Optional.empty();
     }
 
     @Override
@@ -122,6 +132,15 @@ final class ExternalSession implements ModuleSession {
 
     @Override
     public InstanceStatus query(ServiceInstance instance) throws ActivationException {
+        InstanceStatus status = moduleStatus(instance);
+        if (status.activity() == InstanceStatus.Activity.RUNNING) {
+            status = ExternalReadiness.withHealthVerb(status, operation -> call(instance, operation, true));
+        }
+        return ReadinessWait.withHealth(instance, status);
+    }
+
+    /** What beckon's files and the module's {@code query} say, before any health check. */
+    private InstanceStatus moduleStatus(ServiceInstance instance) throws ActivationException {
         Rendering rendering = rendering(instance);
         List<String> drift = new ArrayList<>();
         int present = 0;

@@ -7,6 +7,8 @@ import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.LogFiles;
 import dev.beckon.activation.Launcher;
+import dev.beckon.activation.ListenerHandover;
+import dev.beckon.activation.ReadinessWait;
 import dev.beckon.activation.SafeDirectories;
 import dev.beckon.activation.ModuleSession;
 import dev.beckon.activation.RenderedFile;
@@ -121,6 +123,27 @@ abstract class SuperServerSession implements ModuleSession {
             Daemon.stop(daemon.servers(List.of(oldLauncher.get())));
         }
         verifyListening(instance, daemon, install.entryWritten());
+        if (instance.readiness().verifyStart()) {
+            verifyStart(instance, daemon);
+        }
+    }
+
+    /**
+     * {@code verify = "start"}: a connection starts the new version once, and it must pass its health
+     * check (which makes that connection), or else take the connection waiting for it.
+     */
+    private void verifyStart(ServiceInstance instance, Daemon daemon) throws ActivationException {
+        ReadinessWait.Liveness daemonRuns = () -> ProcessHandle.of(daemon.pid()).map(ProcessHandle::isAlive).orElse(false)
+                ? Optional.empty() : Optional.of(daemon + " exited");
+        try {
+            if (instance.readiness().health().isPresent()) {
+                ReadinessWait.awaitHealthy(instance, daemonRuns);
+            } else {
+                ListenerHandover.awaitTaken(instance, daemonRuns);
+            }
+        } catch (ActivationException e) {
+            throw new ActivationException(instance.id(), "verify = \"start\": " + e.reason(), logTail(instance), e);
+        }
     }
 
     @Override
@@ -207,6 +230,11 @@ abstract class SuperServerSession implements ModuleSession {
         }
         InstanceStatus.Presence presence = present == 2 ? InstanceStatus.Presence.INSTALLED
                 : present == 1 ? InstanceStatus.Presence.PARTIAL : InstanceStatus.Presence.MISSING;
+        return ReadinessWait.withHealth(instance, activity(instance, entry, presence, drift));
+    }
+
+    private InstanceStatus activity(ServiceInstance instance, Optional<String> entry, InstanceStatus.Presence presence, List<String> drift)
+            throws ActivationException {
         Optional<Daemon> daemon = Daemon.find(daemonName, pidFile, instance.id());
         if (daemon.isEmpty()) {
             return new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, daemonName + " is not running (pid file " + pidFile + ")");

@@ -18,7 +18,7 @@ import java.util.Set;
  * The machine's listening TCP sockets, read from {@code /proc/net/tcp} and {@code /proc/net/tcp6}:
  * looking does not connect, so it never starts an on-demand server.
  */
-final class TcpListeners {
+public final class TcpListeners {
     private static final String LISTEN_STATE = "0A";
 
     private TcpListeners() {}
@@ -29,7 +29,7 @@ final class TcpListeners {
      * @param inode the socket's inode, as {@code socket:[INODE]} in {@code /proc/PID/fd} of every process holding it
      * @param backlog connections the kernel has accepted and no process has taken yet
      */
-    record Listener(InetAddress address, int port, long inode, int backlog) {
+    public record Listener(InetAddress address, int port, long inode, int backlog) {
         boolean isAnyAddress() {
             return address.isAnyLocalAddress();
         }
@@ -49,7 +49,7 @@ final class TcpListeners {
     }
 
     /** The listening sockets on this address: same port, and the same host (any address when the model names none). */
-    static List<Listener> on(ListenAddress.Inet wanted) throws IOException {
+    public static List<Listener> on(ListenAddress.Inet wanted) throws IOException {
         List<InetAddress> hosts = wanted.host().map(TcpListeners::resolve).orElse(List.of());
         return read().stream()
                 .filter(l -> l.port() == wanted.port())

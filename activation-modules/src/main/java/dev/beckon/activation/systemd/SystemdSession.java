@@ -7,6 +7,7 @@ import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.ModuleSession;
+import dev.beckon.activation.ReadinessWait;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.Rendering;
 import dev.beckon.activation.ServiceInstance;
@@ -99,6 +100,9 @@ final class SystemdSession implements ModuleSession {
         try {
             if (instance.isOnDemand()) {
                 activation.activateOnDemand(instance, names, install);
+                if (instance.readiness().verifyStart()) {
+                    activation.verifyStart(instance, names);
+                }
             } else if (instance.holdsSockets()) {
                 activation.activateWithHeldSockets(instance, names, install);
             } else {
@@ -163,7 +167,7 @@ final class SystemdSession implements ModuleSession {
             }
             InstanceStatus.Presence presence = present == rendering.files().size() ? InstanceStatus.Presence.INSTALLED
                     : present == 0 ? InstanceStatus.Presence.MISSING : InstanceStatus.Presence.PARTIAL;
-            return activity(instance, names, presence, drift);
+            return ReadinessWait.withHealth(instance, activity(instance, names, presence, drift));
         } catch (IOException e) {
             throw new ActivationException(instance.id(), "cannot read its unit files in " + unitDirectory + ": " + e, e);
         } catch (SystemdCallException e) {

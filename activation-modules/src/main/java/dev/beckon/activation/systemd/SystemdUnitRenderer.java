@@ -63,7 +63,7 @@ final class SystemdUnitRenderer {
         }
         unit.append("\n[Service]\n");
         // exec: the start job fails when the program cannot be executed, so a broken instance is never "activated".
-        unit.append("Type=exec\n");
+        unit.append(ReadinessDirectives.serviceType(instance));
         unit.append("ExecStart=");
         for (int i = 0; i < instance.exec().size(); i++) {
             unit.append(i == 0 ? "" : " ").append(UnitSyntax.execArgument(instance.exec().get(i)));

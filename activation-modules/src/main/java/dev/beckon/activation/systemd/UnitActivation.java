@@ -3,13 +3,16 @@ package dev.beckon.activation.systemd;
 import static dev.beckon.activation.systemd.UnitNames.isTemplate;
 
 import dev.beckon.activation.ActivationException;
+import dev.beckon.activation.ListenerHandover;
+import dev.beckon.activation.ReadinessWait;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.activation.systemd.SystemdBus.SystemdCallException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The jobs that bring an instance's loaded units to run as its settings say, over D-Bus: started,
@@ -18,7 +21,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class UnitActivation {
     static final Set<String> RUNNING_STATES = Set.of("active", "activating", "reloading", "deactivating");
-    private static final long SETTLE_MILLIS = 500;
+    /**
+     * How long a service that declares no readiness (neither {@code notify} nor a health check) must stay
+     * running after its start job: nothing else tells a program that exits at once from one that serves.
+     */
+    private static final Duration UNSIGNALLED_SETTLE = Duration.ofMillis(500);
 
     /** The unit files an instance had before this session wrote, and those the session changed. */
     record InstallResult(Set<String> before, Set<String> changed) {}
@@ -112,7 +119,16 @@ final class UnitActivation {
             resetIfFailed(service, state);
             expectDone(instance, service, "start", bus.runJob(() -> bus.manager().StartUnit(service, "replace")));
         }
-        awaitSettled(instance, service);
+        if (instance.readiness().notifies() || instance.readiness().health().isPresent()) {
+            awaitReady(instance, service);
+        } else {
+            // Its own signal: it has taken the sockets the manager holds and answers on them.
+            try {
+                ListenerHandover.awaitTaken(instance, () -> stoppedState(instance, service));
+            } catch (ActivationException e) {
+                throw report.failure(instance, service, e.reason(), null);
+            }
+        }
     }
 
     void activateAlwaysOn(ServiceInstance instance, UnitNames names, InstallResult install)
@@ -125,26 +141,26 @@ final class UnitActivation {
         } else if (install.changed().contains(service)) {
             expectDone(instance, service, "restart", bus.runJob(() -> bus.manager().RestartUnit(service, "replace")));
         }
-        awaitSettled(instance, service);
+        awaitReady(instance, service);
     }
 
     /**
-     * Type=exec proves the program started; a service that dies at once (bad arguments, missing
-     * configuration) is a failed activation too. It must stay active for {@link #SETTLE_MILLIS}
-     * since it entered that state; one that has been up longer costs no wait.
+     * An activation is done when the service is ready. A service that notifies has sent READY=1 once its
+     * start job is done (Type=notify); Type=exec proves only that the program started. It must still run
+     * then, and pass its declared health check, if it has one, within its ready timeout; one that declares
+     * neither must stay running for {@link #UNSIGNALLED_SETTLE}.
      */
-    private void awaitSettled(ServiceInstance instance, String service) throws SystemdCallException, ActivationException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
+    private void awaitReady(ServiceInstance instance, String service) throws SystemdCallException, ActivationException {
+        boolean signals = instance.readiness().notifies() || instance.readiness().health().isPresent();
+        // Without a signal of its own, all there is to see is that the process stays up: for a moment.
+        long deadline = System.nanoTime() + (signals ? 0 : UNSIGNALLED_SETTLE.toNanos());
         while (true) {
-            String state = bus.unitProperty(service, "ActiveState");
-            String subState = bus.unitProperty(service, "SubState");
-            if (!state.equals("active") || !subState.equals("running")) {
-                String result = serviceProperty(service, "Result");
-                throw report.failure(instance, service, service + " stopped right after it started: " + state + " (" + subState + ")"
-                        + (result.isEmpty() || result.equals("success") ? "" : ", result: " + result), null);
+            Optional<String> stopped = stoppedState(service);
+            if (stopped.isPresent()) {
+                throw report.failure(instance, service, service + " stopped right after it started: " + stopped.get(), null);
             }
-            if (System.nanoTime() > deadline) {
-                return;
+            if (System.nanoTime() >= deadline) {
+                break;
             }
             try {
                 Thread.sleep(25);
@@ -153,6 +169,57 @@ final class UnitActivation {
                 throw new ActivationException(instance.id(), "interrupted while checking that it runs", e);
             }
         }
+        try {
+            ReadinessWait.awaitHealthy(instance, () -> stoppedState(instance, service));
+        } catch (ActivationException e) {
+            throw report.failure(instance, service, e.reason(), null);
+        }
+    }
+
+    /**
+     * Starts an on-demand service once and checks it ({@code verify = "start"}): its declared health check,
+     * else that it takes a connection on its first listener. One process per connection (a template) is
+     * started by the health check's own connection.
+     */
+    void verifyStart(ServiceInstance instance, UnitNames names) throws SystemdCallException, ActivationException {
+        String service = names.service();
+        if (isTemplate(service)) {
+            ReadinessWait.awaitHealthy(instance, () -> Optional.empty());
+            return;
+        }
+        if (!RUNNING_STATES.contains(bus.unitProperty(service, "ActiveState"))) {
+            resetIfFailed(service, bus.unitProperty(service, "ActiveState"));
+            expectDone(instance, service, "start", bus.runJob(() -> bus.manager().StartUnit(service, "replace")));
+        }
+        ReadinessWait.Liveness liveness = () -> stoppedState(instance, service);
+        try {
+            if (instance.readiness().health().isPresent()) {
+                ReadinessWait.awaitHealthy(instance, liveness);
+            } else {
+                ListenerHandover.awaitTaken(instance, liveness);
+            }
+        } catch (ActivationException e) {
+            throw report.failure(instance, service, "verify = \"start\": " + e.reason(), null);
+        }
+    }
+
+    private Optional<String> stoppedState(ServiceInstance instance, String service) throws ActivationException {
+        try {
+            return stoppedState(service);
+        } catch (SystemdCallException e) {
+            throw new ActivationException(instance.id(), "cannot ask systemd about " + service + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Empty while the service runs; else its state, sub-state and result. */
+    private Optional<String> stoppedState(String service) throws SystemdCallException {
+        String state = bus.unitProperty(service, "ActiveState");
+        String subState = bus.unitProperty(service, "SubState");
+        if (state.equals("active") && subState.equals("running")) {
+            return Optional.empty();
+        }
+        String result = serviceProperty(service, "Result");
+        return Optional.of(state + " (" + subState + ")" + (result.isEmpty() || result.equals("success") ? "" : ", result: " + result));
     }
 
     void stop(ServiceInstance instance, String unit) throws SystemdCallException, ActivationException {

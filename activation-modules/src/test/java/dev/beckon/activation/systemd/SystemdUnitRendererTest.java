@@ -90,15 +90,11 @@ class SystemdUnitRendererTest {
     }
 
     private static ServiceInstance withActivation(ServiceInstance i, ServiceInstance.Activation activation) {
-        return new ServiceInstance(i.profile(), i.service(), i.target(), i.type(), i.description(), i.exec(), i.environment(),
-                i.ports(), Optional.of(activation), i.packagePath(), i.instanceDirectory(), i.container(), i.stateDirectory(),
-                i.stopTimeout());
+        return i.withOnDemand(Optional.of(activation));
     }
 
     private static ServiceInstance withStopTimeout(ServiceInstance i, Duration timeout) {
-        return new ServiceInstance(i.profile(), i.service(), i.target(), i.type(), i.description(), i.exec(), i.environment(),
-                i.ports(), i.onDemand(), i.packagePath(), i.instanceDirectory(), i.container(), i.stateDirectory(),
-                Optional.of(timeout));
+        return i.withStopTimeout(Optional.of(timeout));
     }
 
     private static StartLimit derived(Duration idle) {

@@ -1,5 +1,6 @@
 package dev.beckon.planner.manifest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
@@ -32,6 +33,7 @@ import java.util.TreeMap;
  *     manager holds ({@code onDemand} false); empty for one that binds its own port
  * @param stopTimeout how long a stopping instance may take to finish its connections, as the model writes durations;
  *     empty (and left out of the JSON) in manifests recorded before it existed
+ * @param readiness when an activation of it is done; {@link ReadinessEntry#NONE}, and left out of the JSON, when it declares none
  */
 public record ManifestEntry(
         String service,
@@ -58,10 +60,12 @@ public record ManifestEntry(
         String pass,
         String startLimit,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
-        String stopTimeout) {
+        String stopTimeout,
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ReadinessEntry.Unset.class) ReadinessEntry readiness) {
 
     public ManifestEntry {
         stopTimeout = stopTimeout == null ? "" : stopTimeout;
+        readiness = readiness == null ? ReadinessEntry.NONE : readiness;
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         exec = List.copyOf(exec);
@@ -74,7 +78,7 @@ public record ManifestEntry(
         files = new TreeMap<>(files);
     }
 
-    /** An entry as recorded before {@code stopTimeout} existed. */
+    /** An entry as recorded before {@code stopTimeout}, {@code readiness} and the settings after them existed. */
     public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
             SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
             boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
@@ -82,7 +86,7 @@ public record ManifestEntry(
             SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
         this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
                 packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
-                pass, startLimit, "");
+                pass, startLimit, "", ReadinessEntry.NONE);
     }
 
     /** An entry as recorded before {@code pass} and {@code startLimit} existed. */
@@ -94,6 +98,20 @@ public record ManifestEntry(
         this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
                 packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
                 "", "");
+    }
+
+    /** The same entry with {@code stopTimeout}. */
+    public ManifestEntry withStopTimeout(String stopTimeout) {
+        return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
+                onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
+                files, pass, startLimit, stopTimeout, readiness);
+    }
+
+    /** The same entry with {@code readiness}. */
+    public ManifestEntry withReadiness(ReadinessEntry readiness) {
+        return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
+                onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
+                files, pass, startLimit, stopTimeout, readiness);
     }
 
     /** {@code SERVICE@TARGET}. */
@@ -117,6 +135,7 @@ public record ManifestEntry(
                 : Optional.empty();
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, activation,
                 packagePath.isEmpty() ? Optional.empty() : Optional.of(Path.of(packagePath)), Path.of(instanceDirectory),
-                container, Path.of(stateDirectory), stopTimeout.isEmpty() ? Optional.empty() : Optional.of(Durations.parse(stopTimeout)));
+                container, Path.of(stateDirectory), stopTimeout.isEmpty() ? Optional.empty() : Optional.of(Durations.parse(stopTimeout)),
+                readiness.toReadiness(id()));
     }
 }

@@ -115,7 +115,7 @@ public final class ManifestResolver {
                 instance.instanceDirectory().toString(), instance.container(), instance.stateDirectory().toString(),
                 dependsOn, endpoints, files, instance.onDemand().map(a -> a.pass().modelName()).orElse(""),
                 instance.onDemand().map(a -> a.startLimit().toString()).orElse(""),
-                instance.stopTimeout().map(Durations::format).orElse(""));
+                instance.stopTimeout().map(Durations::format).orElse(""), ReadinessEntry.of(instance.readiness()));
     }
 
     private ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {

@@ -19,7 +19,7 @@ public final class StatusReport {
 
     private StatusReport() {}
 
-    /** One word for an instance: listening, running, inactive, failed, missing or drifted. */
+    /** One word for an instance: listening, running, unhealthy, inactive, failed, missing or drifted. */
     public static String state(InstanceStatus status) {
         if (status.presence() == InstanceStatus.Presence.MISSING) {
             return "missing";

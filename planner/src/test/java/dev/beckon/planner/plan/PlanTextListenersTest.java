@@ -64,7 +64,7 @@ class PlanTextListenersTest {
     private static ManifestEntry entry(List<String> listen, boolean onDemand, Map<String, Integer> ports) {
         return new ManifestEntry("web", "local", "systemd-unit", "hash", "", List.of("/bin/web"), new TreeMap<>(), new TreeMap<>(ports),
                 listen, "0", false, onDemand, "", "", "", "/state/i", new TreeMap<>(), "/state", List.of(), new TreeMap<>(),
-                new TreeMap<>(), listen.isEmpty() ? "" : "listen-fds", listen.isEmpty() ? "" : "4000/10s",
-                Durations.format(Duration.ofSeconds(30)));
+                new TreeMap<>(), listen.isEmpty() ? "" : "listen-fds", listen.isEmpty() ? "" : "4000/10s")
+                .withStopTimeout(Durations.format(Duration.ofSeconds(30)));
     }
 }
