@@ -1,5 +1,6 @@
 package dev.beckon.planner.manifest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
@@ -28,6 +29,9 @@ import java.util.TreeMap;
  *     manifests recorded before it existed (derived from the idle time then)
  * @param pass how an on-demand instance receives its sockets ({@code listen-fds}, {@code stdin}); empty for an
  *     always-on one, and in manifests recorded before it existed (see {@link ServiceInstance.Activation#passingBeforeItWasChosen})
+ * @param classDataArchive the instance's class-data archive on the target, which its exec names with
+ *     {@code -XX:SharedArchiveFile=} ({@link ClassDataArchive}); empty when it has none, and then left out of the JSON, so
+ *     manifests recorded before it existed keep their hash
  */
 public record ManifestEntry(
         String service,
@@ -52,9 +56,11 @@ public record ManifestEntry(
         SortedMap<String, String> endpoints,
         SortedMap<String, String> files,
         String pass,
-        String startLimit) {
+        String startLimit,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) String classDataArchive) {
 
     public ManifestEntry {
+        classDataArchive = classDataArchive == null ? "" : classDataArchive;
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         exec = List.copyOf(exec);
@@ -65,6 +71,17 @@ public record ManifestEntry(
         dependsOn = List.copyOf(dependsOn);
         endpoints = new TreeMap<>(endpoints);
         files = new TreeMap<>(files);
+    }
+
+    /** An entry without a class-data archive, as recorded before it existed. */
+    public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
+            boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
+            String instanceDirectory, SortedMap<String, String> container, String stateDirectory, List<String> dependsOn,
+            SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
+        this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
+                packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
+                pass, startLimit, "");
     }
 
     /** An entry as recorded before {@code pass} and {@code startLimit} existed. */
