@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * under stand-ins for its sockets (127.0.0.1 on a free port for each TCP listener), passed by its own contract
  * ({@code LISTEN_FDS} from fd 3 with the listeners' names, or standard input; one process per connection when it
  * accepts so), with its environment and an idle timeout of one second. It is sent one connection, which it
- * answers; then it exits by itself when idle, or on SIGTERM, and the JVM writes the archive as it exits.
+ * answers (or, for a service that waits for a request, holds open for a few seconds); then it is stopped with
+ * SIGTERM, and the JVM writes the archive as it exits.
  *
  * <p>Beside the archive, {@code class-data.jdk} records the JDK build it was made with (the launcher's real path,
  * the JDK's {@code release} file, the size and time of its {@code libjvm.so}) and the archive's SHA-256, or why
@@ -45,9 +46,7 @@ public final class ClassDataTraining {
     static final String LOG_NAME = "class-data-training.log";
     private static final String SOCKET_ACTIVATE = "systemd-socket-activate";
     private static final long CONNECT_MILLIS = 20_000;
-    private static final int ANSWER_MILLIS = 10_000;
-    /** What the training start may take to exit by itself once idle (its idle timeout is 1 s). */
-    private static final long IDLE_EXIT_MILLIS = 3_000;
+    private static final int ANSWER_MILLIS = 5_000;
     /** What it may take to write the archive once told to stop. */
     private static final long DUMP_MILLIS = 60_000;
 
@@ -241,26 +240,11 @@ public final class ClassDataTraining {
         }
     }
 
-    /** Lets the service exit when idle; else SIGTERM, on which the JVM writes the archive too; then waits for that. */
+    /**
+     * Stops the training start with SIGTERM once it answered, as systemd stops a service; the JVM writes the archive as
+     * it exits (an idle-monitor service drains first). Waiting for an idle exit instead would only take longer.
+     */
     private static void stop(Process process) throws IOException {
-        try {
-            List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
-            all.add(process.toHandle());
-            long idleDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_EXIT_MILLIS);
-            for (ProcessHandle handle : all) {
-                long left = idleDeadline - System.nanoTime();
-                if (left > 0) {
-                    handle.onExit().get(left, TimeUnit.NANOSECONDS);
-                }
-            }
-        } catch (java.util.concurrent.TimeoutException e) {
-            // Not idle-aware, or still busy: stopped below.
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IOException("cannot wait for the training start: " + e.getCause(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the training start", e);
-        }
         // Children first: with --accept, systemd-socket-activate itself is no JVM and writes nothing.
         List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
         all.add(process.toHandle());
