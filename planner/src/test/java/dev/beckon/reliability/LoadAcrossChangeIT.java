@@ -119,6 +119,7 @@ class LoadAcrossChangeIT {
                 type = "systemd-unit"
                 package = "%s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "{package}", "%s", "{ports.http}", "%s"]
+                class-data-archive = false
                 ports = { http = %d }
                 """.formatted(classes, EitherWayGreetingServer.class.getName(), greeting, port)
                 + (onDemand ? "[services.hello.on-demand]\nlisten = [\"127.0.0.1:{ports.http}\"]\npass = \"stdin\"\n" : ""));

@@ -49,6 +49,7 @@ public final class ClassDataTraining {
     private static final int ANSWER_MILLIS = 5_000;
     /** What it may take to write the archive once told to stop. */
     private static final long DUMP_MILLIS = 60_000;
+    private static final int LIFETIME_SECONDS = 120;
 
     private ClassDataTraining() {}
 
@@ -154,7 +155,11 @@ public final class ClassDataTraining {
         }
         ServiceInstance.Activation activation = entry.toInstance("training").onDemand()
                 .orElseThrow(() -> new IOException("it is not started by its sockets (this is a bug)"));
-        List<String> command = new ArrayList<>(List.of(socketActivate.get().toString()));
+        List<String> command = new ArrayList<>();
+        // Bounded, so that a training start outlives a beckon killed meanwhile by two minutes at most.
+        onPath("timeout", System.getenv("PATH")).ifPresent(timeout -> command.addAll(List.of(timeout.toString(), "--kill-after=5",
+                String.valueOf(LIFETIME_SECONDS))));
+        command.add(socketActivate.get().toString());
         Path sockets = Files.createTempDirectory("beckon-class-data-");
         int port = -1;
         try {
