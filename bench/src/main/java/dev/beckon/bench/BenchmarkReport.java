@@ -506,7 +506,7 @@ final class BenchmarkReport {
                 .append("Connect to first byte of the greeting, from a client on the same machine, through a socket in the sandbox's systemd. ")
                 .append("The example's own `services.toml` (its port moved to a free one), deployed by beckon, beside more services ")
                 .append("in the same model: the example again with `class-data-archive = false`, the same greeting written with nothing ")
-                .append("but `System.inheritedChannel()` (`PlainGreetingServer`, same JVM options) with and without the class-data archive ")
+                .append("but `System.inheritedChannel()` (`PlainGreetingServer`, in a jar of its own, same JVM options) with and without the class-data archive ")
                 .append("beckon makes at deploy (a training start on the target, `-XX:ArchiveClassesAtExit`; the unit then names it with ")
                 .append("`-XX:SharedArchiveFile`), the C example (`sd_listen_fds()`), and the example's server always running (bound its own ")
                 .append("port). The JVM floor is `java` with the same options running an empty main, start to exit, no socket. Before each ")

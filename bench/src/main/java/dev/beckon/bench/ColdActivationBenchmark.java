@@ -127,14 +127,14 @@ final class ColdActivationBenchmark {
             throw new IllegalStateException("example-systems/hello-world/services.toml changed its package or port line; update "
                     + getClass().getSimpleName());
         }
-        Path classes = Path.of(BenchmarkRun.codeSource(PlainGreetingServer.class));
+        Path classes = plainServerJar();
         String plain = """
 
                 [services.plain]
                 description = "The same greeting, with plain System.inheritedChannel()"
                 type = "systemd-unit"
                 package = "%s"
-                exec = ["java", %s, "-cp", "{package}", "%s", "hello from plain"]
+                exec = ["java", %s, "-cp", "{package}/plain-server.jar", "%s", "hello from plain"]
                 ports = { greeting = %d }
 
                 [services.plain.on-demand]
@@ -165,7 +165,7 @@ final class ColdActivationBenchmark {
                 type = "systemd-unit"
                 class-data-archive = false
                 package = "%s"
-                exec = ["java", %s, "-cp", "{package}", "%s", "hello from plain"]
+                exec = ["java", %s, "-cp", "{package}/plain-server.jar", "%s", "hello from plain"]
                 ports = { greeting = %d }
 
                 [services.plainwithout.on-demand]
@@ -193,6 +193,23 @@ final class ColdActivationBenchmark {
                 + "plainwithout = [\"local\"]\n");
         Files.writeString(model.resolve("infrastructure.toml"), HelloModels.infrastructure(systemd, work.resolve("state")));
         return model;
+    }
+
+    /**
+     * The plain server's one class in a jar of its own, in a directory that is its package: a JVM archives the classes
+     * of jars only, never of a directory on the class path, so this is how a plain server is deployed to get an archive.
+     */
+    private Path plainServerJar() throws IOException {
+        Path directory = Files.createDirectories(work.resolve("plain-server"));
+        String entry = PlainGreetingServer.class.getName().replace('.', '/') + ".class";
+        Path classFile = Path.of(BenchmarkRun.codeSource(PlainGreetingServer.class)).resolve(entry);
+        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(
+                Files.newOutputStream(directory.resolve("plain-server.jar")))) {
+            jar.putNextEntry(new java.util.jar.JarEntry(entry));
+            jar.write(Files.readAllBytes(classFile));
+            jar.closeEntry();
+        }
+        return directory;
     }
 
     /** The C example, compiled as its README says (gcc, libsystemd); the directory holding it. */
