@@ -196,7 +196,7 @@ class ModelLoaderTest {
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> load(
                 services.replace("class-data-archive = true", "class-data-archive = \"off\""), TWO_TARGETS, "one = [\"a\"]\n"));
         assertEquals(1, e.errorCount(), e.getMessage());
-        assertTrue(e.getMessage().contains("services.toml:5:22: error:") && e.getMessage().contains("boolean"), e.getMessage());
+        assertTrue(e.getMessage().contains("services.toml:4:22: error:") && e.getMessage().contains("boolean"), e.getMessage());
     }
 
     @Test
