@@ -143,6 +143,12 @@ public record ServiceInstance(
                 Optional.of(spec.service().stopTimeout()), InstanceReadiness.of(spec, packageText));
     }
 
+    /** The same instance with the command line {@code exec}. */
+    public ServiceInstance withExec(List<String> exec) {
+        return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness);
+    }
+
     /** The same instance activated by {@code onDemand}. */
     public ServiceInstance withOnDemand(Optional<Activation> onDemand) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,

@@ -13,18 +13,21 @@ import java.util.Map;
 
 /**
  * First-connection latency, connect to first byte, of the hello-world example behind its systemd
- * socket, passed the standard way ({@code pass = "listen-fds"}, fd 3, its default) and on standard
- * input ({@code pass = "stdin"}); against the same greeting served with plain
- * {@link System#inheritedChannel()} behind the same kind of socket, the C example (sd_listen_fds(),
- * built here with gcc), and the example's server always running. All are deployed by beckon into
+ * socket ({@code pass = "listen-fds"}, its default), with the class-data archive beckon makes at deploy
+ * and without one ({@code class-data-archive = false}); against the same greeting served with plain
+ * {@link System#inheritedChannel()} behind the same kind of socket, with and without an archive, the C
+ * example (sd_listen_fds(), built here with gcc), the JVM floor (an empty main, start to exit), and the
+ * example's server always running. All but the floor are deployed by beckon into
  * the sandbox's systemd. Between two activations the service is stopped and its socket
  * kept, so every measured connection starts a new JVM (waiting for the idle exit would only be slower).
  */
 final class ColdActivationBenchmark {
-    static final String HELLO = "hello-world, socket-activated, pass = listen-fds";
-    static final String HELLO_STDIN = "hello-world, socket-activated, pass = stdin";
-    static final String PLAIN = "plain inheritedChannel() server, socket-activated, pass = stdin";
-    static final String C_GREETER = "C server (sd_listen_fds), socket-activated, pass = listen-fds";
+    static final String HELLO = "hello-world, socket-activated, with its class-data archive";
+    static final String HELLO_WITHOUT = "hello-world, socket-activated, without an archive";
+    static final String PLAIN = "plain inheritedChannel() server, socket-activated, with an archive";
+    static final String PLAIN_WITHOUT = "plain inheritedChannel() server, socket-activated, without an archive";
+    static final String C_GREETER = "C server (sd_listen_fds), socket-activated";
+    static final String JVM_FLOOR = "JVM floor: an empty main, start to exit (no socket)";
     static final String ALWAYS = "hello-world, always running";
     private static final int WARM_UP = 3;
     private static final int TIMEOUT_MILLIS = 30_000;
@@ -52,21 +55,24 @@ final class ColdActivationBenchmark {
     Result run() throws IOException, InterruptedException {
         String load = Machine.loadAverage();
         try (SystemdUserManager systemd = SystemdUserManager.start(work.resolve("sandbox"))) {
-            List<Integer> ports = Sockets.freePorts(5);
+            List<Integer> ports = Sockets.freePorts(6);
             Path model = writeModel(systemd, ports);
             beckon.run("deploy", model.toString(), "--home", work.resolve("home").toString()).requireSuccess();
             Map<String, Integer> variants = new LinkedHashMap<>();
             variants.put(HELLO, ports.get(0));
+            variants.put(HELLO_WITHOUT, ports.get(3));
             variants.put(PLAIN, ports.get(1));
-            variants.put(HELLO_STDIN, ports.get(3));
+            variants.put(PLAIN_WITHOUT, ports.get(5));
             variants.put(C_GREETER, ports.get(4));
             Map<String, String> services = Map.of(HELLO, "beckon-default-hello.service", PLAIN, "beckon-default-plain.service",
-                    HELLO_STDIN, "beckon-default-hellostdin.service", C_GREETER, "beckon-default-cgreeter.service");
+                    HELLO_WITHOUT, "beckon-default-hellowithout.service", PLAIN_WITHOUT, "beckon-default-plainwithout.service",
+                    C_GREETER, "beckon-default-cgreeter.service");
             requireGreeting(ports.get(0), "hello from local");
             requireGreeting(ports.get(1), "hello from plain");
             requireGreeting(ports.get(2), "hello from local");
-            requireGreeting(ports.get(3), "hello from stdin");
+            requireGreeting(ports.get(3), "hello from local");
             requireGreeting(ports.get(4), "hello from C (socket greeting)");
+            requireGreeting(ports.get(5), "hello from plain");
 
             Map<String, List<Double>> millis = new LinkedHashMap<>();
             for (int i = -WARM_UP; i < activations; i++) {
@@ -82,9 +88,15 @@ final class ColdActivationBenchmark {
                         millis.computeIfAbsent(variant, k -> new ArrayList<>()).add(latency);
                     }
                 }
-                if (i >= 0 && (i + 1) % 25 == 0) {
-                    System.out.printf(Locale.ROOT, "  %d activations each: median %s %.0f ms, %s %.0f ms%n", i + 1, "hello-world",
-                            Stats.of(millis.get(HELLO)).median(), "plain", Stats.of(millis.get(PLAIN)).median());
+                double floor = beckon.jvmFloor().requireSuccess().millis();
+                if (i >= 0) {
+                    millis.computeIfAbsent(JVM_FLOOR, k -> new ArrayList<>()).add(floor);
+                }
+                if (i >= 0 && ((i + 1) % 25 == 0 || i + 1 == activations)) {
+                    System.out.printf(Locale.ROOT, "  %d activations each: median hello-world %.0f ms (without archive %.0f ms),"
+                            + " plain %.0f ms (without archive %.0f ms)%n", i + 1, Stats.of(millis.get(HELLO)).median(),
+                            Stats.of(millis.get(HELLO_WITHOUT)).median(), Stats.of(millis.get(PLAIN)).median(),
+                            Stats.of(millis.get(PLAIN_WITHOUT)).median());
                 }
             }
             for (int i = -WARM_UP * 10; i < activations; i++) {
@@ -94,7 +106,7 @@ final class ColdActivationBenchmark {
                 }
             }
             Map<String, List<Double>> ordered = new LinkedHashMap<>();
-            for (String variant : List.of(HELLO, HELLO_STDIN, PLAIN, C_GREETER, ALWAYS)) {
+            for (String variant : List.of(HELLO, HELLO_WITHOUT, PLAIN, PLAIN_WITHOUT, C_GREETER, JVM_FLOOR, ALWAYS)) {
                 ordered.put(variant, millis.get(variant));
             }
             return new Result(activations, ordered, load);
@@ -115,14 +127,14 @@ final class ColdActivationBenchmark {
             throw new IllegalStateException("example-systems/hello-world/services.toml changed its package or port line; update "
                     + getClass().getSimpleName());
         }
-        Path classes = Path.of(BenchmarkRun.codeSource(PlainGreetingServer.class));
+        Path classes = plainServerJar();
         String plain = """
 
                 [services.plain]
                 description = "The same greeting, with plain System.inheritedChannel()"
                 type = "systemd-unit"
                 package = "%s"
-                exec = ["java", %s, "-cp", "{package}", "%s", "hello from plain"]
+                exec = ["java", %s, "-cp", "{package}/plain-server.jar", "%s", "hello from plain"]
                 ports = { greeting = %d }
 
                 [services.plain.on-demand]
@@ -136,16 +148,28 @@ final class ColdActivationBenchmark {
                 exec = ["java", %s, "-jar", "{package}/hello-server.jar", "--greeting", "hello from {target.name}", "--port", "{ports.greeting}"]
                 ports = { greeting = %d }
 
-                [services.hellostdin]
-                description = "The hello-world server, its socket on standard input"
+                [services.hellowithout]
+                description = "The hello-world server, without a class-data archive"
                 type = "systemd-unit"
+                class-data-archive = false
                 package = "%s"
-                exec = ["java", %s, "-jar", "{package}/hello-server.jar", "--greeting", "hello from stdin"]
+                exec = ["java", %s, "-jar", "{package}/hello-server.jar", "--greeting", "hello from {target.name}"]
                 ports = { greeting = %d }
 
-                [services.hellostdin.on-demand]
+                [services.hellowithout.on-demand]
                 listen = ["127.0.0.1:{ports.greeting}"]
                 idle-timeout = "5s"
+
+                [services.plainwithout]
+                description = "The plain greeting, without a class-data archive"
+                type = "systemd-unit"
+                class-data-archive = false
+                package = "%s"
+                exec = ["java", %s, "-cp", "{package}/plain-server.jar", "%s", "hello from plain"]
+                ports = { greeting = %d }
+
+                [services.plainwithout.on-demand]
+                listen = ["127.0.0.1:{ports.greeting}"]
                 pass = "stdin"
 
                 [services.cgreeter]
@@ -160,13 +184,32 @@ final class ColdActivationBenchmark {
                 idle-timeout = "5s"
                 """.formatted(classes, HelloModels.JVM_OPTIONS, PlainGreetingServer.class.getName(), ports.get(1),
                 example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(2),
-                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(3), buildCGreeter(), ports.get(4));
+                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(3),
+                classes, HelloModels.JVM_OPTIONS, PlainGreetingServer.class.getName(), ports.get(5), buildCGreeter(), ports.get(4));
         Path model = Files.createDirectories(work.resolve("model"));
         Files.writeString(model.resolve("services.toml"), hello + plain);
         Files.writeString(model.resolve("distribution.toml"),
-                "hello = [\"local\"]\nplain = [\"local\"]\nalways = [\"local\"]\nhellostdin = [\"local\"]\ncgreeter = [\"local\"]\n");
+                "hello = [\"local\"]\nplain = [\"local\"]\nalways = [\"local\"]\nhellowithout = [\"local\"]\ncgreeter = [\"local\"]\n"
+                + "plainwithout = [\"local\"]\n");
         Files.writeString(model.resolve("infrastructure.toml"), HelloModels.infrastructure(systemd, work.resolve("state")));
         return model;
+    }
+
+    /**
+     * The plain server's one class in a jar of its own, in a directory that is its package: a JVM archives the classes
+     * of jars only, never of a directory on the class path, so this is how a plain server is deployed to get an archive.
+     */
+    private Path plainServerJar() throws IOException {
+        Path directory = Files.createDirectories(work.resolve("plain-server"));
+        String entry = PlainGreetingServer.class.getName().replace('.', '/') + ".class";
+        Path classFile = Path.of(BenchmarkRun.codeSource(PlainGreetingServer.class)).resolve(entry);
+        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(
+                Files.newOutputStream(directory.resolve("plain-server.jar")))) {
+            jar.putNextEntry(new java.util.jar.JarEntry(entry));
+            jar.write(Files.readAllBytes(classFile));
+            jar.closeEntry();
+        }
+        return directory;
     }
 
     /** The C example, compiled as its README says (gcc, libsystemd); the directory holding it. */

@@ -45,7 +45,9 @@ final class HelloModels {
                     .append("exec = [\"java\", ").append(JVM_OPTIONS).append(", \"-jar\", \"{package}/hello-server.jar\", \"--greeting\", \"hello from ")
                     .append(name).append('"').append(onDemand ? "" : ", \"--port\", \"{ports.greeting}\"").append("]\n")
                     .append("ports = { greeting = ").append(ports.get(i)).append(" }\n")
-                    .append("environment = { GREETING = \"hello\" }\n");
+                    .append("environment = { GREETING = \"hello\" }\n")
+                    // These benchmarks measure deploying and idling, not cold starts: a training start per copy would dominate.
+                    .append("class-data-archive = false\n");
             if (onDemand) {
                 services.append("[services.").append(name).append(".on-demand]\n")
                         .append("listen = [\"127.0.0.1:{ports.greeting}\"]\n")

@@ -694,9 +694,9 @@ public final class IdleMonitor {
          *     channel of an inherited socket
          */
         public IdleMonitor start() throws IOException {
-            // Only when a variable names a process: ProcessHandle costs class loading at every start.
+            // Only when a variable names a process: even reading it costs at every start.
             long pid = environment.containsKey("LISTEN_PID") || environment.containsKey("WATCHDOG_PID")
-                    ? ProcessHandle.current().pid() : -1;
+                    ? OwnProcess.pid() : -1;
             Duration timeout = idleTimeoutFromEnvironment();
             Duration watchdog = SdNotify.watchdogTimeout(environment, pid).orElse(null);
             Notifier notifier = Notifier.forSocket(environment.get("NOTIFY_SOCKET"));

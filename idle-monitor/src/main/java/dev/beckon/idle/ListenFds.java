@@ -158,10 +158,14 @@ final class ListenFds {
      * Grants access to a member of a package not open to this library, through Unsafe: the way that
      * asks for no command-line flag. Every step is checked; what fails throws
      * {@link InaccessibleObjectException}, whose message says how to open the package instead.
+     *
+     * <p>Unsafe's methods are called directly, not reflectively: invoking a method of Unsafe through
+     * {@code Method.invoke} makes the JDK parse its annotations ({@code @ForceInline}) into proxies, which
+     * generates classes and cost about 60 ms of CPU at every cold start (measured on JDK 17). The class is in
+     * {@code jdk.unsupported}, exported to all code and resolved for every class-path application.
      */
     private static final class AccessOverride {
-        private static Object unsafe;
-        private static Method putBoolean;
+        private static sun.misc.Unsafe unsafe;
         private static long overrideOffset = -1;
 
         private AccessOverride() {}
@@ -171,8 +175,8 @@ final class ListenFds {
                 if (overrideOffset < 0) {
                     find();
                 }
-                putBoolean.invoke(unsafe, member, overrideOffset, true);
-            } catch (ReflectiveOperationException | RuntimeException e) {
+                unsafe.putBoolean(member, overrideOffset, true);
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
                 InaccessibleObjectException failure = new InaccessibleObjectException("cannot make " + member + " accessible: " + e);
                 failure.initCause(e);
                 throw failure;
@@ -185,12 +189,9 @@ final class ListenFds {
         /** The offset of {@code AccessibleObject.override}: the one byte that setAccessible(true) turns from 0 to 1. */
         @SuppressWarnings("deprecation") // isAccessible() is what reads override, the very flag looked for
         private static void find() throws ReflectiveOperationException {
-            Class<?> type = Class.forName("sun.misc.Unsafe");
-            Field instance = type.getDeclaredField("theUnsafe");
+            Field instance = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
             instance.setAccessible(true);
-            unsafe = instance.get(null);
-            Method getByte = type.getMethod("getByte", Object.class, long.class);
-            putBoolean = type.getMethod("putBoolean", Object.class, long.class, boolean.class);
+            unsafe = (sun.misc.Unsafe) instance.get(null);
             Method closed = AccessOverride.class.getDeclaredMethod("find");
             Method open = AccessOverride.class.getDeclaredMethod("find");
             open.setAccessible(true);
@@ -199,14 +200,14 @@ final class ListenFds {
             }
             // Past the object header (8 to 16 bytes), the override flag is among the first fields.
             for (long offset = 8; offset < 64; offset++) {
-                if ((byte) getByte.invoke(unsafe, closed, offset) == 0 && (byte) getByte.invoke(unsafe, open, offset) == 1) {
+                if (unsafe.getByte(closed, offset) == 0 && unsafe.getByte(open, offset) == 1) {
                     Method probe = AccessOverride.class.getDeclaredMethod("find");
-                    putBoolean.invoke(unsafe, probe, offset, true);
+                    unsafe.putBoolean(probe, offset, true);
                     if (probe.isAccessible()) {
                         overrideOffset = offset;
                         return;
                     }
-                    putBoolean.invoke(unsafe, probe, offset, false);
+                    unsafe.putBoolean(probe, offset, false);
                 }
             }
             throw new IllegalStateException("found no override flag in this JDK's AccessibleObject");

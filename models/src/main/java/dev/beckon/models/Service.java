@@ -16,6 +16,9 @@ import java.util.SortedMap;
  * @param definedAt where its table starts, for messages about it
  * @param stopTimeout how long a stopping instance may take to finish the connections it has ({@code stop-timeout})
  * @param readiness when an activation of it is done ({@link Readiness#NONE} when the model says nothing)
+ * @param classDataArchive {@code class-data-archive}: whether beckon makes and uses a class-data archive for it
+ *     ({@code true}: its exec runs a JVM launcher, whatever it is called; {@code false}: never); empty: when its
+ *     exec runs a program named {@code java}
  */
 public record Service(
         String name,
@@ -29,7 +32,8 @@ public record Service(
         Optional<OnDemand> onDemand,
         SourceLocation definedAt,
         java.time.Duration stopTimeout,
-        Readiness readiness) {
+        Readiness readiness,
+        Optional<Boolean> classDataArchive) {
 
     /** What {@code stop-timeout} is when the model does not say: long enough for a request in flight to finish. */
     public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(30);
@@ -39,11 +43,12 @@ public record Service(
             SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
             Optional<OnDemand> onDemand, SourceLocation definedAt) {
         this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, DEFAULT_STOP_TIMEOUT,
-                Readiness.NONE);
+                Readiness.NONE, Optional.empty());
     }
 
     public Service {
         readiness = readiness == null ? Readiness.NONE : readiness;
+        classDataArchive = classDataArchive == null ? Optional.empty() : classDataArchive;
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);

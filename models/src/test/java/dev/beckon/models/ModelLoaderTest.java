@@ -218,6 +218,26 @@ class ModelLoaderTest {
     }
 
     @Test
+    void classDataArchiveIsReadAsWrittenAndMustBeABoolean() throws Exception {
+        String services = """
+                [services.one]
+                type = "systemd-unit"
+                exec = ["/opt/jdk/bin/java17", "Main"]
+                class-data-archive = true
+                [services.two]
+                type = "systemd-unit"
+                exec = ["java", "Main"]
+                """;
+        SystemModel model = load(services, TWO_TARGETS, "one = [\"a\"]\ntwo = [\"a\"]\n");
+        assertEquals(Optional.of(true), model.services().get("one").classDataArchive());
+        assertEquals(Optional.empty(), model.services().get("two").classDataArchive(), "unset: decided by the program's name");
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> load(
+                services.replace("class-data-archive = true", "class-data-archive = \"off\""), TWO_TARGETS, "one = [\"a\"]\n"));
+        assertEquals(1, e.errorCount(), e.getMessage());
+        assertTrue(e.getMessage().contains("services.toml:4:22: error:") && e.getMessage().contains("boolean"), e.getMessage());
+    }
+
+    @Test
     void reportsAnExhaustedAutoPortRange() throws Exception {
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> load("""
                 [services.one]

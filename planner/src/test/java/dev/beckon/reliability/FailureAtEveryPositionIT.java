@@ -122,6 +122,7 @@ class FailureAtEveryPositionIT {
                     type = "systemd-unit"
                     package = "%s"
                     exec = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "{package}", "%s", "%s %s"%s]
+                    class-data-archive = false
                     ports = { http = %d }
                     depends-on = [%s]
                     [services.%s.on-demand]

@@ -62,6 +62,7 @@ class HostileModelsIT {
                 type = "systemd-unit"
                 package = "%s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "{package}", "%s", "hello v1"]
+                class-data-archive = false
                 ports = { http = %d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]

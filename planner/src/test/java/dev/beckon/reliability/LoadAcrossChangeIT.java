@@ -219,6 +219,7 @@ class LoadAcrossChangeIT {
                 type = "systemd-unit"
                 package = "%s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "{package}", "%s", "{ports.http}", "%s"]
+                class-data-archive = false
                 ports = { http = %d }
                 [services.hello.%s]
                 listen = ["127.0.0.1:{ports.http}"]

@@ -76,6 +76,7 @@ class ResourceBoundsIT {
                     type = "systemd-unit"
                     package = "%s"
                     exec = ["java", "-cp", "{package}", "%s", "%s"]
+                    class-data-archive = false
                     [services.%s.on-demand]
                     listen = ["%s"]
                     pass = "stdin"

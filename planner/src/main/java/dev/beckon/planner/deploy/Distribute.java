@@ -42,6 +42,7 @@ record Distribute(String target, Path stateDirectory, List<ManifestEntry> entrie
             } catch (PlanningException e) {
                 throw new ActivationException(target, e.getMessage(), e);
             }
+            execution.session(target).makeClassDataArchive(entry).ifPresent(line -> execution.events().targetStep(target, line));
         }
         return inverse;
     }

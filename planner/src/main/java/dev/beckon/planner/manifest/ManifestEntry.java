@@ -34,6 +34,9 @@ import java.util.TreeMap;
  * @param stopTimeout how long a stopping instance may take to finish its connections, as the model writes durations;
  *     empty (and left out of the JSON) in manifests recorded before it existed
  * @param readiness when an activation of it is done; {@link ReadinessEntry#NONE}, and left out of the JSON, when it declares none
+ * @param classDataArchive the instance's class-data archive on the target, which its exec names with
+ *     {@code -XX:SharedArchiveFile=} ({@link ClassDataArchive}); empty when it has none, and then left out of the JSON, so
+ *     manifests recorded before it existed keep their hash
  */
 public record ManifestEntry(
         String service,
@@ -61,11 +64,13 @@ public record ManifestEntry(
         String startLimit,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
         String stopTimeout,
-        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ReadinessEntry.Unset.class) ReadinessEntry readiness) {
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ReadinessEntry.Unset.class) ReadinessEntry readiness,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) String classDataArchive) {
 
     public ManifestEntry {
         stopTimeout = stopTimeout == null ? "" : stopTimeout;
         readiness = readiness == null ? ReadinessEntry.NONE : readiness;
+        classDataArchive = classDataArchive == null ? "" : classDataArchive;
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         exec = List.copyOf(exec);
@@ -86,7 +91,7 @@ public record ManifestEntry(
             SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
         this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
                 packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
-                pass, startLimit, "", ReadinessEntry.NONE);
+                pass, startLimit, "", ReadinessEntry.NONE, "");
     }
 
     /** An entry as recorded before {@code pass} and {@code startLimit} existed. */
@@ -104,14 +109,14 @@ public record ManifestEntry(
     public ManifestEntry withStopTimeout(String stopTimeout) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive);
     }
 
     /** The same entry with {@code readiness}. */
     public ManifestEntry withReadiness(ReadinessEntry readiness) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive);
     }
 
     /** {@code SERVICE@TARGET}. */

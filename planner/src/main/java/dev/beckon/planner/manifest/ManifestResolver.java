@@ -79,15 +79,15 @@ public final class ManifestResolver {
         }
         // The instance directory's name holds the hash, so the hash is taken over the instance without it; and without
         // where the package was found, since a package is what it holds (its hash), wherever the model is.
-        ServiceInstance unplaced = ServiceInstance.of(spec, profile, packageOnTarget, Path.of(""), stateDirectory);
+        ServiceInstance unplaced = withClassData(spec, ServiceInstance.of(spec, profile, packageOnTarget, Path.of(""), stateDirectory));
         SortedMap<String, String> endpoints = new TreeMap<>();
         spec.dependencies().forEach((name, endpoint) -> endpoints.put(name, endpoint.target() + " " + endpoint.hostname() + " "
                 + endpoint.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","))));
-        ManifestEntry withoutHash = entry(unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints, new TreeMap<>());
+        ManifestEntry withoutHash = entry(spec.service(), unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints, new TreeMap<>());
         String hash = PackageDigest.ofText(new String(ManifestJson.write(new Manifest(Manifest.FORMAT_VERSION, profile,
                 new TreeMap<>(), List.of(withoutHash))), java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
-        ServiceInstance instance = ServiceInstance.of(spec, profile, packageOnTarget,
-                Store.instanceDirectory(stateDirectory, hash, spec.service().name()), stateDirectory);
+        ServiceInstance instance = withClassData(spec, ServiceInstance.of(spec, profile, packageOnTarget,
+                Store.instanceDirectory(stateDirectory, hash, spec.service().name()), stateDirectory));
         SortedMap<String, String> files = new TreeMap<>();
         try {
             ActivationModule module = moduleFor(instance.type(), stateDirectory);
@@ -99,10 +99,10 @@ public final class ManifestResolver {
         } catch (IllegalArgumentException e) {
             throw new PlanningException(spec.id() + ": " + e.getMessage(), e);
         }
-        return entry(instance, hash, source, packageHash, spec.service().dependsOn(), endpoints, files);
+        return entry(spec.service(), instance, hash, source, packageHash, spec.service().dependsOn(), endpoints, files);
     }
 
-    private static ManifestEntry entry(ServiceInstance instance, String hash, Optional<Path> source, String packageHash,
+    private static ManifestEntry entry(dev.beckon.models.Service service, ServiceInstance instance, String hash, Optional<Path> source, String packageHash,
             List<String> dependsOn, SortedMap<String, String> endpoints, SortedMap<String, String> files) {
         return new ManifestEntry(instance.service(), instance.target(), instance.type(), hash, instance.description(),
                 instance.exec(), instance.environment(), instance.ports(),
@@ -115,7 +115,17 @@ public final class ManifestResolver {
                 instance.instanceDirectory().toString(), instance.container(), instance.stateDirectory().toString(),
                 dependsOn, endpoints, files, instance.onDemand().map(a -> a.pass().modelName()).orElse(""),
                 instance.onDemand().map(a -> a.startLimit().toString()).orElse(""),
-                instance.stopTimeout().map(Durations::format).orElse(""), ReadinessEntry.of(instance.readiness()));
+                instance.stopTimeout().map(Durations::format).orElse(""), ReadinessEntry.of(instance.readiness()),
+                ClassDataArchive.wanted(service, instance.exec(), instance.isOnDemand())
+                        ? ClassDataArchive.path(instance.instanceDirectory()).toString() : "");
+    }
+
+    /** The instance with its class-data archive on its command line, when it gets one (see {@link ClassDataArchive#wanted}). */
+    private static ServiceInstance withClassData(InstanceSpec spec, ServiceInstance instance) {
+        if (!ClassDataArchive.wanted(spec.service(), instance.exec(), instance.isOnDemand())) {
+            return instance;
+        }
+        return instance.withExec(ClassDataArchive.using(instance.exec(), ClassDataArchive.path(instance.instanceDirectory())));
     }
 
     private ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {

@@ -1,5 +1,6 @@
 package dev.beckon.planner.plan;
 
+import dev.beckon.planner.manifest.ClassDataArchive;
 import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.activation.InstanceStatus;
@@ -164,7 +165,7 @@ public final class Planner {
 
     private static List<String> drift(InstanceStatus status) {
         List<String> reasons = new ArrayList<>();
-        status.drift().forEach(d -> reasons.add("drifted: " + d));
+        status.drift().forEach(d -> reasons.add(d.startsWith(ClassDataArchive.REASON_PREFIX) ? d : "drifted: " + d));
         if (status.activity() == InstanceStatus.Activity.FAILED) {
             reasons.add(failed(status));
         } else if (reasons.isEmpty()) {

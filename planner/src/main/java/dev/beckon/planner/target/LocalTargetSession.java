@@ -117,6 +117,11 @@ public final class LocalTargetSession implements TargetSession {
         }
     }
 
+    @Override
+    public Optional<String> makeClassDataArchive(ManifestEntry entry) {
+        return ClassDataTraining.makeIfNeeded(entry);
+    }
+
     /**
      * Makes the instance's own directory in the store, in a state directory that {@link SafeDirectories} trusts.
      *
@@ -199,11 +204,13 @@ public final class LocalTargetSession implements TargetSession {
     public InstanceStatus query(ManifestEntry entry) throws ActivationException {
         InstanceStatus status = of(entry).query(instance(entry));
         Optional<String> damage = packageDamage(entry);
-        if (damage.isEmpty()) {
+        Optional<String> staleArchive = ClassDataTraining.staleness(entry);
+        if (damage.isEmpty() && staleArchive.isEmpty()) {
             return status;
         }
         List<String> drift = new ArrayList<>(status.drift());
-        drift.add(damage.get());
+        damage.ifPresent(drift::add);
+        staleArchive.ifPresent(drift::add);
         return new InstanceStatus(status.presence(), status.activity(), drift, status.detail(), status.log());
     }
 

@@ -30,6 +30,15 @@ public interface TargetSession extends AutoCloseable {
      */
     List<Path> putPackage(ManifestEntry entry) throws PlanningException;
 
+    /**
+     * Makes the instance's class-data archive by a training start on the target, unless it is there and made with
+     * the JDK the instance runs ({@link ClassDataTraining}); never fails: an instance without an archive starts as it
+     * would have before.
+     *
+     * @return a line for the deployment's progress when it trained; empty when there was nothing to do
+     */
+    Optional<String> makeClassDataArchive(ManifestEntry entry);
+
     /** Removes entries of the target's store, as after a deployment that failed and was undone; only under {@code store/}. */
     void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException;
 

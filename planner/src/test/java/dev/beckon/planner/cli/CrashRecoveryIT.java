@@ -85,6 +85,7 @@ class CrashRecoveryIT {
                     type = "systemd-unit"
                     package = "%s"
                     exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%s", "%s"]
+                    class-data-archive = false
                     ports = { http = %d }
                     %s
                     [services.%s.on-demand]

@@ -55,6 +55,7 @@ class DeployCommandIT {
                 type = "systemd-unit"
                 package = "%s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%s", "%s"]
+                class-data-archive = false
                 ports = { http = %d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.1:{ports.http}"%s

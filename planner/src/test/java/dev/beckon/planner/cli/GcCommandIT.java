@@ -88,6 +88,7 @@ class GcCommandIT {
                 type = "systemd-unit"
                 package = "%s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%s", "%s"]
+                class-data-archive = false
                 ports = { http = %d }
                 [services.%s.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]

@@ -104,6 +104,7 @@ class SshTargetsIT {
                 type = "systemd-unit"
                 package = "%1$s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%2$s", "%3$s"]
+                class-data-archive = false
                 ports = { greeting = %4$d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.2:{ports.greeting}"]
@@ -114,6 +115,7 @@ class SshTargetsIT {
                 type = "systemd-unit"
                 package = "%5$s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%6$s", "{deps.hello.host}", "{deps.hello.ports.greeting}"]
+                class-data-archive = false
                 ports = { relay = %7$d }
                 depends-on = ["hello"]
                 [services.relay.on-demand]
@@ -188,6 +190,7 @@ class SshTargetsIT {
         assertEquals(0, deployed.exitCode(), deployed.out() + deployed.err());
         assertTrue(deployed.out().contains("[a] + hello  activated") && deployed.out().contains("[b] + relay  activated")
                 && deployed.out().contains("[c] + third  activated"), deployed.out());
+        assertTrue(deployed.out().contains("[c] made a class-data archive for third@c"), "by a training start on c: " + deployed.out());
         assertTrue(deployed.out().indexOf("[a] + hello  activated") < deployed.out().indexOf("[b] + relay  activated"),
                 "relay on b depends on hello on a: " + deployed.out());
         assertEquals("inactive", unitState(0, "beckon-default-hello.service"), "on demand: no process before a client");
@@ -300,6 +303,7 @@ class SshTargetsIT {
                     type = "systemd-unit"
                     package = "%s"
                     exec = ["java", "-cp", "{package}", "%s", "s%d"]
+                    class-data-archive = false
                     ports = { greeting = %d }
                     [services.s%d.on-demand]
                     listen = ["127.0.0.%d:{ports.greeting}"]

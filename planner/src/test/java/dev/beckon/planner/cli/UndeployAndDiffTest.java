@@ -43,6 +43,7 @@ class UndeployAndDiffTest {
                 type = "systemd-unit"
                 package = "%1$s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%2$s", "%3$s"]
+                class-data-archive = false
                 ports = { http = %4$d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]

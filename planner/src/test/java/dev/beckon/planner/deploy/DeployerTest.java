@@ -74,6 +74,7 @@ class DeployerTest {
                 type = "systemd-unit"
                 package = "%s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}", "%s", "%s"]
+                class-data-archive = false
                 ports = { http = %d }
                 [services.hello.on-demand]
                 listen = ["127.0.0.1:{ports.http}"]

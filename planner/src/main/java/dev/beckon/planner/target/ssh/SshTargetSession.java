@@ -278,6 +278,20 @@ public final class SshTargetSession implements TargetSession {
     }
 
     @Override
+    public Optional<String> makeClassDataArchive(ManifestEntry entry) {
+        if (entry.classDataArchive().isEmpty()) {
+            return Optional.empty();
+        }
+        // On the target: the training start runs the service's own command, with the JDK the service runs.
+        try {
+            List<String> line = callForPlanning(AgentProtocol.Request.of("make-class-data-archive", entry)).warnings();
+            return line == null ? Optional.empty() : line.stream().findFirst();
+        } catch (PlanningException e) {
+            return Optional.of("no class-data archive for " + entry.id() + ": " + e.getMessage() + "; it starts without one");
+        }
+    }
+
+    @Override
     public void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException {
         callForPlanning(new AgentProtocol.Request("remove-from-store", null, null, target, stateDirectory.toString(), null,
                 entries.stream().map(Path::toString).toList()));

@@ -103,6 +103,11 @@ public final class TargetAgent {
                     }
                     return new AgentProtocol.Response(null, present, made, null, null, null);
                 }
+                case "make-class-data-archive" -> {
+                    // The progress line travels as the one warning, the field for lines to show.
+                    return new AgentProtocol.Response(null, null, null, null,
+                            session.makeClassDataArchive(request.entry()).map(List::of).orElse(List.of()), null);
+                }
                 case "seal-package" -> {
                     Store.seal(Path.of(request.entry().packagePath()));
                     return AgentProtocol.Response.done();
