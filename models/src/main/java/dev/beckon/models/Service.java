@@ -13,6 +13,7 @@ import java.util.SortedMap;
  *     or the name of an external module
  * @param packagePath the package's absolute path on the machine that deploys, when there is one
  * @param definedAt where its table starts, for messages about it
+ * @param knobs its runtime knobs ({@code [services.X.knobs]}), in the order declared: the order of their slots
  */
 public record Service(
         String name,
@@ -24,12 +25,21 @@ public record Service(
         SortedMap<String, PortRequest> ports,
         List<String> dependsOn,
         Optional<OnDemand> onDemand,
-        SourceLocation definedAt) {
+        SourceLocation definedAt,
+        List<Knob> knobs) {
 
     public Service {
+        knobs = knobs == null ? List.of() : List.copyOf(knobs);
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);
         dependsOn = List.copyOf(dependsOn);
+    }
+
+    /** A service without knobs. */
+    public Service(String name, String type, String description, Optional<Path> packagePath, List<Template> exec,
+            SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
+            Optional<OnDemand> onDemand, SourceLocation definedAt) {
+        this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, List.of());
     }
 }

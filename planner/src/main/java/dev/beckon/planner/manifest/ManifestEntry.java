@@ -1,7 +1,9 @@
 package dev.beckon.planner.manifest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
+import dev.beckon.models.Knob;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.Messages;
 import dev.beckon.models.SocketPassing;
@@ -28,6 +30,8 @@ import java.util.TreeMap;
  *     manifests recorded before it existed (derived from the idle time then)
  * @param pass how an on-demand instance receives its sockets ({@code listen-fds}, {@code stdin}); empty for an
  *     always-on one, and in manifests recorded before it existed (see {@link ServiceInstance.Activation#passingBeforeItWasChosen})
+ * @param knobs its runtime knobs in slot order; empty (and left out of the JSON, so older manifests keep their hash)
+ *     for a service without
  */
 public record ManifestEntry(
         String service,
@@ -52,9 +56,11 @@ public record ManifestEntry(
         SortedMap<String, String> endpoints,
         SortedMap<String, String> files,
         String pass,
-        String startLimit) {
+        String startLimit,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Knob> knobs) {
 
     public ManifestEntry {
+        knobs = knobs == null ? List.of() : List.copyOf(knobs);
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         exec = List.copyOf(exec);
@@ -76,6 +82,17 @@ public record ManifestEntry(
         this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
                 packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
                 "", "");
+    }
+
+    /** An entry without knobs, as recorded before they existed. */
+    public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
+            boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
+            String instanceDirectory, SortedMap<String, String> container, String stateDirectory, List<String> dependsOn,
+            SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
+        this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
+                packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
+                pass, startLimit, List.of());
     }
 
     /** {@code SERVICE@TARGET}. */
