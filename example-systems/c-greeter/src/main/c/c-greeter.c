@@ -15,17 +15,27 @@
  *     --once                exit 0 after the first client, as inetd-style servers do
  *     --port PORT           the port to bind when started by hand (default 8080)
  *
+ * Deployed by beckon with the knob greeting-case (services.toml), it maps the knob region that
+ * BECKON_KNOBS names, with plain mmap (the layout is in beckon's README, "Runtime knobs"), and greets
+ * in upper case while the knob is "upper": `beckon knob set greeter greeting-case=upper` changes it
+ * while it runs, one acquire load per client.
+ *
  * Build: gcc -O2 -Wall -o c-greeter c-greeter.c $(pkg-config --cflags --libs libsystemd)
  */
 #define _GNU_SOURCE /* accept4 */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -47,11 +57,78 @@ static int bind_by_hand(int port) {
     return fd;
 }
 
+/* The knob greeting-case: its slot in the mapped region, and the index of its value "upper". */
+static const volatile int64_t *greeting_case;
+static int64_t upper_index = -1;
+
+/* Reads a little-endian u32 of the header (every number in the region is little-endian). */
+static uint32_t u32_at(const unsigned char *base, size_t offset) {
+    return (uint32_t) base[offset] | (uint32_t) base[offset + 1] << 8 | (uint32_t) base[offset + 2] << 16
+            | (uint32_t) base[offset + 3] << 24;
+}
+
+/* Maps BECKON_KNOBS read-only and finds greeting-case's line in the layout text: line i is slot i. */
+static void map_knobs(void) {
+    const char *path = getenv("BECKON_KNOBS");
+    if (path == NULL) {
+        return;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat status;
+    if (fd < 0 || fstat(fd, &status) < 0 || status.st_size < 32) {
+        fprintf(stderr, "c-greeter: BECKON_KNOBS=%s is no knob region; greeting as written\n", path);
+        return;
+    }
+    const unsigned char *base = mmap(NULL, status.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (base == MAP_FAILED || memcmp(base, "BECKNOBS", 8) != 0 || u32_at(base, 8) != 1) {
+        fprintf(stderr, "c-greeter: %s is no knob region of layout version 1\n", path);
+        return;
+    }
+    uint32_t count = u32_at(base, 12);
+    uint32_t text_length = u32_at(base, 24);
+    if (32 + 8 * (uint64_t) count + text_length > (uint64_t) status.st_size) {
+        fprintf(stderr, "c-greeter: %s is a damaged knob region\n", path);
+        return;
+    }
+    const char *line = (const char *) base + 32 + 8 * count;
+    const char *end = line + text_length;
+    for (uint32_t slot = 0; slot < count && line < end; slot++) {
+        const char *next = memchr(line, '\n', end - line);
+        if (next == NULL) {
+            break;
+        }
+        const char prefix[] = "greeting-case enum ";
+        if ((size_t) (next - line) > sizeof prefix - 1 && memcmp(line, prefix, sizeof prefix - 1) == 0) {
+            int64_t index = 0;
+            for (const char *value = line + sizeof prefix - 1; value < next; index++) {
+                const char *space = memchr(value, ' ', next - value);
+                const char *value_end = space != NULL ? space : next;
+                if (value_end - value == 5 && memcmp(value, "upper", 5) == 0) {
+                    upper_index = index;
+                }
+                value = value_end + 1;
+            }
+            greeting_case = (const volatile int64_t *) (base + 32 + 8 * slot);
+        }
+        line = next + 1;
+    }
+}
+
+static int shouting(void) {
+    return greeting_case != NULL && __atomic_load_n(greeting_case, __ATOMIC_ACQUIRE) == upper_index;
+}
+
 static void greet(int client, const char *greeting, const char *name) {
     char line[1024];
     int length = snprintf(line, sizeof line, "%s (socket %s)\n", greeting, name);
     if (length > (int) sizeof line - 1) {
         length = sizeof line - 1;
+    }
+    if (shouting()) {
+        for (int i = 0; i < length; i++) {
+            line[i] = (char) toupper((unsigned char) line[i]);
+        }
     }
     for (int written = 0; written < length;) {
         ssize_t n = write(client, line + written, length - written);
@@ -86,6 +163,7 @@ int main(int argc, char **argv) {
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    map_knobs();
 
     struct pollfd sockets[MAX_SOCKETS];
     const char *names[MAX_SOCKETS];

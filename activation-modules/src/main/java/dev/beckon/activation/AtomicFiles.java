@@ -37,7 +37,11 @@ public final class AtomicFiles {
      * @return whether anything changed: false when the file already held exactly this content and mode
      */
     public static boolean write(Path file, String content, Set<PosixFilePermission> permissions) throws IOException {
-        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        return write(file, content.getBytes(StandardCharsets.UTF_8), permissions);
+    }
+
+    /** Replaces {@code file} with {@code bytes}, as {@link #write(Path, String, Set)}. */
+    public static boolean write(Path file, byte[] bytes, Set<PosixFilePermission> permissions) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
         // The directory first: nobody else may have planted what the comparison below reads.
         SafeDirectories.ensureForAtomicWrites(directory);

@@ -137,8 +137,13 @@ public record ServiceInstance(
         Optional<Activation> activation = spec.service().onDemand()
                 .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept(), o.pass(), o.startLimit(),
                         o.startsAtOnce()));
+        SortedMap<String, String> environment = new TreeMap<>(spec.environment(packageText));
+        if (!spec.service().knobs().isEmpty()) {
+            environment.put(ServiceStateDirectory.KNOBS_VARIABLE,
+                    ServiceStateDirectory.knobs(stateDirectory, profile, spec.service().name()).toString());
+        }
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
-                spec.service().description(), spec.exec(packageText), spec.environment(packageText), spec.ports(), activation,
+                spec.service().description(), spec.exec(packageText), environment, spec.ports(), activation,
                 packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory,
                 Optional.of(spec.service().stopTimeout()), InstanceReadiness.of(spec, packageText));
     }

@@ -164,6 +164,11 @@ public final class IdleMonitor {
         return new Builder();
     }
 
+    /** The service's runtime knobs, from the region {@code BECKON_KNOBS} names (see {@link Knobs}). */
+    public Knobs knobs() {
+        return Knobs.fromEnvironment();
+    }
+
     /** What the service manager handed over, which decides whether and when the process ends. */
     public Mode mode() {
         return mode;

@@ -19,6 +19,7 @@ import java.util.SortedMap;
  * @param classDataArchive {@code class-data-archive}: whether beckon makes and uses a class-data archive for it
  *     ({@code true}: its exec runs a JVM launcher, whatever it is called; {@code false}: never); empty: when its
  *     exec runs a program named {@code java}
+ * @param knobs its runtime knobs ({@code [services.X.knobs]}), in the order declared: the order of their slots
  */
 public record Service(
         String name,
@@ -33,7 +34,8 @@ public record Service(
         SourceLocation definedAt,
         java.time.Duration stopTimeout,
         Readiness readiness,
-        Optional<Boolean> classDataArchive) {
+        Optional<Boolean> classDataArchive,
+        List<Knob> knobs) {
 
     /** What {@code stop-timeout} is when the model does not say: long enough for a request in flight to finish. */
     public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(30);
@@ -43,12 +45,13 @@ public record Service(
             SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
             Optional<OnDemand> onDemand, SourceLocation definedAt) {
         this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, DEFAULT_STOP_TIMEOUT,
-                Readiness.NONE, Optional.empty());
+                Readiness.NONE, Optional.empty(), List.of());
     }
 
     public Service {
         readiness = readiness == null ? Readiness.NONE : readiness;
         classDataArchive = classDataArchive == null ? Optional.empty() : classDataArchive;
+        knobs = knobs == null ? List.of() : List.copyOf(knobs);
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);

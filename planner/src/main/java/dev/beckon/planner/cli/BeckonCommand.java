@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
                 RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
                 UndeployCommand.class, DiffCommand.class, ShellCommand.class, LogsCommand.class, VerifyCommand.class,
-                SandboxCommand.class,
+                SandboxCommand.class, KnobCommand.class,
                 CommandLine.HelpCommand.class, CompletionNamesCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec

@@ -144,6 +144,11 @@ public final class Deployments implements AutoCloseable {
         return targets.live(manifest);
     }
 
+    /** The session of one of {@code manifest}'s targets, for live work on what runs there ({@code beckon knob}). */
+    public dev.beckon.planner.target.TargetSession session(Manifest manifest, String target) throws dev.beckon.activation.ActivationException {
+        return targets.sessions().know(manifest).of(target);
+    }
+
     /** The plan from what runs now (recorded and live) to {@code desired}. */
     public Plan plan(Manifest desired) throws PlanningException {
         Manifest current = records.baseline();

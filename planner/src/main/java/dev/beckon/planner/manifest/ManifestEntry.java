@@ -3,6 +3,7 @@ package dev.beckon.planner.manifest;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
+import dev.beckon.models.Knob;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.Messages;
 import dev.beckon.models.SocketPassing;
@@ -37,6 +38,8 @@ import java.util.TreeMap;
  * @param classDataArchive the instance's class-data archive on the target, which its exec names with
  *     {@code -XX:SharedArchiveFile=} ({@link ClassDataArchive}); empty when it has none, and then left out of the JSON, so
  *     manifests recorded before it existed keep their hash
+ * @param knobs its runtime knobs in slot order; empty (and left out of the JSON, so older manifests keep their hash)
+ *     for a service without
  */
 public record ManifestEntry(
         String service,
@@ -65,12 +68,14 @@ public record ManifestEntry(
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
         String stopTimeout,
         @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ReadinessEntry.Unset.class) ReadinessEntry readiness,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) String classDataArchive) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) String classDataArchive,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Knob> knobs) {
 
     public ManifestEntry {
         stopTimeout = stopTimeout == null ? "" : stopTimeout;
         readiness = readiness == null ? ReadinessEntry.NONE : readiness;
         classDataArchive = classDataArchive == null ? "" : classDataArchive;
+        knobs = knobs == null ? List.of() : List.copyOf(knobs);
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         exec = List.copyOf(exec);
@@ -91,7 +96,7 @@ public record ManifestEntry(
             SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
         this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
                 packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
-                pass, startLimit, "", ReadinessEntry.NONE, "");
+                pass, startLimit, "", ReadinessEntry.NONE, "", List.of());
     }
 
     /** An entry as recorded before {@code pass} and {@code startLimit} existed. */
@@ -109,14 +114,21 @@ public record ManifestEntry(
     public ManifestEntry withStopTimeout(String stopTimeout) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs);
+    }
+
+    /** The same entry with {@code knobs}. */
+    public ManifestEntry withKnobs(List<Knob> knobs) {
+        return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
+                onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs);
     }
 
     /** The same entry with {@code readiness}. */
     public ManifestEntry withReadiness(ReadinessEntry readiness) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs);
     }
 
     /** {@code SERVICE@TARGET}. */

@@ -8,6 +8,7 @@ import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
 import dev.beckon.models.InstanceSpec;
+import dev.beckon.models.Knob;
 import dev.beckon.models.SystemModel;
 import dev.beckon.models.Target;
 import java.io.IOException;
@@ -83,7 +84,8 @@ public final class ManifestResolver {
         SortedMap<String, String> endpoints = new TreeMap<>();
         spec.dependencies().forEach((name, endpoint) -> endpoints.put(name, endpoint.target() + " " + endpoint.hostname() + " "
                 + endpoint.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","))));
-        ManifestEntry withoutHash = entry(spec.service(), unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints, new TreeMap<>());
+        ManifestEntry withoutHash = entry(spec.service(), unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints,
+                new TreeMap<>());
         String hash = PackageDigest.ofText(new String(ManifestJson.write(new Manifest(Manifest.FORMAT_VERSION, profile,
                 new TreeMap<>(), List.of(withoutHash))), java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
         ServiceInstance instance = withClassData(spec, ServiceInstance.of(spec, profile, packageOnTarget,
@@ -117,7 +119,7 @@ public final class ManifestResolver {
                 instance.onDemand().map(a -> a.startLimit().toString()).orElse(""),
                 instance.stopTimeout().map(Durations::format).orElse(""), ReadinessEntry.of(instance.readiness()),
                 ClassDataArchive.wanted(service, instance.exec(), instance.isOnDemand())
-                        ? ClassDataArchive.path(instance.instanceDirectory()).toString() : "");
+                        ? ClassDataArchive.path(instance.instanceDirectory()).toString() : "", service.knobs());
     }
 
     /** The instance with its class-data archive on its command line, when it gets one (see {@link ClassDataArchive#wanted}). */

@@ -157,6 +157,7 @@ public final class Planner {
                 reasons.add("dependency " + dependency + " changed");
             }
         }
+        reasons.addAll(dev.beckon.planner.knobs.KnobChanges.between(before.knobs(), after.knobs()));
         if (reasons.isEmpty() && !before.hash().equals(after.hash())) {
             reasons.add("instance settings changed");
         }

@@ -192,7 +192,18 @@ public final class LocalTargetSession implements TargetSession {
 
     @Override
     public void activate(ManifestEntry entry) throws ActivationException {
+        KnobRegions.prepare(entry, profile);
         of(entry).activate(instance(entry));
+    }
+
+    @Override
+    public java.util.Map<String, String> knobs(ManifestEntry entry) throws ActivationException {
+        return KnobRegions.read(entry, profile);
+    }
+
+    @Override
+    public void setKnob(ManifestEntry entry, String name, String value) throws ActivationException {
+        KnobRegions.set(entry, profile, name, value);
     }
 
     @Override

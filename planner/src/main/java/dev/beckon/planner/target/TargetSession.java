@@ -58,6 +58,18 @@ public interface TargetSession extends AutoCloseable {
 
     /** The instance's log, as its module reads it there (see {@link dev.beckon.activation.ModuleSession#log}). */
     InstanceLog log(ManifestEntry entry, int lines, Optional<String> after) throws ActivationException;
+    /**
+     * The values of a deployed instance's knobs, by name in slot order, as {@code beckon knob list} shows them.
+     *
+     * @throws ActivationException when its knob region is missing or has another layout than the entry's
+     */
+    java.util.Map<String, String> knobs(ManifestEntry entry) throws ActivationException;
+
+    /**
+     * Sets one knob of a deployed instance in place, while it runs: no restart, the service sees the value at its next
+     * read. The caller has checked the name and value against the entry's knobs; nothing is changed when they are wrong.
+     */
+    void setKnob(ManifestEntry entry, String name, String value) throws ActivationException;
 
     /** Finishes every module's deferred work on the target; all are tried, the first failure is thrown. */
     void flush() throws ActivationException;

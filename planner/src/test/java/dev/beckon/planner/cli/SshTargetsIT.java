@@ -253,10 +253,19 @@ class SshTargetsIT {
                 .replace("active", "?"), "every machine runs what it ran before (a service may have gone idle meanwhile)");
         assertTrue(ask("127.0.0.3", relayPort).contains(": hello v1 pid="));
 
-        Path second = model("second", services("hello v2", ""), PLACEMENT, "");
+        Path second = model("second", services("hello v2", "[services.third.knobs]\nmode = { type = \"enum\", values = [\"calm\", \"loud\"] }\n"),
+                PLACEMENT, "");
         Run upgraded = beckon("deploy", second.toString(), "--parallel", "1");
         assertEquals(0, upgraded.exitCode(), upgraded.out() + upgraded.err());
         assertTrue(ask("127.0.0.3", relayPort).contains(": hello v2 pid="));
+
+        // Knobs over SSH: the region made on c by its agent, set and read there by the agent.
+        Run knobSet = beckon("knob", "set", "third", "mode=loud", "--target", "c");
+        assertEquals(0, knobSet.exitCode(), knobSet.out() + knobSet.err());
+        Run knobs = beckon("knob", "list", "third");
+        assertEquals(0, knobs.exitCode(), knobs.out() + knobs.err());
+        assertTrue(knobs.out().startsWith("third@c:\n  mode=loud  (enum calm|loud, default calm, slot 0 at offset 32)"), knobs.out());
+        assertTrue(Files.isRegularFile(dir.resolve("state-c/services/default/third/knobs")));
         Run rollback = beckon("rollback");
         assertEquals(0, rollback.exitCode(), rollback.out() + rollback.err());
         assertTrue(ask("127.0.0.3", relayPort).contains(": hello v1 pid="));

@@ -87,6 +87,11 @@ class CGreeterIT {
         assertEquals(List.of(), failures(rollback), "connections refused or reset during the rollback");
         assertEquals("hello from C on local (socket greeting)\n", greeting());
 
+        // Its knob greeting-case, read by the C server with plain mmap of BECKON_KNOBS: set while the socket is served, it
+        // greets the next client (whether the same process or one started after an idle exit: the region is a file).
+        assertSucceeds(beckon("knob", "set", "greeter", "greeting-case=upper", "--home", home));
+        assertEquals("HELLO FROM C ON LOCAL (SOCKET GREETING)\n", greeting());
+
         Files.writeString(model.resolve("distribution.toml"), "");
         assertSucceeds(beckon("deploy", model.toString(), "--home", home));
         try (var units = Files.list(systemd.unitDirectory())) {

@@ -1,11 +1,13 @@
 package dev.beckon.examples.hello;
 
 import dev.beckon.idle.IdleMonitor;
+import dev.beckon.idle.Knobs;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -14,6 +16,9 @@ import java.util.Optional;
  * <p>Started by a service manager that holds the listening socket, it serves that socket and ends
  * itself when idle for {@code BECKON_IDLE_TIMEOUT}; started by hand, it listens on {@code --port}
  * itself and never ends by itself. Both through beckon's idle-monitor library.
+ *
+ * <p>Its knob {@code greeting-case} ({@code beckon knob set hello greeting-case=upper}) changes how the next client is
+ * greeted, while it runs: it is read for every connection, one load from the region beckon made for it.
  */
 public final class HelloServer {
     private HelloServer() {}
@@ -32,10 +37,15 @@ public final class HelloServer {
                 .standaloneListener("greeting", new InetSocketAddress("127.0.0.1", port))
                 .start();
         byte[] line = (greeting + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] upper = (greeting.toUpperCase(Locale.ROOT) + "\n").getBytes(StandardCharsets.UTF_8);
+        // Started by hand or deployed without the knob, it greets as written.
+        Optional<Knobs.EnumKnob> greetingCase = monitor.knobs().has("greeting-case")
+                ? Optional.of(monitor.knobs().enumKnob("greeting-case")) : Optional.empty();
         Optional<SocketChannel> next;
         while ((next = monitor.accept()).isPresent()) {
             try (SocketChannel client = next.get()) {
-                client.write(ByteBuffer.wrap(line));
+                boolean shout = greetingCase.map(k -> k.get().equals("upper")).orElse(false);
+                client.write(ByteBuffer.wrap(shout ? upper : line));
             } finally {
                 monitor.end();
             }

@@ -28,7 +28,10 @@ final class AgentProtocol {
     /** The agent's first line. */
     record Hello(int protocol, long pid, String host) {}
 
-    /** What beckon asks; only the fields its operation needs are set. */
+    /**
+     * What beckon asks; only the fields its operation needs are set. {@code set-knob} passes its knob's name and value
+     * as the two {@code paths}; {@code knobs} answers with {@code NAME=VALUE} lines as the response's {@code paths}.
+     */
     record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
             String command, List<String> paths, Integer lines, String position) {
 

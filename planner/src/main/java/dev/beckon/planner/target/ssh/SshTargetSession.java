@@ -337,6 +337,22 @@ public final class SshTargetSession implements TargetSession {
     }
 
     @Override
+    public java.util.Map<String, String> knobs(ManifestEntry entry) throws ActivationException {
+        List<String> lines = call(AgentProtocol.Request.of("knobs", entry)).paths();
+        java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
+        for (String line : lines == null ? List.<String>of() : lines) {
+            int equals = line.indexOf('=');
+            values.put(printable(line.substring(0, Math.max(equals, 0))), printable(line.substring(equals + 1)));
+        }
+        return values;
+    }
+
+    @Override
+    public void setKnob(ManifestEntry entry, String name, String value) throws ActivationException {
+        call(new AgentProtocol.Request("set-knob", entry, null, null, null, null, List.of(name, value)));
+    }
+
+    @Override
     public void flush() throws ActivationException {
         call(AgentProtocol.Request.of("flush"));
     }

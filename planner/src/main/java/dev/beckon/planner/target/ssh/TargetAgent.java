@@ -128,6 +128,12 @@ public final class TargetAgent {
                     return new AgentProtocol.Response(null, null, null, null, null, null, log);
                 }
                 case "flush" -> session.flush();
+                case "knobs" -> {
+                    List<String> lines = new ArrayList<>();
+                    session.knobs(request.entry()).forEach((name, value) -> lines.add(name + "=" + value));
+                    return new AgentProtocol.Response(null, null, lines, null, null, null);
+                }
+                case "set-knob" -> session.setKnob(request.entry(), request.paths().get(0), request.paths().get(1));
                 default -> {
                     return failure("planning", "agent", "unknown operation " + request.operation(), List.of());
                 }
