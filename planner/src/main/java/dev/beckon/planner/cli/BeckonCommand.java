@@ -21,6 +21,14 @@ public final class BeckonCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // Scripts ask this often; building the whole command model first (every subcommand's options, by
+            // reflection) costs most of the start, and the answer needs none of it.
+            for (String line : new Version().getVersion()) {
+                System.out.println(line);
+            }
+            System.exit(ExitCodes.OK);
+        }
         System.exit(commandLine().execute(args));
     }
 
