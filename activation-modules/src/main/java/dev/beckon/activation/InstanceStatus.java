@@ -24,7 +24,9 @@ public record InstanceStatus(Presence presence, Activity activity, List<String> 
         /** Nothing runs or listens. */
         INACTIVE,
         /** It tried to run and failed. */
-        FAILED
+        FAILED,
+        /** Its process runs, but leaves the connections queued on its socket unaccepted: it hangs. */
+        STUCK
     }
 
     public InstanceStatus {
