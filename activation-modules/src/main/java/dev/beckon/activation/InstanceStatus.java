@@ -26,7 +26,9 @@ public record InstanceStatus(Presence presence, Activity activity, List<String> 
         /** It tried to run and failed. */
         FAILED,
         /** A process runs, but its health check fails. */
-        UNHEALTHY
+        UNHEALTHY,
+        /** Its process runs, but leaves the connections queued on its socket unaccepted: it hangs. */
+        STUCK
     }
 
     public InstanceStatus {

@@ -26,7 +26,7 @@ final class InfrastructureReader {
      * manager that is not where it usually is, such as the one {@code beckon sandbox} runs.
      */
     private static final Map<String, Set<String>> CONTAINER_OPTIONAL = Map.of(
-            "systemd-unit", Set.of("bus", "journal-directory"));
+            "systemd-unit", Set.of("bus", "journal-directory", StuckAfter.KEY));
 
     private final ModelDraft draft;
     private final Diagnostics diagnostics;
@@ -151,6 +151,9 @@ final class InfrastructureReader {
                 } else if (type.equals("systemd-unit") && key.equals("scope") && !Set.of("user", "system").contains(text)) {
                     diagnostics.error(value.where(), "scope must be \"user\" (the user's service manager) or \"system\" (PID 1), not "
                             + Messages.quote(text));
+                } else if (key.equals(StuckAfter.KEY)) {
+                    StuckAfter.problem(text).ifPresentOrElse(problem -> diagnostics.error(value.where(), problem),
+                            () -> settings.put(key, text));
                 } else if (key.equals("bus")) {
                     if (!text.matches("unix:[A-Za-z0-9=,/._@-]+")) {
                         diagnostics.error(value.where(), "bus must be a D-Bus unix address like unix:path=/run/user/1000/bus, not "

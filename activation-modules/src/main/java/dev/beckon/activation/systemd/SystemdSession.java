@@ -11,12 +11,17 @@ import dev.beckon.activation.ReadinessWait;
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.Rendering;
 import dev.beckon.activation.ServiceInstance;
+import dev.beckon.activation.UnacceptedConnections;
 import dev.beckon.activation.systemd.SystemdBus.SystemdCallException;
 import dev.beckon.activation.systemd.UnitActivation.InstallResult;
+import dev.beckon.models.Durations;
+import dev.beckon.models.ListenAddress;
 import dev.beckon.models.Messages;
+import dev.beckon.models.StuckAfter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +44,8 @@ final class SystemdSession implements ModuleSession {
     private final UnitFailureReport report;
     private final UnitActivation activation;
     private final UnitJournal journal;
+    /** How long a connection may stay queued, unaccepted, while the service's process runs (see {@link StuckAfter}). */
+    private final Duration stuckAfter;
     private boolean reloadPending;
     /**
      * What {@link #install} found and changed, by instance id, for the {@link #activate} of that version
@@ -49,8 +56,10 @@ final class SystemdSession implements ModuleSession {
 
     private record Installed(ServiceInstance version, InstallResult result) {}
 
-    SystemdSession(String target, SystemdBus bus, Path unitDirectory, String bootTarget, Optional<Path> journalDirectory) {
+    SystemdSession(String target, SystemdBus bus, Path unitDirectory, String bootTarget, Optional<Path> journalDirectory,
+            Duration stuckAfter) {
         this.target = target;
+        this.stuckAfter = stuckAfter;
         this.bus = bus;
         this.unitDirectory = unitDirectory;
         this.files = new UnitFiles(unitDirectory, bootTarget);
@@ -100,6 +109,7 @@ final class SystemdSession implements ModuleSession {
         try {
             if (instance.isOnDemand()) {
                 activation.activateOnDemand(instance, names, install);
+                failIfStuck(instance, names, install);
                 if (instance.readiness().verifyStart()) {
                     activation.verifyStart(instance, names);
                 }
@@ -176,7 +186,7 @@ final class SystemdSession implements ModuleSession {
     }
 
     private InstanceStatus activity(ServiceInstance instance, UnitNames names, InstanceStatus.Presence presence, List<String> drift)
-            throws SystemdCallException {
+            throws SystemdCallException, ActivationException {
         boolean template = isTemplate(names.service());
         String serviceState = template ? (activation.runningTemplateInstances(names.service()).isEmpty() ? "inactive" : "active")
                 : bus.unitProperty(names.service(), "ActiveState");
@@ -186,6 +196,10 @@ final class SystemdSession implements ModuleSession {
                     report.failedRunLines(instance, names.service()));
         }
         if (UnitActivation.RUNNING_STATES.contains(serviceState)) {
+            Optional<String> stuck = template ? Optional.empty() : stuck(instance, names);
+            if (stuck.isPresent()) {
+                return new InstanceStatus(presence, InstanceStatus.Activity.STUCK, drift, stuck.get(), report.logTail(names.service()));
+            }
             return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, names.service() + " is " + serviceState);
         }
         if (!instance.isOnDemand()) {
@@ -203,6 +217,49 @@ final class SystemdSession implements ModuleSession {
             }
         }
         return new InstanceStatus(presence, InstanceStatus.Activity.LISTENING, drift, "no process runs");
+    }
+
+    /**
+     * An activation that changed the units and left the new process running with connections queued unaccepted
+     * has provoked a hang: a failure, so that the deployment is undone. Costs one look when nothing is queued.
+     */
+    private void failIfStuck(ServiceInstance instance, UnitNames names, InstallResult install)
+            throws SystemdCallException, ActivationException {
+        if (install.changed().isEmpty() || isTemplate(names.service())
+                || !UnitActivation.RUNNING_STATES.contains(bus.unitProperty(names.service(), "ActiveState"))) {
+            return;
+        }
+        Optional<String> stuck = stuck(instance, names);
+        if (stuck.isPresent()) {
+            throw report.failure(instance, names.service(), "stuck: " + stuck.get(), null);
+        }
+    }
+
+    /**
+     * Why an on-demand instance whose process runs is stuck: connections queued on its TCP listeners that stay
+     * unaccepted for {@link #stuckAfter}. Waits only while some are queued, and at most that long.
+     */
+    private Optional<String> stuck(ServiceInstance instance, UnitNames names) throws ActivationException {
+        Set<Integer> ports = new TreeSet<>();
+        names.sockets().forEach(socket -> {
+            if (socket.address() instanceof ListenAddress.Inet inet) {
+                ports.add(inet.port());
+            }
+        });
+        if (ports.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Set<String> waiting = UnacceptedConnections.stillWaiting(ports, stuckAfter);
+            return waiting.isEmpty() ? Optional.empty() : Optional.of(waiting.size() + " connection(s) stayed queued on "
+                    + names.sockets().stream().map(s -> s.address().toString()).collect(java.util.stream.Collectors.joining(", "))
+                    + " unaccepted for " + Durations.format(stuckAfter) + " while " + names.service() + " runs: it hangs");
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActivationException(instance.id(), "interrupted while watching its socket's queue", e);
+        }
     }
 
     @Override

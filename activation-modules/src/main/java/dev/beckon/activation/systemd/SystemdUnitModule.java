@@ -9,6 +9,7 @@ import dev.beckon.activation.TargetContainer;
 import dev.beckon.activation.systemd.SystemdBus.SystemdCallException;
 import java.nio.file.Path;
 import java.util.Optional;
+import dev.beckon.models.StuckAfter;
 import org.freedesktop.dbus.exceptions.DBusException;
 
 /**
@@ -53,7 +54,8 @@ public final class SystemdUnitModule implements ActivationModule {
             Optional<Path> journal = Optional.ofNullable(container.settings().get("journal-directory")).map(Path::of)
                     .or(() -> Optional.ofNullable(System.getenv("BECKON_SANDBOX")).filter(s -> !s.isEmpty())
                             .map(s -> Path.of(s, "journal")));
-            return new SystemdSession(container.target(), bus, unitDirectory, system ? "multi-user.target" : "default.target", journal);
+            return new SystemdSession(container.target(), bus, unitDirectory, system ? "multi-user.target" : "default.target", journal,
+                    StuckAfter.of(container.settings()));
         } catch (ActivationException | RuntimeException e) {
             bus.close();
             throw e;

@@ -295,7 +295,7 @@ class ExternalModuleTest {
         assertEquals("web@local: garbage query answered what beckon cannot read: line 2 \"all good!\" is not KEY=VALUE (messages belong on"
                 + " standard error)", queryWith("garbage", "echo presence=installed; echo 'all good!'", instance).getMessage());
         assertEquals("web@local: unknown query answered what beckon cannot read: line 1: activity \"sleeping\" is not one of listening,"
-                + " running, inactive, failed, unhealthy", queryWith("unknown", "echo activity=sleeping", instance).getMessage());
+                + " running, inactive, failed, unhealthy, stuck", queryWith("unknown", "echo activity=sleeping", instance).getMessage());
         ActivationException failed = queryWith("failing", "echo 'cannot reach the manager' >&2; exit 3", instance);
         assertEquals("web@local: failing query failed with exit code 3: cannot reach the manager", failed.getMessage());
         assertEquals(List.of("cannot reach the manager"), failed.logTail());

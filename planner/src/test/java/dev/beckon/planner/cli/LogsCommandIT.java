@@ -33,11 +33,14 @@ class LogsCommandIT {
     @TempDir
     Path dir;
 
+    private int hungPort;
+
     /**
      * talker says a line when it starts, then one for each file {@code say} that appears (and removes it); when a
      * file {@code die} is there it says why and exits 3, at once, however often systemd restarts it.
      */
     private Path model(SystemdUserManager systemd, Path talk) throws Exception {
+        hungPort = dev.beckon.activation.testing.TestServices.freePort();
         Path model = Files.createDirectories(dir.resolve("model"));
         Files.writeString(model.resolve("infrastructure.toml"), """
                 [targets.local]
@@ -46,8 +49,9 @@ class LogsCommandIT {
                 [targets.local.containers.systemd-unit]
                 bus = "%s"
                 journal-directory = "%s"
+                stuck-after = "1s"
                 """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
-        Files.writeString(model.resolve("distribution.toml"), "talker = [\"local\"]\n");
+        Files.writeString(model.resolve("distribution.toml"), "talker = [\"local\"]\nhung = [\"local\"]\n");
         String script = """
                 cd "$1" || exit 1
                 if [ -e die ]; then echo "talker: giving up, as die says"; exit 3; fi
@@ -61,7 +65,15 @@ class LogsCommandIT {
                 [services.talker]
                 type = "systemd-unit"
                 exec = ["/bin/sh", "-c", '''%s''', "talker", "%s"]
-                """.formatted(script, talk));
+
+                # It takes its socket and never accepts: the client that started it waits for ever.
+                [services.hung]
+                type = "systemd-unit"
+                exec = ["/bin/sleep", "100000"]
+                ports = { http = %d }
+                [services.hung.on-demand]
+                listen = ["127.0.0.1:{ports.http}"]
+                """.formatted(script, talk, hungPort));
         return model;
     }
 
@@ -109,6 +121,16 @@ class LogsCommandIT {
         assertEquals(1, elsewhere.exitCode());
         assertEquals("beckon: error: profile default has no target far (its targets: local)\n", elsewhere.err());
 
+        // A hung instance: status and plan call it stuck, not running, once its client waited for stuck-after.
+        java.net.Socket client = new java.net.Socket();
+        client.connect(new java.net.InetSocketAddress("127.0.0.1", hungPort), 10_000);
+        for (int i = 0; i < 600 && !systemd.systemctl("is-active", "beckon-default-hung.service").stdout().strip().equals("active"); i++) {
+            Thread.sleep(50);
+        }
+        Run plan = beckon("plan", model.toString(), "--home", home);
+        assertTrue(plan.out().contains("# hung@local will be changed") && plan.out().contains("stuck, 1 connection(s) stayed queued on"
+                + " 127.0.0.1:" + hungPort + " unaccepted for 1s while beckon-default-hung.service runs: it hangs"), plan.out() + plan.err());
+
         // A failed instance: status says so with the lines of its failed run, not those of the runs before. Killed, it
         // is restarted, and gives up at once each time, until systemd's start limit fails it.
         Files.writeString(talk.resolve("die"), "");
@@ -129,8 +151,11 @@ class LogsCommandIT {
         assertTrue(failed.out().contains("\"state\" : \"failed\""), failed.out());
         assertTrue(failed.out().contains("\"log\" : [") && failed.out().contains("talker: giving up, as die says"), failed.out());
         assertTrue(!failed.out().contains("said while followed"), "only the failed run's lines: " + failed.out());
+        assertTrue(failed.out().contains("\"service\" : \"hung\",\n    \"state\" : \"stuck\""), failed.out());
         Run text = beckon("status", "--home", home);
+        client.close();
         assertEquals(1, text.exitCode());
+        assertTrue(text.out().contains("\n  hung                 stuck      1 connection(s) stayed queued"), text.out());
         assertTrue(text.out().lines().anyMatch(line -> line.matches(" +\\| .*talker: giving up, as die says")), text.out());
     }
 
