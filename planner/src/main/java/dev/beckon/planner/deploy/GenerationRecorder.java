@@ -39,14 +39,12 @@ final class GenerationRecorder {
             if (plan.isEmpty()) {
                 // The targets run what the model says, but the current generation's record is damaged: a new one
                 // replaces it as current, so that the profile works again.
-                records.forget();
                 Generation generation;
                 try {
-                    generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
+                    generation = new RecordGeneration.NewGeneration(plan.desired(), models, user, message).run(records);
                 } catch (GenerationsException e) {
                     throw new PlanningException("the new generation could not be recorded: " + e.getMessage(), e);
                 }
-                StoreRoots.addRecorded(plan.desired());
                 records.currentRepaired();
                 return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.of(generation));
             }
@@ -60,9 +58,7 @@ final class GenerationRecorder {
                 return new Outcome(journaled.result(), generations.current());
             }
             try {
-                records.forget();
-                Generation generation = generations.record(ManifestJson.write(plan.desired()), models, user, message);
-                StoreRoots.addRecorded(plan.desired());
+                Generation generation = new RecordGeneration.NewGeneration(plan.desired(), models, user, message).run(records);
                 journaled.finish();
                 return new Outcome(journaled.result(), Optional.of(generation));
             } catch (GenerationsException e) {

@@ -81,7 +81,11 @@ final class InterruptedDeploymentRecovery {
 
     private void recordFromJournal(IntentJournal.Intent intent, DeployEvents events) throws PlanningException {
         if (intent.kind() == IntentJournal.Kind.ROLLBACK) {
-            records.makeCurrent(intent.toGeneration());
+            try {
+                new RecordGeneration.MakeCurrent(intent.to(), intent.toGeneration()).run(records);
+            } catch (GenerationsException e) {
+                throw new PlanningException("generation " + intent.toGeneration() + " could not be made current: " + e.getMessage(), e);
+            }
             events.notice("Every step was done: generation " + intent.toGeneration() + " is current again.");
             return;
         }
@@ -93,7 +97,8 @@ final class InterruptedDeploymentRecovery {
                 events.notice("Every step was done and generation " + current.get().number() + " was recorded.");
                 return;
             }
-            Generation generation = generations.record(wanted, intent.models(), intent.user(), intent.message());
+            Generation generation = new RecordGeneration.NewGeneration(intent.to(), intent.models(), intent.user(), intent.message())
+                    .run(records);
             events.notice("Every step was done: recorded it as generation " + generation.number() + ".");
         } catch (GenerationsException e) {
             throw new PlanningException("cannot record the interrupted deployment's generation: " + e.getMessage(), e);

@@ -3,6 +3,7 @@ package dev.beckon.planner.deploy;
 import dev.beckon.planner.deploy.Deployments.Outcome;
 import dev.beckon.planner.generations.Generation;
 import dev.beckon.planner.generations.Generations;
+import dev.beckon.planner.generations.GenerationsException;
 import dev.beckon.planner.plan.Plan;
 import dev.beckon.planner.plan.Planner;
 import dev.beckon.planner.plan.PlanningException;
@@ -44,20 +45,24 @@ final class Rollbacks {
                 if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
                     return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
                 }
-                records.forget();
-                records.makeCurrent(to.number());
-                StoreRoots.addRecorded(plan.desired());
+                makeCurrent(plan, to);
                 journaled.finish();
             } else {
-                records.forget();
-                records.makeCurrent(to.number());
-                StoreRoots.addRecorded(plan.desired());
+                makeCurrent(plan, to);
             }
         } finally {
             StoreRoots.release(plan.desired());
         }
         return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()),
                 records.generations().current().filter(g -> g.number() == to.number()));
+    }
+
+    private void makeCurrent(Plan plan, Generation to) throws PlanningException {
+        try {
+            new RecordGeneration.MakeCurrent(plan.desired(), to.number()).run(records);
+        } catch (GenerationsException e) {
+            throw new PlanningException("generation " + to.number() + " could not be made current: " + e.getMessage(), e);
+        }
     }
 
     /**

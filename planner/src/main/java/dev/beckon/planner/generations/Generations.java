@@ -1,58 +1,33 @@
 package dev.beckon.planner.generations;
 
 import dev.beckon.planner.state.ProfileLock;
-import dev.beckon.planner.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
-import org.eclipse.jgit.api.errors.InvalidRefNameException;
-import org.eclipse.jgit.errors.CorruptObjectException;
-import org.eclipse.jgit.errors.IncorrectObjectTypeException;
-import org.eclipse.jgit.errors.MissingObjectException;
-import org.eclipse.jgit.errors.RepositoryNotFoundException;
 import org.eclipse.jgit.lib.BatchRefUpdate;
-import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.NullProgressMonitor;
-import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.lib.StoredConfig;
-import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.treewalk.TreeWalk;
 
@@ -80,26 +55,14 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * {@link GenerationsException}s naming its directory.
  */
 public final class Generations implements AutoCloseable {
-    static final String BRANCH = Constants.R_HEADS + "generations";
-    static final String CURRENT_REF = "refs/beckon/current";
-    static final String TAG_PREFIX = Constants.R_TAGS + "generation-";
-    static final String MANIFEST_FILE = "manifest.json";
-    static final String MODELS_DIRECTORY = "models";
-    static final String GENERATION_TRAILER = "Beckon-Generation";
-    static final String PROFILE_TRAILER = "Beckon-Profile";
-    static final String CONFIG_SECTION = "beckon";
-    static final String CONFIG_PROFILE = "profile";
-
-    private static final Pattern GENERATION_TAG = Pattern.compile(Pattern.quote(TAG_PREFIX) + "([1-9][0-9]{0,8})");
     private static final Duration LOCK_PATIENCE = Duration.ofSeconds(30);
-    private static final String DESCRIPTION = "beckon profile '%s': one commit per successful deployment on branch"
-            + " 'generations', tagged generation-N; refs/beckon/current is the deployed one. Written by beckon only;"
-            + " inspect it with git log, git tag, git show generation-N:manifest.json.%n";
 
     private final Path directory;
     private final String profile;
     private final Repository repository;
     private final ProfileLock lock;
+    private final GenerationHistory history;
+    private final GenerationWriter writer;
     private volatile boolean closed;
 
     private Generations(Path directory, String profile, Repository repository) {
@@ -107,6 +70,8 @@ public final class Generations implements AutoCloseable {
         this.profile = profile;
         this.repository = repository;
         this.lock = new ProfileLock(directory, LOCK_PATIENCE);
+        this.history = new GenerationHistory(directory, profile, repository);
+        this.writer = new GenerationWriter(directory, profile, repository);
     }
 
     /**
@@ -124,26 +89,8 @@ public final class Generations implements AutoCloseable {
      * @throws GenerationsException           when the repository cannot be created or read
      */
     public static Generations open(Path directory, String profile) throws GenerationsException {
-        Objects.requireNonNull(directory, "directory");
-        requireProfileName(profile);
-        Path absolute = directory.toAbsolutePath().normalize();
-        try {
-            if (Files.exists(absolute)) {
-                // A symlinked profile directory is renamed over by its target, not by replacing the link.
-                absolute = absolute.toRealPath();
-                if (!Files.isDirectory(absolute)) {
-                    throw new NotAProfileRepositoryException(absolute, profile, "it is a file, not a directory");
-                }
-            }
-            if (isMissingOrEmpty(absolute)) {
-                create(absolute, profile);
-            }
-            return attach(absolute.toRealPath(), profile);
-        } catch (dev.beckon.activation.SafeDirectories.UnsafePathException e) {
-            throw new GenerationsException(absolute, e.getMessage(), e);
-        } catch (IOException e) {
-            throw new GenerationsException(absolute, "cannot open it: " + e, e);
-        }
+        ProfileRepository.Opened opened = ProfileRepository.open(directory, profile);
+        return new Generations(opened.directory(), profile, opened.repository());
     }
 
     /** @return the directory of this profile's repository, as a real path */
@@ -164,8 +111,8 @@ public final class Generations implements AutoCloseable {
      */
     public Optional<Generation> current() {
         return locked("read the current generation", walk -> {
-            State state = readState(walk);
-            return state.current().map(number -> describe(state, number));
+            GenerationHistory.State state = history.readState(walk);
+            return state.current().map(number -> history.describe(state, number));
         });
     }
 
@@ -177,10 +124,10 @@ public final class Generations implements AutoCloseable {
      */
     public List<Generation> list() {
         return locked("list the generations", walk -> {
-            State state = readState(walk);
+            GenerationHistory.State state = history.readState(walk);
             List<Generation> generations = new ArrayList<>();
             for (int number : state.kept().keySet()) {
-                generations.add(describe(state, number));
+                generations.add(history.describe(state, number));
             }
             return List.copyOf(generations);
         });
@@ -203,22 +150,22 @@ public final class Generations implements AutoCloseable {
     public Generation record(byte[] manifest, Map<String, byte[]> models, String user, String message) {
         Objects.requireNonNull(manifest, "manifest");
         Objects.requireNonNull(models, "models");
-        requireUser(user);
-        SortedMap<String, byte[]> checkedModels = checkedModels(models);
+        GenerationWriter.requireUser(user);
+        SortedMap<String, byte[]> checkedModels = GenerationWriter.checkedModels(models);
         return locked("record a generation", walk -> {
             if (!repository.getRefDatabase().performsAtomicTransactions()) {
                 throw new GenerationsException(directory, "its ref storage cannot move several refs at once, so no generation"
                         + " can be recorded safely");
             }
-            removeLockFilesOfDeadWriters();
-            State state = readState(walk);
-            Ref tip = repository.exactRef(BRANCH);
+            writer.removeLockFilesOfDeadWriters();
+            GenerationHistory.State state = history.readState(walk);
+            Ref tip = repository.exactRef(GenerationHistory.BRANCH);
             int highestTagged = state.kept().isEmpty() ? 0 : state.kept().lastKey();
-            int highestRecorded = tip == null ? 0 : generationNumberOf(commitOf(walk, tip), tip.getName());
+            int highestRecorded = tip == null ? 0 : history.generationNumberOf(history.commitOf(walk, tip), tip.getName());
             int number = Math.max(highestTagged, highestRecorded) + 1;
 
             PersonIdent deployer = new PersonIdent(user, "", Instant.now(), ZoneId.systemDefault());
-            ObjectId commit = writeCommit(number, manifest, checkedModels, tip, deployer, message);
+            ObjectId commit = writer.writeCommit(number, manifest, checkedModels, tip, deployer, message);
 
             // Crash safety: the objects above are written (and fsynced, see syncToDisk) before any ref
             // names them, so a process killed until here leaves only unreferenced objects behind. The tag, the
@@ -233,10 +180,10 @@ public final class Generations implements AutoCloseable {
             batch.setAllowNonFastForwards(true);
             batch.setRefLogIdent(deployer);
             batch.setRefLogMessage("beckon: recorded generation " + number, false);
-            batch.addCommand(new ReceiveCommand(ObjectId.zeroId(), commit, tagName(number), ReceiveCommand.Type.CREATE));
-            batch.addCommand(new ReceiveCommand(tip == null ? ObjectId.zeroId() : tip.getObjectId(), commit, BRANCH));
+            batch.addCommand(new ReceiveCommand(ObjectId.zeroId(), commit, GenerationHistory.tagName(number), ReceiveCommand.Type.CREATE));
+            batch.addCommand(new ReceiveCommand(tip == null ? ObjectId.zeroId() : tip.getObjectId(), commit, GenerationHistory.BRANCH));
             batch.addCommand(new ReceiveCommand(state.currentRef() == null ? ObjectId.zeroId() : state.currentRef().getObjectId(), commit,
-                    CURRENT_REF));
+                    GenerationHistory.CURRENT_REF));
             batch.execute(walk, NullProgressMonitor.INSTANCE);
             List<String> failures = batch.getCommands().stream()
                     .filter(command -> command.getResult() != ReceiveCommand.Result.OK)
@@ -247,7 +194,7 @@ public final class Generations implements AutoCloseable {
                 throw new GenerationsException(directory, "generation " + number + " was not recorded, its refs could not be moved: "
                         + String.join("; ", failures));
             }
-            return describeCommit(number, walk.parseCommit(commit), true);
+            return GenerationHistory.describeCommit(number, walk.parseCommit(commit), true);
         });
     }
 
@@ -262,15 +209,15 @@ public final class Generations implements AutoCloseable {
      */
     public Generation makeCurrent(int number) {
         return locked("make generation " + number + " current", walk -> {
-            removeLockFilesOfDeadWriters();
-            State state = readState(walk);
-            RevCommit target = keptCommit(state, number);
+            writer.removeLockFilesOfDeadWriters();
+            GenerationHistory.State state = history.readState(walk);
+            RevCommit target = history.keptCommit(state, number);
             if (state.current().orElse(0) == number) {
-                return describe(state, number);
+                return history.describe(state, number);
             }
             // One ref, moved by writing refs/beckon/current.lock and renaming it over the old file: a killed process
             // leaves the old pointer or the new one, and both name a kept generation.
-            RefUpdate update = repository.updateRef(CURRENT_REF);
+            RefUpdate update = repository.updateRef(GenerationHistory.CURRENT_REF);
             update.setExpectedOldObjectId(state.currentRef() == null ? ObjectId.zeroId() : state.currentRef().getObjectId());
             update.setNewObjectId(target);
             update.setForceUpdate(true);
@@ -278,10 +225,10 @@ public final class Generations implements AutoCloseable {
             RefUpdate.Result result = update.update(walk);
             switch (result) {
                 case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> {
-                    return describeCommit(number, target, true);
+                    return GenerationHistory.describeCommit(number, target, true);
                 }
                 default -> throw new GenerationsException(directory,
-                        "generation " + number + " could not be made current: moving " + CURRENT_REF + " failed with " + result);
+                        "generation " + number + " could not be made current: moving " + GenerationHistory.CURRENT_REF + " failed with " + result);
             }
         });
     }
@@ -296,12 +243,12 @@ public final class Generations implements AutoCloseable {
      */
     public byte[] manifest(int number) {
         return locked("read the manifest of generation " + number, walk -> {
-            RevCommit commit = keptCommit(readState(walk), number);
-            try (TreeWalk entry = TreeWalk.forPath(walk.getObjectReader(), MANIFEST_FILE, commit.getTree())) {
-                if (entry == null || !isFile(entry.getFileMode(0))) {
-                    throw damaged("generation " + number + " (commit " + commit.name() + ") holds no " + MANIFEST_FILE);
+            RevCommit commit = history.keptCommit(history.readState(walk), number);
+            try (TreeWalk entry = TreeWalk.forPath(walk.getObjectReader(), GenerationHistory.MANIFEST_FILE, commit.getTree())) {
+                if (entry == null || !GenerationHistory.isFile(entry.getFileMode(0))) {
+                    throw history.damaged("generation " + number + " (commit " + commit.name() + ") holds no " + GenerationHistory.MANIFEST_FILE);
                 }
-                return readBlob(walk.getObjectReader(), entry.getObjectId(0));
+                return GenerationHistory.readBlob(walk.getObjectReader(), entry.getObjectId(0));
             }
         });
     }
@@ -316,25 +263,25 @@ public final class Generations implements AutoCloseable {
      */
     public Map<String, byte[]> models(int number) {
         return locked("read the models of generation " + number, walk -> {
-            RevCommit commit = keptCommit(readState(walk), number);
+            RevCommit commit = history.keptCommit(history.readState(walk), number);
             ObjectReader reader = walk.getObjectReader();
             SortedMap<String, byte[]> models = new TreeMap<>();
-            try (TreeWalk directoryEntry = TreeWalk.forPath(reader, MODELS_DIRECTORY, commit.getTree())) {
+            try (TreeWalk directoryEntry = TreeWalk.forPath(reader, GenerationHistory.MODELS_DIRECTORY, commit.getTree())) {
                 if (directoryEntry == null) {
                     return Collections.unmodifiableSortedMap(models);
                 }
                 if (directoryEntry.getFileMode(0) != FileMode.TREE) {
-                    throw damaged("generation " + number + " (commit " + commit.name() + ") has a " + MODELS_DIRECTORY
+                    throw history.damaged("generation " + number + " (commit " + commit.name() + ") has a " + GenerationHistory.MODELS_DIRECTORY
                             + " that is not a directory");
                 }
                 try (TreeWalk files = new TreeWalk(reader)) {
                     files.addTree(directoryEntry.getObjectId(0));
                     while (files.next()) {
-                        if (!isFile(files.getFileMode(0))) {
-                            throw damaged("generation " + number + " (commit " + commit.name() + ") has " + MODELS_DIRECTORY + "/"
+                        if (!GenerationHistory.isFile(files.getFileMode(0))) {
+                            throw history.damaged("generation " + number + " (commit " + commit.name() + ") has " + GenerationHistory.MODELS_DIRECTORY + "/"
                                     + files.getPathString() + ", which is not a plain file");
                         }
-                        models.put(files.getPathString(), readBlob(reader, files.getObjectId(0)));
+                        models.put(files.getPathString(), GenerationHistory.readBlob(reader, files.getObjectId(0)));
                     }
                 }
             }
@@ -352,11 +299,11 @@ public final class Generations implements AutoCloseable {
      */
     public Optional<Generation> previous() {
         return locked("find the previous generation", walk -> {
-            State state = readState(walk);
+            GenerationHistory.State state = history.readState(walk);
             return state.current()
                     .map(current -> state.kept().headMap(current))
                     .filter(below -> !below.isEmpty())
-                    .map(below -> describe(state, below.lastKey()));
+                    .map(below -> history.describe(state, below.lastKey()));
         });
     }
 
@@ -370,22 +317,22 @@ public final class Generations implements AutoCloseable {
      */
     public void delete(int number) {
         locked("delete generation " + number, walk -> {
-            removeLockFilesOfDeadWriters();
-            State state = readState(walk);
-            keptCommit(state, number);
+            writer.removeLockFilesOfDeadWriters();
+            GenerationHistory.State state = history.readState(walk);
+            history.keptCommit(state, number);
             if (state.current().orElse(0) == number) {
                 throw new GenerationsException(directory, "generation " + number + " of profile '" + profile
                         + "' is the current one and cannot be deleted; deploy or roll back to another generation first");
             }
             // Deleting one ref is atomic on its own: JGit rewrites packed-refs without it, then removes any loose copy.
             // A killed process leaves the tag in place (old state) or gone (new state).
-            RefUpdate update = repository.updateRef(tagName(number));
+            RefUpdate update = repository.updateRef(GenerationHistory.tagName(number));
             update.setExpectedOldObjectId(state.kept().get(number));
             update.setForceUpdate(true);
             RefUpdate.Result result = update.delete(walk);
             if (result != RefUpdate.Result.FORCED && result != RefUpdate.Result.NO_CHANGE) {
                 throw new GenerationsException(directory, "generation " + number + " could not be deleted: removing "
-                        + tagName(number) + " failed with " + result);
+                        + GenerationHistory.tagName(number) + " failed with " + result);
             }
             return null;
         });
@@ -398,338 +345,6 @@ public final class Generations implements AutoCloseable {
             closed = true;
             repository.close();
         }
-    }
-
-    // ---- opening and creating ----
-
-    private static boolean isMissingOrEmpty(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return true;
-        }
-        try (Stream<Path> entries = Files.list(directory)) {
-            return entries.findAny().isEmpty();
-        }
-    }
-
-    private static void create(Path directory, String profile) throws IOException {
-        Path parent = directory.getParent();
-        dev.beckon.activation.SafeDirectories.ensure(parent);
-        // createTempDirectory makes it private (0700 on POSIX): manifests may carry settings not meant for everyone.
-        Path staging = Files.createTempDirectory(parent, "." + directory.getFileName() + ".creating-");
-        try {
-            initialise(staging, profile);
-            try {
-                // rename(2) also replaces an empty directory, so an existing empty profile directory is taken over.
-                Files.move(staging, directory, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                if (isMissingOrEmpty(directory)) {
-                    throw e;
-                }
-                // Another process created the profile first; its repository is checked by attach like any other.
-            }
-        } finally {
-            Store.deleteTree(staging);
-        }
-    }
-
-    private static void initialise(Path gitDirectory, String profile) throws IOException {
-        FileRepositoryBuilder builder = new FileRepositoryBuilder().setGitDir(gitDirectory.toFile()).setBare();
-        try {
-            builder.setInitialBranch(BRANCH.substring(Constants.R_HEADS.length()));
-        } catch (InvalidRefNameException e) {
-            throw new IllegalStateException("the branch name " + BRANCH + " is rejected by JGit (this is a bug)", e);
-        }
-        try (Repository created = builder.build()) {
-            created.create(true);
-            StoredConfig config = created.getConfig();
-            config.setString(CONFIG_SECTION, null, CONFIG_PROFILE, profile);
-            config.setString("core", null, "logAllRefUpdates", "always");
-            config.setBoolean("core", null, "fsyncRefFiles", true);
-            config.save();
-        }
-        Files.writeString(gitDirectory.resolve("description"), String.format(DESCRIPTION, profile), StandardCharsets.UTF_8);
-    }
-
-    private static Generations attach(Path directory, String profile) {
-        Repository repository;
-        try {
-            repository = new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true).build();
-        } catch (RepositoryNotFoundException e) {
-            throw new NotAProfileRepositoryException(directory, profile, describeForeignDirectory(directory));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new GenerationsException(directory, "cannot be opened as a git repository: " + e.getMessage(), e);
-        }
-        String recorded = repository.getConfig().getString(CONFIG_SECTION, null, CONFIG_PROFILE);
-        if (recorded == null || !recorded.equals(profile)) {
-            repository.close();
-            throw new NotAProfileRepositoryException(directory, profile, recorded == null
-                    ? "it is a git repository, but not one beckon made (its config has no " + CONFIG_SECTION + "." + CONFIG_PROFILE + ")"
-                    : "it is the repository of beckon profile '" + recorded + "'");
-        }
-        return new Generations(directory, profile, repository);
-    }
-
-    private static String describeForeignDirectory(Path directory) {
-        if (Files.exists(directory.resolve(Constants.DOT_GIT))) {
-            return "it is the work tree of another git repository";
-        }
-        try (Stream<Path> entries = Files.list(directory)) {
-            List<String> names = entries.map(entry -> entry.getFileName().toString()).sorted().collect(Collectors.toList());
-            String shown = names.stream().limit(5).collect(Collectors.joining(", ")) + (names.size() > 5 ? ", ..." : "");
-            return "it is not empty and holds no git repository (it contains " + shown + ")";
-        } catch (IOException e) {
-            return "it is not empty and holds no git repository";
-        }
-    }
-
-    // ---- reading ----
-
-    /** What the refs say, read once per operation so that every answer comes from one consistent look. */
-    private record State(SortedMap<Integer, RevCommit> kept, Optional<Integer> current, Ref currentRef) {
-    }
-
-    private State readState(RevWalk walk) throws IOException {
-        SortedMap<Integer, RevCommit> kept = new TreeMap<>();
-        for (Ref tag : repository.getRefDatabase().getRefsByPrefix(TAG_PREFIX)) {
-            Matcher matcher = GENERATION_TAG.matcher(tag.getName());
-            if (!matcher.matches()) {
-                continue; // An operator's own tag, not a generation.
-            }
-            int number = Integer.parseInt(matcher.group(1));
-            RevCommit commit = commitOf(walk, tag);
-            int recorded = generationNumberOf(commit, tag.getName());
-            if (recorded != number) {
-                throw damaged(tag.getName() + " points to commit " + commit.name() + ", which records generation " + recorded);
-            }
-            kept.put(number, commit);
-        }
-        Ref currentRef = repository.exactRef(CURRENT_REF);
-        if (currentRef == null) {
-            if (!kept.isEmpty()) {
-                throw damaged("it keeps generations " + numbers(kept) + " but has no " + CURRENT_REF + " to say which one is deployed"
-                        + "; after checking which one the targets run, set it with: git -C " + directory + " update-ref " + CURRENT_REF
-                        + " " + tagName(kept.lastKey()));
-            }
-            return new State(kept, Optional.empty(), null);
-        }
-        RevCommit currentCommit = commitOf(walk, currentRef);
-        int current = generationNumberOf(currentCommit, CURRENT_REF);
-        RevCommit tagged = kept.get(current);
-        if (!currentCommit.equals(tagged)) {
-            throw damaged(CURRENT_REF + " points to commit " + currentCommit.name() + " of generation " + current + ", but "
-                    + tagName(current) + (tagged == null ? " is missing" : " points to commit " + tagged.name())
-                    + "; restore it with: git -C " + directory + " tag -f generation-" + current + " " + currentCommit.name());
-        }
-        return new State(kept, Optional.of(current), currentRef);
-    }
-
-    private RevCommit commitOf(RevWalk walk, Ref ref) {
-        ObjectId id = ref.getObjectId();
-        if (id == null) {
-            throw damaged(ref.getName() + " points nowhere");
-        }
-        try {
-            return walk.parseCommit(id);
-        } catch (MissingObjectException e) {
-            throw damaged(ref.getName() + " points to " + id.name() + ", which is not in the repository", e);
-        } catch (IncorrectObjectTypeException e) {
-            throw damaged(ref.getName() + " points to " + id.name() + ", which is not a commit", e);
-        } catch (IOException e) {
-            throw damaged(ref.getName() + " points to " + id.name() + ", which cannot be read (" + e.getMessage() + ")", e);
-        }
-    }
-
-    private int generationNumberOf(RevCommit commit, String reachedThrough) {
-        List<String> values = commit.getFooterLines(GENERATION_TRAILER);
-        if (values.size() == 1) {
-            try {
-                int number = Integer.parseInt(values.get(0).strip());
-                if (number > 0) {
-                    return number;
-                }
-            } catch (NumberFormatException e) {
-                // Reported below with the commit that carries it.
-            }
-        }
-        throw damaged(reachedThrough + " points to commit " + commit.name() + ", which beckon did not record (its message has "
-                + (values.isEmpty() ? "no " + GENERATION_TRAILER + " trailer" : "the " + GENERATION_TRAILER + " trailer " + values) + ")");
-    }
-
-    private RevCommit keptCommit(State state, int number) {
-        RevCommit commit = state.kept().get(number);
-        if (commit == null) {
-            throw new UnknownGenerationException(directory, profile, number, new TreeSet<>(state.kept().keySet()));
-        }
-        return commit;
-    }
-
-    private Generation describe(State state, int number) {
-        return describeCommit(number, state.kept().get(number), state.current().orElse(0) == number);
-    }
-
-    private static Generation describeCommit(int number, RevCommit commit, boolean current) {
-        PersonIdent author = commit.getAuthorIdent();
-        return new Generation(number, author.getWhenAsInstant(), author.getName(), messageOf(commit), commit.name(), current);
-    }
-
-    private static byte[] readBlob(ObjectReader reader, ObjectId blob) throws IOException {
-        return reader.open(blob, Constants.OBJ_BLOB).getBytes(Integer.MAX_VALUE);
-    }
-
-    private static boolean isFile(FileMode mode) {
-        return mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE;
-    }
-
-    // ---- writing ----
-
-    private ObjectId writeCommit(int number, byte[] manifest, SortedMap<String, byte[]> models, Ref parent, PersonIdent deployer,
-            String message) throws IOException {
-        List<ObjectId> written = new ArrayList<>();
-        ObjectId commitId;
-        try (ObjectInserter inserter = repository.newObjectInserter()) {
-            TreeFormatter root = new TreeFormatter();
-            ObjectId manifestBlob = inserter.insert(Constants.OBJ_BLOB, manifest);
-            written.add(manifestBlob);
-            root.append(MANIFEST_FILE, FileMode.REGULAR_FILE, manifestBlob);
-            if (!models.isEmpty()) {
-                TreeFormatter modelsTree = new TreeFormatter();
-                for (Map.Entry<String, byte[]> model : models.entrySet()) {
-                    ObjectId blob = inserter.insert(Constants.OBJ_BLOB, model.getValue());
-                    written.add(blob);
-                    modelsTree.append(model.getKey(), FileMode.REGULAR_FILE, blob);
-                }
-                ObjectId modelsId = inserter.insert(modelsTree);
-                written.add(modelsId);
-                // Git orders a tree's entries by name, a subtree's name with a '/' appended: manifest.json < models/.
-                root.append(MODELS_DIRECTORY, FileMode.TREE, modelsId);
-            }
-            ObjectId rootId = inserter.insert(root);
-            written.add(rootId);
-
-            CommitBuilder commit = new CommitBuilder();
-            commit.setTreeId(rootId);
-            if (parent != null) {
-                commit.setParentId(parent.getObjectId());
-            }
-            commit.setAuthor(deployer);
-            commit.setCommitter(deployer);
-            commit.setEncoding(StandardCharsets.UTF_8);
-            commit.setMessage(commitMessage(number, profile, message));
-            commitId = inserter.insert(commit);
-            written.add(commitId);
-            inserter.flush();
-        }
-        syncToDisk(written);
-        return commitId;
-    }
-
-    /**
-     * Makes the new objects durable before any ref names them, so that after a power cut the refs never point at
-     * objects that were lost with the page cache. JGit would do this itself with {@code core.fsyncObjectFiles},
-     * but git 2.36 and later print a deprecation warning for that key on every command, which operators would see;
-     * {@code packed-refs} is always fsynced by JGit, and loose refs are under {@code core.fsyncRefFiles}, which git
-     * ignores quietly. Objects that already existed (a manifest deployed before) are synced again, harmlessly.
-     */
-    private void syncToDisk(List<ObjectId> objects) throws IOException {
-        // The builder in attach reads no environment, so no GIT_OBJECT_DIRECTORY moves the objects elsewhere.
-        Path objectsDirectory = directory.resolve("objects");
-        Set<Path> directories = new LinkedHashSet<>();
-        for (ObjectId object : objects) {
-            String name = object.name();
-            Path file = objectsDirectory.resolve(name.substring(0, 2)).resolve(name.substring(2));
-            if (Files.exists(file)) {
-                force(file);
-                directories.add(file.getParent());
-            }
-        }
-        directories.add(objectsDirectory);
-        for (Path fanOut : directories) {
-            force(fanOut);
-        }
-    }
-
-    private static void force(Path path) throws IOException {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
-
-    static String commitMessage(int number, String profile, String message) {
-        String text = message == null || message.isBlank() ? "generation " + number : message.strip();
-        return text + "\n\n" + GENERATION_TRAILER + ": " + number + "\n" + PROFILE_TRAILER + ": " + profile + "\n";
-    }
-
-    static String messageOf(RevCommit commit) {
-        String full = commit.getFullMessage();
-        int trailers = full.lastIndexOf("\n\n" + GENERATION_TRAILER + ":");
-        return (trailers < 0 ? full : full.substring(0, trailers)).strip();
-    }
-
-    /**
-     * JGit's lock files ({@code NAME.lock}, renamed over {@code NAME} on commit) outlive a killed writer and would
-     * make every later write fail. Every beckon writer holds the profile lock while it writes, and this runs under
-     * it, so any such file found now was left by a writer that died. A person running a ref-writing git command
-     * in the repository at this very moment could lose that write; the repository's description says to leave
-     * writing to beckon.
-     */
-    private void removeLockFilesOfDeadWriters() throws IOException {
-        List<Path> candidates = new ArrayList<>(List.of(directory.resolve("packed-refs.lock"), directory.resolve("HEAD.lock"),
-                directory.resolve("config.lock")));
-        Path refs = directory.resolve("refs");
-        if (Files.isDirectory(refs)) {
-            try (Stream<Path> paths = Files.walk(refs)) {
-                paths.filter(path -> path.getFileName().toString().endsWith(".lock")).forEach(candidates::add);
-            }
-        }
-        for (Path candidate : candidates) {
-            Files.deleteIfExists(candidate);
-        }
-    }
-
-    /**
-     * Checks the model files' names and orders them as a git tree must list them: by the bytes of their UTF-8
-     * names, which differs from {@link String#compareTo} beyond the Basic Multilingual Plane.
-     */
-    private static SortedMap<String, byte[]> checkedModels(Map<String, byte[]> models) {
-        SortedMap<String, byte[]> checked = new TreeMap<>(
-                (left, right) -> Arrays.compareUnsigned(left.getBytes(StandardCharsets.UTF_8), right.getBytes(StandardCharsets.UTF_8)));
-        ObjectChecker git = new ObjectChecker();
-        for (Map.Entry<String, byte[]> model : models.entrySet()) {
-            String name = model.getKey();
-            if (name == null || name.isEmpty() || name.indexOf('/') >= 0) {
-                throw new IllegalArgumentException("model file name '" + name + "' cannot be stored: models are stored by plain file"
-                        + " name, which must not be empty or contain '/'");
-            }
-            byte[] raw = name.getBytes(StandardCharsets.UTF_8);
-            try {
-                git.checkPathSegment(raw, 0, raw.length);
-            } catch (CorruptObjectException e) {
-                throw new IllegalArgumentException("model file name '" + name + "' cannot be stored in git: " + e.getMessage(), e);
-            }
-            checked.put(name, Objects.requireNonNull(model.getValue(), () -> "content of model file " + name));
-        }
-        return checked;
-    }
-
-    private static void requireProfileName(String profile) {
-        if (profile == null || profile.isBlank() || profile.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("a profile name must be non-blank text on one line, got '" + profile + "'");
-        }
-    }
-
-    private static void requireUser(String user) {
-        if (user == null || user.isBlank() || user.chars().anyMatch(c -> Character.isISOControl(c) || c == '<' || c == '>')) {
-            throw new IllegalArgumentException("the deploying user must be a non-blank name on one line without '<' or '>', got '"
-                    + user + "'");
-        }
-    }
-
-    private static String tagName(int number) {
-        return TAG_PREFIX + number;
-    }
-
-    private static String numbers(SortedMap<Integer, ?> kept) {
-        return kept.keySet().stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 
     // ---- locking and errors ----
@@ -757,13 +372,5 @@ public final class Generations implements AutoCloseable {
             // JGit reports some damage unchecked (RevWalkException, LargeObjectException); say where it happened.
             throw new GenerationsException(directory, "cannot " + purpose + ": " + e, e);
         }
-    }
-
-    private GenerationsException damaged(String detail) {
-        return damaged(detail, null);
-    }
-
-    private GenerationsException damaged(String detail, Throwable cause) {
-        return new GenerationsException(directory, "is damaged: " + detail, cause);
     }
 }

@@ -5,17 +5,12 @@ import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.SafeDirectories;
 import dev.beckon.models.Messages;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -29,8 +24,6 @@ import java.util.function.Consumer;
  * so two deployers that both find a stale lock cannot both take it.
  */
 public final class DeploymentLock implements AutoCloseable {
-    private static final Map<Path, ReentrantLock> IN_PROCESS_GUARDS = new ConcurrentHashMap<>();
-
     private final Path file;
     private final Holder holder;
     private boolean released;
@@ -244,47 +237,31 @@ public final class DeploymentLock implements AutoCloseable {
     }
 
     /**
-     * The brief mutual exclusion around reading and replacing a lock file: a kernel lock, released by the
-     * kernel if its holder dies, so it can never be stale itself. Threads of one process queue first, because
-     * the JVM refuses two overlapping file locks of its own.
+     * The brief mutual exclusion around reading and replacing a lock file: a {@link KernelLock} on a guard file
+     * beside it, waited for as long as it takes (every holder holds it for a moment only).
      */
     private static final class Guard implements AutoCloseable {
-        private final ReentrantLock inProcess;
-        private final FileChannel channel;
-        private final FileLock lock;
+        private final KernelLock lock;
 
-        private Guard(ReentrantLock inProcess, FileChannel channel, FileLock lock) {
-            this.inProcess = inProcess;
-            this.channel = channel;
+        private Guard(KernelLock lock) {
             this.lock = lock;
         }
 
         static Guard take(Path lockFile) throws IOException {
             Path guard = lockFile.resolveSibling(lockFile.getFileName() + ".guard");
-            SafeDirectories.verify(guard.getParent());
-            ReentrantLock inProcess = IN_PROCESS_GUARDS.computeIfAbsent(guard.toAbsolutePath().normalize(), p -> new ReentrantLock());
-            inProcess.lock();
-            FileChannel channel = null;
             try {
-                channel = SafeDirectories.openNoFollow(guard, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                return new Guard(inProcess, channel, channel.lock());
-            } catch (IOException | RuntimeException e) {
-                if (channel != null) {
-                    channel.close();
-                }
-                inProcess.unlock();
-                throw e;
+                return new Guard(KernelLock.acquire(guard, Optional.empty()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for " + guard);
+            } catch (KernelLock.TimedOutException e) {
+                throw new IllegalStateException("a lock taken without a time limit timed out (this is a bug)", e);
             }
         }
 
         @Override
-        public void close() throws IOException {
-            try {
-                lock.release();
-                channel.close();
-            } finally {
-                inProcess.unlock();
-            }
+        public void close() {
+            lock.close();
         }
     }
 }

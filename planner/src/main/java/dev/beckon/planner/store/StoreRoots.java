@@ -3,17 +3,16 @@ package dev.beckon.planner.store;
 import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.state.KernelLock;
 import dev.beckon.planner.state.StateDirectories;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.SafeDirectories;
 import dev.beckon.models.Messages;
 import dev.beckon.models.ProfileNames;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -24,7 +23,6 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,7 +53,6 @@ public final class StoreRoots {
     private static final Pattern ENTRY_NAME = Pattern.compile("[0-9a-f]{32}(?:[0-9a-f]{32})?-[^/\\x00]+", Pattern.DOTALL);
     private static final Pattern PROFILE = ProfileNames.PATTERN;
     private static final String LOCK_FILE = ".lock";
-    private static final ReentrantLock IN_PROCESS = new ReentrantLock();
     private static final Pattern DEPLOYING = Pattern.compile("(" + ProfileNames.SYNTAX + ")\\.deploying-([0-9]{1,19})");
 
     private StoreRoots() {}
@@ -220,48 +217,44 @@ public final class StoreRoots {
     }
 
     /**
-     * Serialises changes to the roots of state directories, across processes (a file lock, which the kernel releases
-     * when its holder dies) and threads (the JVM refuses two file locks on one file). gc holds it from reading the
-     * roots to rewriting them, so a deployment's roots added meanwhile are neither lost nor missed.
+     * Serialises changes to the roots of state directories, across processes and threads: a {@link KernelLock} per
+     * state directory, taken in the order of their paths so that two holders of overlapping sets cannot deadlock. gc
+     * holds it from reading the roots to rewriting them, so a deployment's roots added meanwhile are neither lost nor
+     * missed.
      */
     static Locked lock(Collection<Path> stateDirectories) throws IOException {
-        IN_PROCESS.lock();
-        List<FileChannel> channels = new ArrayList<>();
+        List<KernelLock> locks = new ArrayList<>();
         try {
             for (Path stateDirectory : new TreeSet<>(stateDirectories)) {
                 Path directory = SafeDirectories.ensure(stateDirectory.resolve(DIRECTORY));
-                FileChannel channel = SafeDirectories.openNoFollow(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE);
-                channels.add(channel);
-                channel.lock();
+                locks.add(KernelLock.acquire(directory.resolve(LOCK_FILE), Optional.empty()));
             }
-            return new Locked(channels);
+            return new Locked(locks);
+        } catch (InterruptedException e) {
+            new Locked(locks).close();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the store roots' lock");
+        } catch (KernelLock.TimedOutException e) {
+            new Locked(locks).close();
+            throw new IllegalStateException("a lock taken without a time limit timed out (this is a bug)", e);
         } catch (IOException | RuntimeException e) {
-            new Locked(channels).close();
+            new Locked(locks).close();
             throw e;
         }
     }
 
-    /** Held roots locks; closing releases them. */
+    /** Held roots locks; closing releases them, newest first. */
     static final class Locked implements AutoCloseable {
-        private final List<FileChannel> channels;
+        private final List<KernelLock> locks;
 
-        private Locked(List<FileChannel> channels) {
-            this.channels = channels;
+        private Locked(List<KernelLock> locks) {
+            this.locks = locks;
         }
 
         @Override
         public void close() {
-            try {
-                for (FileChannel channel : channels) {
-                    try {
-                        channel.close();
-                    } catch (IOException ignored) {
-                        // Closing releases the file lock whether or not the close itself reports an error.
-                    }
-                }
-            } finally {
-                IN_PROCESS.unlock();
+            for (int i = locks.size() - 1; i >= 0; i--) {
+                locks.get(i).close();
             }
         }
     }
