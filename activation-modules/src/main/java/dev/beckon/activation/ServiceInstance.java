@@ -114,8 +114,11 @@ public record ServiceInstance(
         String packageText = packagePath.map(Path::toString).orElse("");
         Optional<Activation> activation = spec.service().onDemand()
                 .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept(), o.pass(), o.startLimit()));
+        SortedMap<String, String> environment = new TreeMap<>(spec.environment(packageText));
+        spec.service().state().ifPresent(state -> environment.put(dev.beckon.idle.WarmState.PATH_VARIABLE,
+                WarmStateFiles.region(stateDirectory, profile, spec.service().name()).toString()));
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
-                spec.service().description(), spec.exec(packageText), spec.environment(packageText), spec.ports(), activation,
+                spec.service().description(), spec.exec(packageText), environment, spec.ports(), activation,
                 packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory);
     }
 

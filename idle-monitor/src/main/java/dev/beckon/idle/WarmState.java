@@ -69,8 +69,10 @@ public final class WarmState {
         long units = unitsFor(capacity);
         Path temporary = file.resolveSibling("." + file.getFileName() + ".new");
         Files.deleteIfExists(temporary);
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS)) {
+        // Only its owner (beckon's user, whom the service runs as) reads what the service keeps.
+        try (FileChannel channel = FileChannel.open(temporary, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
             channel.write(WarmStateLayout.header(units), 0);
             // The rest stays a hole of zeros: sequence 0 committed and applied, every unit version 0, all empty.
             channel.write(ByteBuffer.allocate(1), WarmStateLayout.fileSize(units) - 1);

@@ -75,6 +75,15 @@ public final class WarmStateSnapshot {
         return new Copied(units, highest);
     }
 
+    /** The highest transaction sequence a snapshot (a region no process writes) holds: its applied sequence. */
+    public static long highestSequence(Path snapshot) throws IOException {
+        try (FileChannel channel = FileChannel.open(snapshot, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer applied = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(applied, WarmStateLayout.APPLIED);
+            return applied.getLong(0);
+        }
+    }
+
     /** Copies the committed content of one unit into {@code into}; returns the even version it has there. */
     private static long copyUnit(ByteBuffer region, long unit, int dataOffset, ByteBuffer into) {
         int version = (int) WarmStateLayout.version(unit);

@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
         subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
                 RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
                 UndeployCommand.class, DiffCommand.class, ShellCommand.class, VerifyCommand.class, SandboxCommand.class,
-                CommandLine.HelpCommand.class, CompletionNamesCommand.class})
+                CommandLine.HelpCommand.class, CompletionNamesCommand.class,
+                SnapshotCommand.class, SnapshotsCommand.class, RestoreCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

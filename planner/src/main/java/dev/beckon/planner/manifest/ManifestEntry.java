@@ -28,6 +28,8 @@ import java.util.TreeMap;
  *     manifests recorded before it existed (derived from the idle time then)
  * @param pass how an on-demand instance receives its sockets ({@code listen-fds}, {@code stdin}); empty for an
  *     always-on one, and in manifests recorded before it existed (see {@link ServiceInstance.Activation#passingBeforeItWasChosen})
+ * @param stateSize the size of its warm state in the model's syntax ({@code 64MiB}); empty, and left out of the JSON,
+ *     for a service without one
  */
 public record ManifestEntry(
         String service,
@@ -52,11 +54,14 @@ public record ManifestEntry(
         SortedMap<String, String> endpoints,
         SortedMap<String, String> files,
         String pass,
-        String startLimit) {
+        String startLimit,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+        String stateSize) {
 
     public ManifestEntry {
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
+        stateSize = stateSize == null ? "" : stateSize;
         exec = List.copyOf(exec);
         environment = new TreeMap<>(environment);
         ports = new TreeMap<>(ports);
@@ -76,6 +81,17 @@ public record ManifestEntry(
         this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
                 packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
                 "", "");
+    }
+
+    /** An entry as recorded before {@code stateSize} existed. */
+    public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
+            boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
+            String instanceDirectory, SortedMap<String, String> container, String stateDirectory, List<String> dependsOn,
+            SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
+        this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
+                packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
+                pass, startLimit, "");
     }
 
     /** {@code SERVICE@TARGET}. */

@@ -83,7 +83,9 @@ public final class ManifestResolver {
         SortedMap<String, String> endpoints = new TreeMap<>();
         spec.dependencies().forEach((name, endpoint) -> endpoints.put(name, endpoint.target() + " " + endpoint.hostname() + " "
                 + endpoint.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","))));
-        ManifestEntry withoutHash = entry(unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints, new TreeMap<>());
+        String stateSize = spec.service().state().map(state -> dev.beckon.models.Sizes.format(state.size())).orElse("");
+        ManifestEntry withoutHash = entry(unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints,
+                new TreeMap<>(), stateSize);
         String hash = PackageDigest.ofText(new String(ManifestJson.write(new Manifest(Manifest.FORMAT_VERSION, profile,
                 new TreeMap<>(), List.of(withoutHash))), java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
         ServiceInstance instance = ServiceInstance.of(spec, profile, packageOnTarget,
@@ -99,11 +101,11 @@ public final class ManifestResolver {
         } catch (IllegalArgumentException e) {
             throw new PlanningException(spec.id() + ": " + e.getMessage(), e);
         }
-        return entry(instance, hash, source, packageHash, spec.service().dependsOn(), endpoints, files);
+        return entry(instance, hash, source, packageHash, spec.service().dependsOn(), endpoints, files, stateSize);
     }
 
     private static ManifestEntry entry(ServiceInstance instance, String hash, Optional<Path> source, String packageHash,
-            List<String> dependsOn, SortedMap<String, String> endpoints, SortedMap<String, String> files) {
+            List<String> dependsOn, SortedMap<String, String> endpoints, SortedMap<String, String> files, String stateSize) {
         return new ManifestEntry(instance.service(), instance.target(), instance.type(), hash, instance.description(),
                 instance.exec(), instance.environment(), instance.ports(),
                 instance.onDemand().map(a -> a.listen().stream().map(Object::toString).toList()).orElse(List.of()),
@@ -114,7 +116,7 @@ public final class ManifestResolver {
                 instance.packagePath().map(Path::toString).orElse(""),
                 instance.instanceDirectory().toString(), instance.container(), instance.stateDirectory().toString(),
                 dependsOn, endpoints, files, instance.onDemand().map(a -> a.pass().modelName()).orElse(""),
-                instance.onDemand().map(a -> a.startLimit().toString()).orElse(""));
+                instance.onDemand().map(a -> a.startLimit().toString()).orElse(""), stateSize);
     }
 
     private ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {

@@ -31,10 +31,12 @@ import java.util.Map;
 public final class TargetAgent {
     private final PrintStream protocol;
     private final LocalTargetSession session;
+    private final String profile;
     private final Map<String, TargetSession.Handle> targetLocks = new HashMap<>();
 
     private TargetAgent(PrintStream protocol, String profile) {
         this.protocol = protocol;
+        this.profile = profile;
         this.session = new LocalTargetSession(profile, ActivationModules::forType);
     }
 
@@ -90,6 +92,7 @@ public final class TargetAgent {
                 case "prepare-package" -> {
                     List<String> made = new ArrayList<>();
                     LocalTargetSession.makeInstanceDirectory(request.entry()).ifPresent(directory -> made.add(directory.toString()));
+                    dev.beckon.planner.target.ServiceStates.ensureRegion(profile, request.entry());
                     boolean present = true;
                     if (!request.entry().packagePath().isEmpty()) {
                         Path stored = Path.of(request.entry().packagePath());
