@@ -63,7 +63,10 @@ public final class WarmStateSnapshot {
             long version = copyUnit(region, unit, dataOffset, unitCopy);
             versions.putLong((int) (unit * 8), version);
             highest = Math.max(highest, version / 2);
-            writeFully(destination, unitCopy.clear(), dataOffset + unit * UNIT_SIZE);
+            // A unit never written is zeros: left a hole in the copy (the last one is written, for the file's size).
+            if (version != 0 || unit == units - 1) {
+                writeFully(destination, unitCopy.clear(), dataOffset + unit * UNIT_SIZE);
+            }
         }
         writeFully(destination, WarmStateLayout.header(units), 0);
         ByteBuffer commit = ByteBuffer.allocate(WarmStateLayout.PAGE).order(ByteOrder.LITTLE_ENDIAN);
