@@ -27,7 +27,7 @@ final class AgentProtocol {
     /** The agent's first line. */
     record Hello(int protocol, long pid, String host) {}
 
-    /** What beckon asks; only the fields its operation needs are set. */
+    /** What beckon asks; only the fields its operation needs are set ({@code paths}: restore-snapshot's snapshot name). */
     record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
             String command, List<String> paths) {
 
@@ -45,9 +45,19 @@ final class AgentProtocol {
     }
 
     /** The agent's answer. {@code error} is set when it failed; its {@code kind} says which exception to raise. */
-    record Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error) {
+    record Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error,
+            List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots) {
+        Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error) {
+            this(status, present, paths, holder, warnings, error, null);
+        }
+
         static Response done() {
             return new Response(null, null, null, null, null, null);
+        }
+
+        /** The answer to take-snapshot (the one taken) and list-snapshots (newest first). */
+        static Response of(List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots) {
+            return new Response(null, null, null, null, null, null, snapshots);
         }
     }
 

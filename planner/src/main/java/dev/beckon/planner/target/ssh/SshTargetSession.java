@@ -313,6 +313,21 @@ public final class SshTargetSession implements TargetSession {
     }
 
     @Override
+    public dev.beckon.planner.store.Snapshots.Snapshot takeSnapshot(ManifestEntry entry) throws PlanningException {
+        return callForPlanning(AgentProtocol.Request.of("take-snapshot", entry)).snapshots().get(0);
+    }
+
+    @Override
+    public List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots(ManifestEntry entry) throws PlanningException {
+        return callForPlanning(AgentProtocol.Request.of("list-snapshots", entry)).snapshots();
+    }
+
+    @Override
+    public void restoreSnapshot(ManifestEntry entry, String id) throws PlanningException {
+        callForPlanning(new AgentProtocol.Request("restore-snapshot", entry, null, null, null, null, List.of(id)));
+    }
+
+    @Override
     public void close() {
         try {
             if (agent.isAlive()) {

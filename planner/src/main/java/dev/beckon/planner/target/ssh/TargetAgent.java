@@ -120,6 +120,13 @@ public final class TargetAgent {
                     return new AgentProtocol.Response(session.query(request.entry()), null, null, null, null, null);
                 }
                 case "flush" -> session.flush();
+                case "take-snapshot" -> {
+                    return AgentProtocol.Response.of(List.of(session.takeSnapshot(request.entry())));
+                }
+                case "list-snapshots" -> {
+                    return AgentProtocol.Response.of(session.snapshots(request.entry()));
+                }
+                case "restore-snapshot" -> session.restoreSnapshot(request.entry(), request.paths().get(0));
                 default -> {
                     return failure("planning", "agent", "unknown operation " + request.operation(), List.of());
                 }
