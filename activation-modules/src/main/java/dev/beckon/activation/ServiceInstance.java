@@ -142,6 +142,8 @@ public record ServiceInstance(
             environment.put(ServiceStateDirectory.KNOBS_VARIABLE,
                     ServiceStateDirectory.knobs(stateDirectory, profile, spec.service().name()).toString());
         }
+        spec.service().state().ifPresent(state -> environment.put(dev.beckon.idle.WarmState.PATH_VARIABLE,
+                WarmStateFiles.region(stateDirectory, profile, spec.service().name()).toString()));
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
                 spec.service().description(), spec.exec(packageText), environment, spec.ports(), activation,
                 packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory,

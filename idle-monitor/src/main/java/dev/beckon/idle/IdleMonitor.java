@@ -169,6 +169,11 @@ public final class IdleMonitor {
         return Knobs.fromEnvironment();
     }
 
+    /** The warm state beckon gave this service ({@link WarmState#PATH_VARIABLE}); empty when it has none. */
+    public Optional<WarmState> state() throws IOException {
+        return WarmState.fromEnvironment();
+    }
+
     /** What the service manager handed over, which decides whether and when the process ends. */
     public Mode mode() {
         return mode;

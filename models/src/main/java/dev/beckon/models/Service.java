@@ -20,6 +20,7 @@ import java.util.SortedMap;
  *     ({@code true}: its exec runs a JVM launcher, whatever it is called; {@code false}: never); empty: when its
  *     exec runs a program named {@code java}
  * @param knobs its runtime knobs ({@code [services.X.knobs]}), in the order declared: the order of their slots
+ * @param state its warm state, when it declares one ({@code [services.X.state]})
  */
 public record Service(
         String name,
@@ -35,7 +36,8 @@ public record Service(
         java.time.Duration stopTimeout,
         Readiness readiness,
         Optional<Boolean> classDataArchive,
-        List<Knob> knobs) {
+        List<Knob> knobs,
+        Optional<WarmStateSpec> state) {
 
     /** What {@code stop-timeout} is when the model does not say: long enough for a request in flight to finish. */
     public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(30);
@@ -45,7 +47,7 @@ public record Service(
             SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
             Optional<OnDemand> onDemand, SourceLocation definedAt) {
         this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, DEFAULT_STOP_TIMEOUT,
-                Readiness.NONE, Optional.empty(), List.of());
+                Readiness.NONE, Optional.empty(), List.of(), Optional.empty());
     }
 
     public Service {

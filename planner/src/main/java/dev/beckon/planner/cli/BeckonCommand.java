@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
                 UndeployCommand.class, DiffCommand.class, ShellCommand.class, LogsCommand.class, VerifyCommand.class,
                 SandboxCommand.class, KnobCommand.class,
+                SnapshotCommand.class, SnapshotsCommand.class, RestoreCommand.class,
                 CommandLine.HelpCommand.class, CompletionNamesCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec

@@ -5,6 +5,7 @@ import dev.beckon.models.ModelLoader;
 import dev.beckon.models.SystemModel;
 import dev.beckon.planner.deploy.DeployResult;
 import dev.beckon.planner.deploy.Deployments;
+import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.plan.Plan;
 import dev.beckon.planner.plan.PlanText;
 import dev.beckon.planner.plan.PlanningException;
@@ -37,6 +38,10 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "A note recorded with the new generation.")
     String message;
 
+    @Option(names = "--move-state", description = "A service with warm state that moves to another target takes its state"
+            + " along: stopped on the old target first, its snapshot becomes its state on the new one (Disnix's --deploy-state).")
+    boolean moveState;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -52,7 +57,8 @@ final class DeployCommand implements Callable<Integer> {
                 ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
                 return ExitCodes.FAILED;
             }
-            Plan plan = deployments.plan(deployments.desired(loaded));
+            Manifest desired = deployments.desired(loaded);
+            Plan plan = deployments.plan(desired);
             out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
             if ((plan.isEmpty() && !deployments.currentIsDamaged()) || dryRun) {
                 if (dryRun && !plan.isEmpty()) {
@@ -64,6 +70,12 @@ final class DeployCommand implements Callable<Integer> {
             out.println();
             out.println("Deploying profile " + deployments.profile() + ":");
             out.flush();
+            if (moveState) {
+                for (String moved : deployments.warmStates().moveBeforeDeploy(desired, line -> out.println("  " + line))) {
+                    out.println("  " + moved);
+                }
+                out.flush();
+            }
             Deployments.Outcome outcome = deployments.deploy(plan, model.files(), System.getProperty("user.name"),
                     message == null ? "" : message, new ProgressPrinter(out));
             return report(out, outcome, Duration.ofNanos(System.nanoTime() - started), "Deployed");

@@ -205,6 +205,11 @@ public final class Deployments implements AutoCloseable {
         return directories;
     }
 
+    /** Snapshots, restores and moves of the deployed services' warm state; changes need {@link #lockForChanges}. */
+    public WarmStates warmStates() {
+        return new WarmStates(profile, records, targets.sessions());
+    }
+
     /** Where the profile's lock is: beside its repository's files, so that it is found with them. */
     public Path profileLockFile() {
         return generations.directory().resolve("deploy.lock");

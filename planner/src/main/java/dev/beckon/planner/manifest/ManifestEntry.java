@@ -40,6 +40,8 @@ import java.util.TreeMap;
  *     manifests recorded before it existed keep their hash
  * @param knobs its runtime knobs in slot order; empty (and left out of the JSON, so older manifests keep their hash)
  *     for a service without
+ * @param stateSize the size of its warm state in the model's syntax ({@code 64MiB}); empty, and left out of the JSON,
+ *     for a service without one
  */
 public record ManifestEntry(
         String service,
@@ -69,7 +71,8 @@ public record ManifestEntry(
         String stopTimeout,
         @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ReadinessEntry.Unset.class) ReadinessEntry readiness,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) String classDataArchive,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Knob> knobs) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Knob> knobs,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) String stateSize) {
 
     public ManifestEntry {
         stopTimeout = stopTimeout == null ? "" : stopTimeout;
@@ -78,6 +81,7 @@ public record ManifestEntry(
         knobs = knobs == null ? List.of() : List.copyOf(knobs);
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
+        stateSize = stateSize == null ? "" : stateSize;
         exec = List.copyOf(exec);
         environment = new TreeMap<>(environment);
         ports = new TreeMap<>(ports);
@@ -96,7 +100,7 @@ public record ManifestEntry(
             SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
         this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
                 packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
-                pass, startLimit, "", ReadinessEntry.NONE, "", List.of());
+                pass, startLimit, "", ReadinessEntry.NONE, "", List.of(), "");
     }
 
     /** An entry as recorded before {@code pass} and {@code startLimit} existed. */
@@ -114,21 +118,21 @@ public record ManifestEntry(
     public ManifestEntry withStopTimeout(String stopTimeout) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize);
     }
 
     /** The same entry with {@code knobs}. */
     public ManifestEntry withKnobs(List<Knob> knobs) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize);
     }
 
     /** The same entry with {@code readiness}. */
     public ManifestEntry withReadiness(ReadinessEntry readiness) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize);
     }
 
     /** {@code SERVICE@TARGET}. */

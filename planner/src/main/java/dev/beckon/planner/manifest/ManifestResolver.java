@@ -84,8 +84,9 @@ public final class ManifestResolver {
         SortedMap<String, String> endpoints = new TreeMap<>();
         spec.dependencies().forEach((name, endpoint) -> endpoints.put(name, endpoint.target() + " " + endpoint.hostname() + " "
                 + endpoint.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","))));
+        String stateSize = spec.service().state().map(state -> dev.beckon.models.Sizes.format(state.size())).orElse("");
         ManifestEntry withoutHash = entry(spec.service(), unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints,
-                new TreeMap<>());
+                new TreeMap<>(), stateSize);
         String hash = PackageDigest.ofText(new String(ManifestJson.write(new Manifest(Manifest.FORMAT_VERSION, profile,
                 new TreeMap<>(), List.of(withoutHash))), java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
         ServiceInstance instance = withClassData(spec, ServiceInstance.of(spec, profile, packageOnTarget,
@@ -101,11 +102,12 @@ public final class ManifestResolver {
         } catch (IllegalArgumentException e) {
             throw new PlanningException(spec.id() + ": " + e.getMessage(), e);
         }
-        return entry(spec.service(), instance, hash, source, packageHash, spec.service().dependsOn(), endpoints, files);
+        return entry(spec.service(), instance, hash, source, packageHash, spec.service().dependsOn(), endpoints, files, stateSize);
     }
 
     private static ManifestEntry entry(dev.beckon.models.Service service, ServiceInstance instance, String hash, Optional<Path> source, String packageHash,
-            List<String> dependsOn, SortedMap<String, String> endpoints, SortedMap<String, String> files) {
+            List<String> dependsOn, SortedMap<String, String> endpoints, SortedMap<String, String> files,
+            String stateSize) {
         return new ManifestEntry(instance.service(), instance.target(), instance.type(), hash, instance.description(),
                 instance.exec(), instance.environment(), instance.ports(),
                 instance.onDemand().map(a -> a.listen().stream().map(Object::toString).toList()).orElse(List.of()),
@@ -119,7 +121,7 @@ public final class ManifestResolver {
                 instance.onDemand().map(a -> a.startLimit().toString()).orElse(""),
                 instance.stopTimeout().map(Durations::format).orElse(""), ReadinessEntry.of(instance.readiness()),
                 ClassDataArchive.wanted(service, instance.exec(), instance.isOnDemand())
-                        ? ClassDataArchive.path(instance.instanceDirectory()).toString() : "", service.knobs());
+                        ? ClassDataArchive.path(instance.instanceDirectory()).toString() : "", service.knobs(), stateSize);
     }
 
     /** The instance with its class-data archive on its command line, when it gets one (see {@link ClassDataArchive#wanted}). */

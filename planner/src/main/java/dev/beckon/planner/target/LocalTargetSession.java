@@ -5,6 +5,7 @@ import dev.beckon.planner.manifest.ModuleFinder;
 import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.planner.state.DeploymentLock;
 import dev.beckon.planner.state.StateDirectories;
+import dev.beckon.planner.store.Snapshots;
 import dev.beckon.planner.store.Store;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.InstanceLog;
@@ -83,6 +84,8 @@ public final class LocalTargetSession implements TargetSession {
         List<Path> added = new ArrayList<>();
         try {
             makeInstanceDirectory(entry).ifPresent(added::add);
+            // Not among what it added: a warm state outlives this deployment, undone or not.
+            ServiceStates.ensureRegion(profile, entry);
             if (entry.packageSource().isEmpty()) {
                 return added;
             }
@@ -228,6 +231,31 @@ public final class LocalTargetSession implements TargetSession {
     @Override
     public InstanceLog log(ManifestEntry entry, int lines, Optional<String> after) throws ActivationException {
         return of(entry).log(instance(entry), lines, after);
+    }
+
+    @Override
+    public Snapshots.Snapshot takeSnapshot(ManifestEntry entry) throws PlanningException {
+        return ServiceStates.take(profile, entry);
+    }
+
+    @Override
+    public List<Snapshots.Snapshot> snapshots(ManifestEntry entry) throws PlanningException {
+        return ServiceStates.list(profile, entry);
+    }
+
+    @Override
+    public void restoreSnapshot(ManifestEntry entry, String id) throws PlanningException {
+        ServiceStates.restore(profile, entry, id);
+    }
+
+    /** The file of one of the instance's snapshots here, for a move to another target on this machine. */
+    public Path snapshotFile(ManifestEntry entry, String id) throws PlanningException {
+        return ServiceStates.file(profile, entry, id);
+    }
+
+    /** Keeps a snapshot moved here from another target and makes the instance's warm state hold it. */
+    public void receiveSnapshot(ManifestEntry entry, Path snapshot, String id) throws PlanningException {
+        ServiceStates.receive(profile, entry, snapshot, id);
     }
 
     @Override

@@ -74,6 +74,21 @@ public interface TargetSession extends AutoCloseable {
     /** Finishes every module's deferred work on the target; all are tried, the first failure is thrown. */
     void flush() throws ActivationException;
 
+    /** Takes a snapshot of the instance's warm state (see {@link ServiceStates}); the target keeps the newest few. */
+    default dev.beckon.planner.store.Snapshots.Snapshot takeSnapshot(ManifestEntry entry) throws PlanningException {
+        throw new PlanningException(entry.id() + ": this target's beckon agent does not take snapshots");
+    }
+
+    /** The instance's snapshots on the target, newest first. */
+    default List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots(ManifestEntry entry) throws PlanningException {
+        throw new PlanningException(entry.id() + ": this target's beckon agent does not list snapshots");
+    }
+
+    /** Makes the instance's warm state hold snapshot {@code id} again; the instance must be stopped. */
+    default void restoreSnapshot(ManifestEntry entry, String id) throws PlanningException {
+        throw new PlanningException(entry.id() + ": this target's beckon agent does not restore snapshots");
+    }
+
     @Override
     void close();
 

@@ -30,7 +30,8 @@ final class AgentProtocol {
 
     /**
      * What beckon asks; only the fields its operation needs are set. {@code set-knob} passes its knob's name and value
-     * as the two {@code paths}; {@code knobs} answers with {@code NAME=VALUE} lines as the response's {@code paths}.
+     * as the two {@code paths}; {@code knobs} answers with {@code NAME=VALUE} lines as the response's {@code paths};
+     * {@code restore-snapshot} passes the snapshot's name as its one {@code paths}.
      */
     record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
             String command, List<String> paths, Integer lines, String position) {
@@ -60,13 +61,18 @@ final class AgentProtocol {
 
     /** The agent's answer. {@code error} is set when it failed; its {@code kind} says which exception to raise. */
     record Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error,
-            InstanceLog log) {
+            InstanceLog log, List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots) {
         Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error) {
-            this(status, present, paths, holder, warnings, error, null);
+            this(status, present, paths, holder, warnings, error, null, null);
         }
 
         static Response done() {
             return new Response(null, null, null, null, null, null);
+        }
+
+        /** The answer to take-snapshot (the one taken) and list-snapshots (newest first). */
+        static Response of(List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots) {
+            return new Response(null, null, null, null, null, null, null, snapshots);
         }
     }
 

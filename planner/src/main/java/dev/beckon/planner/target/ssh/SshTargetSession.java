@@ -219,7 +219,7 @@ public final class SshTargetSession implements TargetSession {
                     error.logTail() == null ? null : printable(error.logTail()));
         }
         return new AgentProtocol.Response(status, response.present(), response.paths(), printable(response.holder()),
-                response.warnings() == null ? null : printable(response.warnings()), error, log);
+                response.warnings() == null ? null : printable(response.warnings()), error, log, response.snapshots());
     }
 
     private static String printable(String text) {
@@ -355,6 +355,21 @@ public final class SshTargetSession implements TargetSession {
     @Override
     public void flush() throws ActivationException {
         call(AgentProtocol.Request.of("flush"));
+    }
+
+    @Override
+    public dev.beckon.planner.store.Snapshots.Snapshot takeSnapshot(ManifestEntry entry) throws PlanningException {
+        return callForPlanning(AgentProtocol.Request.of("take-snapshot", entry)).snapshots().get(0);
+    }
+
+    @Override
+    public List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots(ManifestEntry entry) throws PlanningException {
+        return callForPlanning(AgentProtocol.Request.of("list-snapshots", entry)).snapshots();
+    }
+
+    @Override
+    public void restoreSnapshot(ManifestEntry entry, String id) throws PlanningException {
+        callForPlanning(new AgentProtocol.Request("restore-snapshot", entry, null, null, null, null, List.of(id)));
     }
 
     @Override

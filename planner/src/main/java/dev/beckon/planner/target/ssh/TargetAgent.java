@@ -32,10 +32,12 @@ import java.util.Map;
 public final class TargetAgent {
     private final PrintStream protocol;
     private final LocalTargetSession session;
+    private final String profile;
     private final Map<String, TargetSession.Handle> targetLocks = new HashMap<>();
 
     private TargetAgent(PrintStream protocol, String profile) {
         this.protocol = protocol;
+        this.profile = profile;
         this.session = new LocalTargetSession(profile, ActivationModules::forType);
     }
 
@@ -91,6 +93,7 @@ public final class TargetAgent {
                 case "prepare-package" -> {
                     List<String> made = new ArrayList<>();
                     LocalTargetSession.makeInstanceDirectory(request.entry()).ifPresent(directory -> made.add(directory.toString()));
+                    dev.beckon.planner.target.ServiceStates.ensureRegion(profile, request.entry());
                     boolean present = true;
                     if (!request.entry().packagePath().isEmpty()) {
                         Path stored = Path.of(request.entry().packagePath());
@@ -125,7 +128,7 @@ public final class TargetAgent {
                 case "logs" -> {
                     InstanceLog log = session.log(request.entry(), request.lines() == null ? 20 : request.lines(),
                             java.util.Optional.ofNullable(request.position()));
-                    return new AgentProtocol.Response(null, null, null, null, null, null, log);
+                    return new AgentProtocol.Response(null, null, null, null, null, null, log, null);
                 }
                 case "flush" -> session.flush();
                 case "knobs" -> {
@@ -134,6 +137,13 @@ public final class TargetAgent {
                     return new AgentProtocol.Response(null, null, lines, null, null, null);
                 }
                 case "set-knob" -> session.setKnob(request.entry(), request.paths().get(0), request.paths().get(1));
+                case "take-snapshot" -> {
+                    return AgentProtocol.Response.of(List.of(session.takeSnapshot(request.entry())));
+                }
+                case "list-snapshots" -> {
+                    return AgentProtocol.Response.of(session.snapshots(request.entry()));
+                }
+                case "restore-snapshot" -> session.restoreSnapshot(request.entry(), request.paths().get(0));
                 default -> {
                     return failure("planning", "agent", "unknown operation " + request.operation(), List.of());
                 }
