@@ -18,14 +18,9 @@ public final class WarmStateFiles {
 
     private WarmStateFiles() {}
 
-    /** The service's own persistent directory on the target: {@code STATE_DIR/services/PROFILE/SERVICE}. */
-    public static Path serviceDirectory(Path stateDirectory, String profile, String service) {
-        return stateDirectory.resolve("services").resolve(profile).resolve(service);
-    }
-
-    /** The service's warm-state region on the target. */
+    /** The service's warm-state region on the target, in its {@link ServiceStateDirectory}. */
     public static Path region(Path stateDirectory, String profile, String service) {
-        return serviceDirectory(stateDirectory, profile, service).resolve(FILE_NAME);
+        return ServiceStateDirectory.of(stateDirectory, profile, service).resolve(FILE_NAME);
     }
 
     /**
