@@ -1,6 +1,7 @@
 package dev.beckon.activation;
 
 import dev.beckon.models.InstanceSpec;
+import dev.beckon.models.Limits;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.OnDemand;
 import dev.beckon.models.SocketPassing;
@@ -30,6 +31,7 @@ import java.util.TreeMap;
  *     so it lives as long as a generation references it): where modules put launchers and the like
  * @param container the settings of the target's container for this module, defaults applied
  * @param stateDirectory the target's beckon state directory
+ * @param limits its resource limits, which its module enforces ({@link Limits#NONE}: none)
  */
 public record ServiceInstance(
         String profile,
@@ -44,7 +46,8 @@ public record ServiceInstance(
         Optional<Path> packagePath,
         Path instanceDirectory,
         SortedMap<String, String> container,
-        Path stateDirectory) {
+        Path stateDirectory,
+        Limits limits) {
 
     /**
      * On-demand activation settings.
@@ -102,10 +105,19 @@ public record ServiceInstance(
     }
 
     public ServiceInstance {
+        limits = limits == null ? Limits.NONE : limits;
         exec = List.copyOf(exec);
         environment = Collections.unmodifiableSortedMap(new TreeMap<>(environment));
         ports = Collections.unmodifiableSortedMap(new TreeMap<>(ports));
         container = Collections.unmodifiableSortedMap(new TreeMap<>(container));
+    }
+
+    /** An instance without limits. */
+    public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, Optional<Activation> onDemand,
+            Optional<Path> packagePath, Path instanceDirectory, SortedMap<String, String> container, Path stateDirectory) {
+        this(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath, instanceDirectory, container,
+                stateDirectory, Limits.NONE);
     }
 
     /** Resolves a model's instance for a target whose store holds its package at {@code packagePath}. */
@@ -116,7 +128,8 @@ public record ServiceInstance(
                 .map((OnDemand o) -> new Activation(spec.listen(), o.idleTimeout(), o.accept(), o.pass(), o.startLimit()));
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
                 spec.service().description(), spec.exec(packageText), spec.environment(packageText), spec.ports(), activation,
-                packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory);
+                packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory,
+                spec.service().limits());
     }
 
     /** {@code SERVICE@TARGET}, how messages name an instance. */

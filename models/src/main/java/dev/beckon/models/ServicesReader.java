@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 final class ServicesReader {
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Set<String> SERVICE_KEYS =
-            Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand");
+            Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand", "limits");
     private static final Set<String> ON_DEMAND_KEYS = Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval");
 
     private final ModelDraft draft;
@@ -160,11 +160,14 @@ final class ServicesReader {
 
         Optional<OnDemand> onDemand = node.get("on-demand").flatMap(values::table).flatMap(table -> readOnDemand(name, table));
 
+        Limits limits = node.get("limits").flatMap(values::table)
+                .map(table -> new LimitsReader(diagnostics, values).read(name, table, type, node.get("on-demand"))).orElse(Limits.NONE);
+
         if (type.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Service(name, type.get(), description, packagePath, exec, environment, ports, List.copyOf(dependsOn),
-                onDemand, node.keyWhere()));
+                onDemand, node.keyWhere(), limits));
     }
 
     private Optional<OnDemand> readOnDemand(String service, Node table) {

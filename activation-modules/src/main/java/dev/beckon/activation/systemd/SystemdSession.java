@@ -176,7 +176,8 @@ final class SystemdSession implements ModuleSession {
                     activation.serviceProperty(names.service(), "Result") + " (" + names.service() + ")");
         }
         if (UnitActivation.RUNNING_STATES.contains(serviceState)) {
-            return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, names.service() + " is " + serviceState);
+            String usage = LimitUsage.of(bus, instance, template ? activation.runningTemplateInstances(names.service()) : List.of(names.service()));
+            return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, names.service() + " is " + serviceState + usage);
         }
         if (!instance.isOnDemand()) {
             return new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, names.service() + " is " + serviceState);

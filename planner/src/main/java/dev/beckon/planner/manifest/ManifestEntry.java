@@ -1,6 +1,8 @@
 package dev.beckon.planner.manifest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.beckon.activation.ServiceInstance;
+import dev.beckon.models.Limits;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.Messages;
@@ -28,6 +30,8 @@ import java.util.TreeMap;
  *     manifests recorded before it existed (derived from the idle time then)
  * @param pass how an on-demand instance receives its sockets ({@code listen-fds}, {@code stdin}); empty for an
  *     always-on one, and in manifests recorded before it existed (see {@link ServiceInstance.Activation#passingBeforeItWasChosen})
+ * @param limits the instance's resource limits as {@link Limits#toMap()} writes them; left out of the JSON when there are none,
+ *     so manifests recorded before limits existed keep their bytes and hashes
  */
 public record ManifestEntry(
         String service,
@@ -52,9 +56,11 @@ public record ManifestEntry(
         SortedMap<String, String> endpoints,
         SortedMap<String, String> files,
         String pass,
-        String startLimit) {
+        String startLimit,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, String> limits) {
 
     public ManifestEntry {
+        limits = limits == null ? new TreeMap<>() : new TreeMap<>(limits);
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         exec = List.copyOf(exec);
@@ -65,6 +71,17 @@ public record ManifestEntry(
         dependsOn = List.copyOf(dependsOn);
         endpoints = new TreeMap<>(endpoints);
         files = new TreeMap<>(files);
+    }
+
+    /** An entry without limits. */
+    public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
+            boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
+            String instanceDirectory, SortedMap<String, String> container, String stateDirectory, List<String> dependsOn,
+            SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
+        this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
+                packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
+                pass, startLimit, new TreeMap<>());
     }
 
     /** An entry as recorded before {@code pass} and {@code startLimit} existed. */
@@ -96,6 +113,6 @@ public record ManifestEntry(
                 : Optional.empty();
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, activation,
                 packagePath.isEmpty() ? Optional.empty() : Optional.of(Path.of(packagePath)), Path.of(instanceDirectory),
-                container, Path.of(stateDirectory));
+                container, Path.of(stateDirectory), Limits.fromMap(limits));
     }
 }

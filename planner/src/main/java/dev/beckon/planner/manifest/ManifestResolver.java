@@ -114,7 +114,7 @@ public final class ManifestResolver {
                 instance.packagePath().map(Path::toString).orElse(""),
                 instance.instanceDirectory().toString(), instance.container(), instance.stateDirectory().toString(),
                 dependsOn, endpoints, files, instance.onDemand().map(a -> a.pass().modelName()).orElse(""),
-                instance.onDemand().map(a -> a.startLimit().toString()).orElse(""));
+                instance.onDemand().map(a -> a.startLimit().toString()).orElse(""), instance.limits().toMap());
     }
 
     private ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {

@@ -156,6 +156,9 @@ public final class Planner {
                 reasons.add("dependency " + dependency + " changed");
             }
         }
+        if (!before.limits().equals(after.limits())) {
+            reasons.add("limits changed");
+        }
         if (reasons.isEmpty() && !before.hash().equals(after.hash())) {
             reasons.add("instance settings changed");
         }
