@@ -89,7 +89,7 @@ class LimitsIT {
 
         writeServices(model, marks, hogPort, forkerPort, holdPort, 9);
         Run plan = beckon("plan", model.toString(), "--home", home);
-        assertTrue(plan.out().contains("  # idle@local will be changed\n    (beckon-default-idle.service changed, limits changed)\n"),
+        assertTrue(plan.out().contains("  # idle@local will be changed\n    (beckon-default-idle.service changed)\n    (limits changed)\n"),
                 plan.output());
     }
 
