@@ -29,12 +29,12 @@ class SuperServerLimitsTest {
 
     @Test
     void xinetdStartsTheServerWithItsRlimits() throws Exception {
-        assertEquals("files 64 memory 65536", limitsSeen(SuperServerFixture.xinetd(directory.resolve("xinetd"))));
+        assertEquals("files 64 memory 65536", limitsSeen(SuperServerFixture.xinetd(Files.createDirectories(directory.resolve("xinetd")))));
     }
 
     @Test
     void inetdsLauncherStartsTheServerWithItsRlimits() throws Exception {
-        assertEquals("files 64 memory 65536", limitsSeen(SuperServerFixture.inetd(directory.resolve("inetd"))));
+        assertEquals("files 64 memory 65536", limitsSeen(SuperServerFixture.inetd(Files.createDirectories(directory.resolve("inetd")))));
     }
 
     /** What a server started for one connection reports of its own rlimits. */
