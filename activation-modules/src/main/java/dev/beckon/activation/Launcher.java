@@ -73,6 +73,14 @@ public final class Launcher {
      * @throws IllegalArgumentException naming the instance and the value that no shell could pass on
      */
     public static String render(ServiceInstance instance, Optional<Path> log, boolean socketOnStandardInput) {
+        return render(instance, log, socketOnStandardInput, "");
+    }
+
+    /**
+     * The launcher script, with {@code beforeExec} (whole shell lines, such as a module's {@code ulimit}s) run
+     * after the log is open and just before the service is exec'd. Pure.
+     */
+    public static String render(ServiceInstance instance, Optional<Path> log, boolean socketOnStandardInput, String beforeExec) {
         StringBuilder script = new StringBuilder("#!/bin/sh\n");
         // printable: a newline in a name must not end the comment and become a command.
         script.append("# Written by beckon for ").append(Messages.printable(instance.id())).append(" (profile ").append(Messages.printable(instance.profile()))
@@ -97,6 +105,7 @@ public final class Launcher {
         if (socketOnStandardInput) {
             script.append(socketHandover(instance));
         }
+        script.append(beforeExec);
         script.append("exec");
         for (int i = 0; i < instance.exec().size(); i++) {
             script.append(' ').append(quote(instance.exec().get(i), instance, "argument " + i + " of its exec"));

@@ -1,6 +1,7 @@
 package dev.beckon.activation;
 
 import dev.beckon.models.InstanceSpec;
+import dev.beckon.models.Limits;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.OnDemand;
 import dev.beckon.models.SocketPassing;
@@ -33,6 +34,7 @@ import java.util.TreeMap;
  * @param stopTimeout how long a stopping instance may take to finish its connections; empty for an instance
  *     recorded before {@code stop-timeout} existed, which keeps its manager's default
  * @param readiness when an activation of it is done
+ * @param limits its resource limits, which its module enforces ({@link Limits#NONE}: none)
  */
 public record ServiceInstance(
         String profile,
@@ -49,14 +51,15 @@ public record ServiceInstance(
         SortedMap<String, String> container,
         Path stateDirectory,
         Optional<Duration> stopTimeout,
-        InstanceReadiness readiness) {
+        InstanceReadiness readiness,
+        Limits limits) {
 
-    /** Without a stop timeout and declaring nothing about its readiness, as instances were recorded before either existed. */
+    /** Without a stop timeout and declaring nothing about its readiness or limits, as instances were recorded before they existed. */
     public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
             SortedMap<String, String> environment, SortedMap<String, Integer> ports, Optional<Activation> onDemand,
             Optional<Path> packagePath, Path instanceDirectory, SortedMap<String, String> container, Path stateDirectory) {
         this(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath, instanceDirectory,
-                container, stateDirectory, Optional.empty(), InstanceReadiness.NONE);
+                container, stateDirectory, Optional.empty(), InstanceReadiness.NONE, Limits.NONE);
     }
 
     /**
@@ -124,6 +127,7 @@ public record ServiceInstance(
 
     public ServiceInstance {
         readiness = readiness == null ? InstanceReadiness.NONE : readiness;
+        limits = limits == null ? Limits.NONE : limits;
         exec = List.copyOf(exec);
         environment = Collections.unmodifiableSortedMap(new TreeMap<>(environment));
         ports = Collections.unmodifiableSortedMap(new TreeMap<>(ports));
@@ -147,31 +151,37 @@ public record ServiceInstance(
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
                 spec.service().description(), spec.exec(packageText), environment, spec.ports(), activation,
                 packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory,
-                Optional.of(spec.service().stopTimeout()), InstanceReadiness.of(spec, packageText));
+                Optional.of(spec.service().stopTimeout()), InstanceReadiness.of(spec, packageText), spec.service().limits());
     }
 
     /** The same instance with the command line {@code exec}. */
     public ServiceInstance withExec(List<String> exec) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
     }
 
     /** The same instance activated by {@code onDemand}. */
     public ServiceInstance withOnDemand(Optional<Activation> onDemand) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
     }
 
     /** The same instance with {@code stopTimeout}. */
     public ServiceInstance withStopTimeout(Optional<Duration> stopTimeout) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
+    }
+
+    /** The same instance with {@code limits}. */
+    public ServiceInstance withLimits(Limits limits) {
+        return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
     }
 
     /** The same instance with {@code readiness}. */
     public ServiceInstance withReadiness(InstanceReadiness readiness) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
     }
 
     /** {@code SERVICE@TARGET}, how messages name an instance. */

@@ -21,6 +21,7 @@ import java.util.SortedMap;
  *     exec runs a program named {@code java}
  * @param knobs its runtime knobs ({@code [services.X.knobs]}), in the order declared: the order of their slots
  * @param state its warm state, when it declares one ({@code [services.X.state]})
+ * @param limits its resource limits ({@code [services.X.limits]}), {@link Limits#NONE} when it has none
  */
 public record Service(
         String name,
@@ -37,7 +38,8 @@ public record Service(
         Readiness readiness,
         Optional<Boolean> classDataArchive,
         List<Knob> knobs,
-        Optional<WarmStateSpec> state) {
+        Optional<WarmStateSpec> state,
+        Limits limits) {
 
     /** What {@code stop-timeout} is when the model does not say: long enough for a request in flight to finish. */
     public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(30);
@@ -47,13 +49,14 @@ public record Service(
             SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
             Optional<OnDemand> onDemand, SourceLocation definedAt) {
         this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, DEFAULT_STOP_TIMEOUT,
-                Readiness.NONE, Optional.empty(), List.of(), Optional.empty());
+                Readiness.NONE, Optional.empty(), List.of(), Optional.empty(), Limits.NONE);
     }
 
     public Service {
         readiness = readiness == null ? Readiness.NONE : readiness;
         classDataArchive = classDataArchive == null ? Optional.empty() : classDataArchive;
         knobs = knobs == null ? List.of() : List.copyOf(knobs);
+        limits = limits == null ? Limits.NONE : limits;
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);

@@ -56,4 +56,16 @@ public final class Sizes {
         }
         return String.valueOf(bytes);
     }
+
+    /** {@code bytes} for people, rounded to one decimal: {@code "12.3MiB"}. */
+    public static String approximate(long bytes) {
+        String[] units = {"TiB", "GiB", "MiB", "KiB"};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << (40 - 10 * i);
+            if (bytes >= unit) {
+                return String.format(java.util.Locale.ROOT, "%.1f%s", (double) bytes / unit, units[i]);
+            }
+        }
+        return bytes + "B";
+    }
 }

@@ -38,8 +38,13 @@ public final class SystemdUserManager implements AutoCloseable {
     private static final Duration START_LIMIT = Duration.ofSeconds(30);
     private static final Duration STOP_LIMIT = Duration.ofSeconds(5);
     private static final String PID_FILE = "manager.pid";
-    /** Where a manager's processes are tracked: cgroup v1's systemd hierarchy, the hybrid layout's v2 one, or pure v2. */
-    private static final List<String> CGROUP_HIERARCHIES = List.of("/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup");
+    /**
+     * Where a manager's processes are tracked: cgroup v1's systemd hierarchy, the hybrid layout's v2 one, or pure v2;
+     * and cgroup v1's memory, pids and cpu hierarchies. On v1 (and hybrid) systemd enforces MemoryMax=, TasksMax= and
+     * CPUQuota= through a controller's hierarchy only when the manager's own cgroup exists there and is writable to it.
+     */
+    private static final List<String> CGROUP_HIERARCHIES = List.of("/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup",
+            "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/cpu");
     /**
      * Each sandbox's own cgroup, named after its manager's pid. A slice, because journald takes the first
      * cgroup below any slices for the unit a process belongs to ({@code _SYSTEMD_UNIT}).

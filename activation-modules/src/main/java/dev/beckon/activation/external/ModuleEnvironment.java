@@ -18,6 +18,7 @@ final class ModuleEnvironment {
     static final String PREFIX = "BECKON_";
     static final String CONTAINER_PREFIX = "BECKON_CONTAINER_";
     static final String PORT_PREFIX = "BECKON_PORT_";
+    static final String LIMIT_PREFIX = "BECKON_LIMIT_";
 
     private ModuleEnvironment() {}
 
@@ -46,6 +47,8 @@ final class ModuleEnvironment {
         putAll(variables, PORT_PREFIX, "port", instance.ports().entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> String.valueOf(e.getValue()))));
         putAll(variables, CONTAINER_PREFIX, "container setting", container);
+        // Memory in bytes, cpu in percent of one CPU ("50%"), the rest counts; the module enforces them or refuses the instance.
+        putAll(variables, LIMIT_PREFIX, "limit", instance.limits().toMap());
         return variables;
     }
 

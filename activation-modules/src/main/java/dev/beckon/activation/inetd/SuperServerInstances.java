@@ -123,7 +123,8 @@ final class SuperServerInstances {
                     + " path; " + daemon + " runs servers from /, so give an absolute path or a bare name looked up on PATH");
         }
         word(Launcher.path(instance).toString(), instance, "the launcher's path", daemon);
-        return new RenderedFile(Launcher.FILE_NAME, Launcher.render(instance, Optional.of(logFile(instance)), true), true);
+        String limits = daemon.equals("inetd") ? SuperServerLimits.ulimits(instance) : "";
+        return new RenderedFile(Launcher.FILE_NAME, Launcher.render(instance, Optional.of(logFile(instance)), true, limits), true);
     }
 
     /**

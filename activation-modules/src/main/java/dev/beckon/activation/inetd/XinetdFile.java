@@ -50,6 +50,7 @@ final class XinetdFile {
         attribute(file, "wait", instance.onDemand().orElseThrow().accept() ? "no" : "yes");
         attribute(file, "user", SuperServerInstances.user(instance));
         attribute(file, "server", Launcher.path(instance).toString());
+        SuperServerLimits.xinetdAttributes(instance).forEach((key, value) -> attribute(file, key, value));
         file.append("}\n");
         return new Rendering(List.of(new RenderedFile(name, file.toString(), false), launcher));
     }

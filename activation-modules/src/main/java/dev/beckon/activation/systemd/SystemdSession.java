@@ -200,7 +200,8 @@ final class SystemdSession implements ModuleSession {
             if (stuck.isPresent()) {
                 return new InstanceStatus(presence, InstanceStatus.Activity.STUCK, drift, stuck.get(), report.logTail(names.service()));
             }
-            return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, names.service() + " is " + serviceState);
+            String usage = LimitUsage.of(bus, instance, template ? activation.runningTemplateInstances(names.service()) : List.of(names.service()));
+            return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, names.service() + " is " + serviceState + usage);
         }
         if (!instance.isOnDemand()) {
             return new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, names.service() + " is " + serviceState);

@@ -90,6 +90,7 @@ final class SystemdUnitRenderer {
                 unit.append(String.join(" ", names.sockets().stream().map(UnitNames.Socket::unit).toList())).append('\n');
             }
         });
+        unit.append(LimitDirectives.service(instance));
         // The JVM exits with 128+15 when stopped with SIGTERM; that is a clean stop, not a failure.
         unit.append("SuccessExitStatus=143\n");
         unit.append(StopDirectives.render(instance));
@@ -119,6 +120,7 @@ final class SystemdUnitRenderer {
         unit.append("FileDescriptorName=").append(socket.fileDescriptorName()).append('\n');
         if (onDemand.accept()) {
             unit.append("Accept=yes\n");
+            unit.append(LimitDirectives.socket(instance));
         } else if (names.sockets().size() > 1) {
             unit.append("Service=").append(names.service()).append('\n');
         }

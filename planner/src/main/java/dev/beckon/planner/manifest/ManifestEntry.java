@@ -2,6 +2,7 @@ package dev.beckon.planner.manifest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.beckon.activation.ServiceInstance;
+import dev.beckon.models.Limits;
 import dev.beckon.models.Durations;
 import dev.beckon.models.Knob;
 import dev.beckon.models.ListenAddress;
@@ -42,6 +43,8 @@ import java.util.TreeMap;
  *     for a service without
  * @param stateSize the size of its warm state in the model's syntax ({@code 64MiB}); empty, and left out of the JSON,
  *     for a service without one
+ * @param limits the instance's resource limits as {@link Limits#toMap()} writes them; left out of the JSON when there are none,
+ *     so manifests recorded before limits existed keep their bytes and hashes
  */
 public record ManifestEntry(
         String service,
@@ -72,13 +75,15 @@ public record ManifestEntry(
         @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ReadinessEntry.Unset.class) ReadinessEntry readiness,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) String classDataArchive,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Knob> knobs,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) String stateSize) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) String stateSize,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, String> limits) {
 
     public ManifestEntry {
         stopTimeout = stopTimeout == null ? "" : stopTimeout;
         readiness = readiness == null ? ReadinessEntry.NONE : readiness;
         classDataArchive = classDataArchive == null ? "" : classDataArchive;
         knobs = knobs == null ? List.of() : List.copyOf(knobs);
+        limits = limits == null ? new TreeMap<>() : new TreeMap<>(limits);
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         stateSize = stateSize == null ? "" : stateSize;
@@ -100,7 +105,7 @@ public record ManifestEntry(
             SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit) {
         this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
                 packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
-                pass, startLimit, "", ReadinessEntry.NONE, "", List.of(), "");
+                pass, startLimit, "", ReadinessEntry.NONE, "", List.of(), "", new TreeMap<>());
     }
 
     /** An entry as recorded before {@code pass} and {@code startLimit} existed. */
@@ -118,21 +123,28 @@ public record ManifestEntry(
     public ManifestEntry withStopTimeout(String stopTimeout) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits);
     }
 
     /** The same entry with {@code knobs}. */
     public ManifestEntry withKnobs(List<Knob> knobs) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits);
+    }
+
+    /** The same entry with {@code limits}, as {@link Limits#toMap()} writes them. */
+    public ManifestEntry withLimits(SortedMap<String, String> limits) {
+        return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
+                onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits);
     }
 
     /** The same entry with {@code readiness}. */
     public ManifestEntry withReadiness(ReadinessEntry readiness) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits);
     }
 
     /** {@code SERVICE@TARGET}. */
@@ -157,6 +169,6 @@ public record ManifestEntry(
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, activation,
                 packagePath.isEmpty() ? Optional.empty() : Optional.of(Path.of(packagePath)), Path.of(instanceDirectory),
                 container, Path.of(stateDirectory), stopTimeout.isEmpty() ? Optional.empty() : Optional.of(Durations.parse(stopTimeout)),
-                readiness.toReadiness(id()));
+                readiness.toReadiness(id()), Limits.fromMap(limits));
     }
 }

@@ -158,6 +158,9 @@ public final class Planner {
             }
         }
         reasons.addAll(dev.beckon.planner.knobs.KnobChanges.between(before.knobs(), after.knobs()));
+        if (!before.limits().equals(after.limits())) {
+            reasons.add("limits changed");
+        }
         if (reasons.isEmpty() && !before.hash().equals(after.hash())) {
             reasons.add("instance settings changed");
         }
