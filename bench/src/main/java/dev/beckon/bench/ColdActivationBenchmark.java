@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * First-connection latency, connect to first byte, of the hello-world example behind its systemd
  * socket ({@code pass = "listen-fds"}, its default), with the class-data archive beckon makes at deploy
- * and without one ({@code class-data-archive = false}); against the same greeting served with plain
+ * and without one ({@code class-data-archive = false}), and without one on standard input ({@code pass = "stdin"}); against the same greeting served with plain
  * {@link System#inheritedChannel()} behind the same kind of socket, with and without an archive, the C
  * example (sd_listen_fds(), built here with gcc), the JVM floor (an empty main, start to exit), and the
  * example's server always running. All but the floor are deployed by beckon into
@@ -23,7 +23,8 @@ import java.util.Map;
  */
 final class ColdActivationBenchmark {
     static final String HELLO = "hello-world, socket-activated, with its class-data archive";
-    static final String HELLO_WITHOUT = "hello-world, socket-activated, without an archive";
+    static final String HELLO_WITHOUT = "hello-world, socket-activated, without an archive (pass = listen-fds)";
+    static final String HELLO_STDIN = "hello-world, socket-activated, without an archive, pass = stdin";
     static final String PLAIN = "plain inheritedChannel() server, socket-activated, with an archive";
     static final String PLAIN_WITHOUT = "plain inheritedChannel() server, socket-activated, without an archive";
     static final String C_GREETER = "C server (sd_listen_fds), socket-activated";
@@ -55,7 +56,7 @@ final class ColdActivationBenchmark {
     Result run() throws IOException, InterruptedException {
         String load = Machine.loadAverage();
         try (SystemdUserManager systemd = SystemdUserManager.start(work.resolve("sandbox"))) {
-            List<Integer> ports = Sockets.freePorts(6);
+            List<Integer> ports = Sockets.freePorts(7);
             Path model = writeModel(systemd, ports);
             beckon.run("deploy", model.toString(), "--home", work.resolve("home").toString()).requireSuccess();
             Map<String, Integer> variants = new LinkedHashMap<>();
@@ -64,15 +65,17 @@ final class ColdActivationBenchmark {
             variants.put(PLAIN, ports.get(1));
             variants.put(PLAIN_WITHOUT, ports.get(5));
             variants.put(C_GREETER, ports.get(4));
+            variants.put(HELLO_STDIN, ports.get(6));
             Map<String, String> services = Map.of(HELLO, "beckon-default-hello.service", PLAIN, "beckon-default-plain.service",
                     HELLO_WITHOUT, "beckon-default-hellowithout.service", PLAIN_WITHOUT, "beckon-default-plainwithout.service",
-                    C_GREETER, "beckon-default-cgreeter.service");
+                    C_GREETER, "beckon-default-cgreeter.service", HELLO_STDIN, "beckon-default-hellostdin.service");
             requireGreeting(ports.get(0), "hello from local");
             requireGreeting(ports.get(1), "hello from plain");
             requireGreeting(ports.get(2), "hello from local");
             requireGreeting(ports.get(3), "hello from local");
             requireGreeting(ports.get(4), "hello from C (socket greeting)");
             requireGreeting(ports.get(5), "hello from plain");
+            requireGreeting(ports.get(6), "hello from stdin");
 
             Map<String, List<Double>> millis = new LinkedHashMap<>();
             for (int i = -WARM_UP; i < activations; i++) {
@@ -106,7 +109,7 @@ final class ColdActivationBenchmark {
                 }
             }
             Map<String, List<Double>> ordered = new LinkedHashMap<>();
-            for (String variant : List.of(HELLO, HELLO_WITHOUT, PLAIN, PLAIN_WITHOUT, C_GREETER, JVM_FLOOR, ALWAYS)) {
+            for (String variant : List.of(HELLO, HELLO_WITHOUT, HELLO_STDIN, PLAIN, PLAIN_WITHOUT, C_GREETER, JVM_FLOOR, ALWAYS)) {
                 ordered.put(variant, millis.get(variant));
             }
             return new Result(activations, ordered, load);
@@ -172,6 +175,19 @@ final class ColdActivationBenchmark {
                 listen = ["127.0.0.1:{ports.greeting}"]
                 pass = "stdin"
 
+                [services.hellostdin]
+                description = "The hello-world server taking its socket on standard input, without a class-data archive"
+                type = "systemd-unit"
+                class-data-archive = false
+                package = "%s"
+                exec = ["java", %s, "-jar", "{package}/hello-server.jar", "--greeting", "hello from stdin"]
+                ports = { greeting = %d }
+
+                [services.hellostdin.on-demand]
+                listen = ["127.0.0.1:{ports.greeting}"]
+                idle-timeout = "5s"
+                pass = "stdin"
+
                 [services.cgreeter]
                 description = "The C example: sd_listen_fds() from libsystemd"
                 type = "systemd-unit"
@@ -185,12 +201,13 @@ final class ColdActivationBenchmark {
                 """.formatted(classes, HelloModels.JVM_OPTIONS, PlainGreetingServer.class.getName(), ports.get(1),
                 example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(2),
                 example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(3),
-                classes, HelloModels.JVM_OPTIONS, PlainGreetingServer.class.getName(), ports.get(5), buildCGreeter(), ports.get(4));
+                classes, HelloModels.JVM_OPTIONS, PlainGreetingServer.class.getName(), ports.get(5),
+                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(6), buildCGreeter(), ports.get(4));
         Path model = Files.createDirectories(work.resolve("model"));
         Files.writeString(model.resolve("services.toml"), hello + plain);
         Files.writeString(model.resolve("distribution.toml"),
                 "hello = [\"local\"]\nplain = [\"local\"]\nalways = [\"local\"]\nhellowithout = [\"local\"]\ncgreeter = [\"local\"]\n"
-                + "plainwithout = [\"local\"]\n");
+                + "plainwithout = [\"local\"]\nhellostdin = [\"local\"]\n");
         Files.writeString(model.resolve("infrastructure.toml"), HelloModels.infrastructure(systemd, work.resolve("state")));
         return model;
     }
