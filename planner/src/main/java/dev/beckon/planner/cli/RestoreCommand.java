@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code beckon restore SERVICE [SNAPSHOT]}: a service's warm state back as a snapshot held it. */
@@ -20,14 +19,11 @@ final class RestoreCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SERVICE", description = "A service of the profile's current generation.")
-    String service;
+    @Mixin
+    WarmStateService instance;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "SNAPSHOT", description = "A snapshot, as `beckon snapshots` lists it.")
     String snapshot;
-
-    @Option(names = "--target", paramLabel = "TARGET", description = "The target, where the service runs on several.")
-    String target;
 
     @Mixin
     ProfileOptions profile;
@@ -36,7 +32,7 @@ final class RestoreCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (Deployments deployments = profile.openForChanges(out, "restore")) {
-            WarmStates.Taken restored = deployments.warmStates().restore(service, Optional.ofNullable(target),
+            WarmStates.Taken restored = deployments.warmStates().restore(instance.service, instance.target(),
                     Optional.ofNullable(snapshot));
             out.println("Restored " + restored.entry().id() + " from snapshot " + restored.snapshot().id() + " (transaction "
                     + restored.snapshot().sequence() + ").");

@@ -9,8 +9,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code beckon snapshot SERVICE}: a consistent copy of a running service's warm state, kept on its target. */
 @Command(name = "snapshot", description = {"Take a snapshot of a deployed service's warm state ([services.X.state]) while it runs,"
@@ -20,11 +18,8 @@ final class SnapshotCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SERVICE", description = "A service of the profile's current generation.")
-    String service;
-
-    @Option(names = "--target", paramLabel = "TARGET", description = "The target, where the service runs on several.")
-    String target;
+    @Mixin
+    WarmStateService instance;
 
     @Mixin
     ProfileOptions profile;
@@ -34,7 +29,7 @@ final class SnapshotCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Deployments deployments = profile.openForChanges(out, "snapshot")) {
             long started = System.nanoTime();
-            WarmStates.Taken taken = deployments.warmStates().snapshot(service, Optional.ofNullable(target));
+            WarmStates.Taken taken = deployments.warmStates().snapshot(instance.service, instance.target());
             out.println("Took snapshot " + taken.snapshot().id() + " of " + taken.entry().id() + ": "
                     + taken.snapshot().bytes() + " bytes, up to transaction " + taken.snapshot().sequence() + ", in "
                     + ProgressPrinter.seconds(java.time.Duration.ofNanos(System.nanoTime() - started)) + ".");

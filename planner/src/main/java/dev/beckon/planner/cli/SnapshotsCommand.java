@@ -10,8 +10,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code beckon snapshots SERVICE}: the snapshots of a service's warm state its target keeps, newest first. */
 @Command(name = "snapshots", description = "List the snapshots of a deployed service's warm state on its target, newest first.")
@@ -19,11 +17,8 @@ final class SnapshotsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SERVICE", description = "A service of the profile's current generation.")
-    String service;
-
-    @Option(names = "--target", paramLabel = "TARGET", description = "The target, where the service runs on several.")
-    String target;
+    @Mixin
+    WarmStateService instance;
 
     @Mixin
     ProfileOptions profile;
@@ -32,9 +27,9 @@ final class SnapshotsCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (Deployments deployments = profile.open(out)) {
-            List<WarmStates.Taken> all = deployments.warmStates().list(service, Optional.ofNullable(target));
+            List<WarmStates.Taken> all = deployments.warmStates().list(instance.service, instance.target());
             if (all.isEmpty()) {
-                out.println("No snapshots of " + deployments.warmStates().find(service, Optional.ofNullable(target)).id() + ".");
+                out.println("No snapshots of " + deployments.warmStates().find(instance.service, instance.target()).id() + ".");
             }
             for (WarmStates.Taken taken : all) {
                 out.println(taken.snapshot().id() + "  " + taken.entry().id() + "  " + taken.snapshot().bytes() + " bytes  transaction "
