@@ -26,7 +26,7 @@ final class InfrastructureReader {
      * manager that is not where it usually is, such as the one {@code beckon sandbox} runs.
      */
     private static final Map<String, Set<String>> CONTAINER_OPTIONAL = Map.of(
-            "systemd-unit", Set.of("bus", "journal-directory", StuckAfter.KEY));
+            "systemd-unit", Set.of("bus", "journal-directory", ContainerDuration.STUCK_AFTER.key()));
 
     private final ModelDraft draft;
     private final Diagnostics diagnostics;
@@ -144,15 +144,15 @@ final class InfrastructureReader {
                 continue;
             }
             values.scalarText(value).ifPresent(text -> {
-                if (defaults == null && key.equals(LockTimeout.KEY) && LockTimeout.problem(text).isPresent()) {
-                    diagnostics.error(value.where(), LockTimeout.problem(text).get());
+                if (defaults == null && key.equals(ContainerDuration.LOCK_TIMEOUT.key()) && ContainerDuration.LOCK_TIMEOUT.problem(text).isPresent()) {
+                    diagnostics.error(value.where(), ContainerDuration.LOCK_TIMEOUT.problem(text).get());
                 } else if (defaults == null) {
                     settings.put(key, text);
                 } else if (type.equals("systemd-unit") && key.equals("scope") && !Set.of("user", "system").contains(text)) {
                     diagnostics.error(value.where(), "scope must be \"user\" (the user's service manager) or \"system\" (PID 1), not "
                             + Messages.quote(text));
-                } else if (key.equals(StuckAfter.KEY)) {
-                    StuckAfter.problem(text).ifPresentOrElse(problem -> diagnostics.error(value.where(), problem),
+                } else if (key.equals(ContainerDuration.STUCK_AFTER.key())) {
+                    ContainerDuration.STUCK_AFTER.problem(text).ifPresentOrElse(problem -> diagnostics.error(value.where(), problem),
                             () -> settings.put(key, text));
                 } else if (key.equals("bus")) {
                     if (!text.matches("unix:[A-Za-z0-9=,/._@-]+")) {

@@ -2,7 +2,7 @@ package dev.beckon.activation.external;
 
 import dev.beckon.activation.ActivationException;
 import dev.beckon.models.Durations;
-import dev.beckon.models.LockTimeout;
+import dev.beckon.models.ContainerDuration;
 import dev.beckon.models.Messages;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.InstanceLog;
@@ -54,7 +54,7 @@ final class ExternalSession implements ModuleSession {
      */
     @Override
     public void lock(ServiceInstance instance) throws ActivationException {
-        Duration within = LockTimeout.of(container.settings());
+        Duration within = ContainerDuration.LOCK_TIMEOUT.of(container.settings());
         long deadline = System.nanoTime() + within.toNanos();
         for (int asked = 1; ; asked++) {
             // A lock gets what is left of the wait, and at least a moment to answer even when nothing is left.
@@ -68,7 +68,7 @@ final class ExternalSession implements ModuleSession {
                         + result.exitCode() + ")" + lastLine(result), result.tail(), null);
             }
             if (System.nanoTime() + ASK_AGAIN.toNanos() > deadline) {
-                throw new ActivationException(instance.id(), module.type() + " did not let it change within its " + LockTimeout.KEY
+                throw new ActivationException(instance.id(), module.type() + " did not let it change within its " + ContainerDuration.LOCK_TIMEOUT.key()
                         + " of " + Durations.format(within) + " (lock answered not now, exit " + NOT_NOW + ", " + asked
                         + (asked == 1 ? " time" : " times") + ")" + lastLine(result), result.tail(), null);
             }

@@ -17,7 +17,7 @@ import dev.beckon.activation.systemd.UnitActivation.InstallResult;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.Messages;
-import dev.beckon.models.StuckAfter;
+import dev.beckon.models.ContainerDuration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ final class SystemdSession implements ModuleSession {
     private final UnitFailureReport report;
     private final UnitActivation activation;
     private final UnitJournal journal;
-    /** How long a connection may stay queued, unaccepted, while the service's process runs (see {@link StuckAfter}). */
+    /** How long a connection may stay queued, unaccepted, while the service's process runs (see {@link ContainerDuration#STUCK_AFTER}). */
     private final Duration stuckAfter;
     private boolean reloadPending;
     /**

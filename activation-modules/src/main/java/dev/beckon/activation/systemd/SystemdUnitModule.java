@@ -9,7 +9,7 @@ import dev.beckon.activation.TargetContainer;
 import dev.beckon.activation.systemd.SystemdBus.SystemdCallException;
 import java.nio.file.Path;
 import java.util.Optional;
-import dev.beckon.models.StuckAfter;
+import dev.beckon.models.ContainerDuration;
 import org.freedesktop.dbus.exceptions.DBusException;
 
 /**
@@ -55,7 +55,7 @@ public final class SystemdUnitModule implements ActivationModule {
                     .or(() -> Optional.ofNullable(System.getenv("BECKON_SANDBOX")).filter(s -> !s.isEmpty())
                             .map(s -> Path.of(s, "journal")));
             return new SystemdSession(container.target(), bus, unitDirectory, system ? "multi-user.target" : "default.target", journal,
-                    StuckAfter.of(container.settings()));
+                    ContainerDuration.STUCK_AFTER.of(container.settings()));
         } catch (ActivationException | RuntimeException e) {
             bus.close();
             throw e;
