@@ -55,14 +55,7 @@ class DamagedRecordsTest {
         model = Files.createDirectories(dir.resolve("model"));
         state = dir.resolve("state");
         home = dir.resolve("home");
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(state, systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(state));
         Files.writeString(model.resolve("distribution.toml"), "svc = [\"local\"]\n");
         Files.writeString(dir.resolve("data.txt"), "data\n");
         services("first");

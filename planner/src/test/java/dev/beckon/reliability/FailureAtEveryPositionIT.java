@@ -50,14 +50,7 @@ class FailureAtEveryPositionIT {
         Path model = Files.createDirectories(dir.resolve("model"));
         Path state = dir.resolve("state");
         String home = dir.resolve("home").toString();
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(state, systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(state));
         StringBuilder distribution = new StringBuilder();
         DEPENDS_ON.keySet().stream().sorted().forEach(s -> distribution.append(s).append(" = [\"local\"]\n"));
         Files.writeString(model.resolve("distribution.toml"), distribution);

@@ -63,14 +63,7 @@ class HostileStateDirectoriesTest {
                 package = "%s"
                 exec = ["/bin/sleep", "3600"]
                 """.formatted(pkg));
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(state, systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(state));
         Files.writeString(model.resolve("distribution.toml"), "svc = [\"local\"]\n");
     }
 

@@ -50,14 +50,7 @@ class LoadAcrossChangeIT {
         model = Files.createDirectories(dir.resolve("model"));
         home = dir.resolve("home").toString();
         port = TestServices.freePort();
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
         Files.writeString(model.resolve("distribution.toml"), "hello = [\"local\"]\n");
     }
 

@@ -58,14 +58,7 @@ class ResourceBoundsIT {
         Path model = Files.createDirectories(dir.resolve("model"));
         Path sockets = Files.createDirectories(dir.resolve("sockets"));
         Path classes = Path.of(GreetingServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
         StringBuilder services = new StringBuilder();
         StringBuilder distribution = new StringBuilder();
         for (int i = 1; i <= SERVICES; i++) {

@@ -59,14 +59,7 @@ class TamperProofStoreTest {
         Files.setPosixFilePermissions(pkg.resolve("lib/data.txt"), PosixFilePermissions.fromString("rw-rw-rw-"));
         Files.createSymbolicLink(pkg.resolve("current"), Path.of("lib"));
         writeServices("\"" + pkg + "\"");
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(state, systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(state));
         Files.writeString(model.resolve("distribution.toml"), "svc = [\"local\"]\n");
     }
 

@@ -205,6 +205,22 @@ public final class SystemdUserManager implements AutoCloseable {
         return Path.of("/proc", Long.toString(pid), "root", RUNTIME_DIR_INSIDE.substring(1));
     }
 
+    /**
+     * The {@code infrastructure.toml} of one target, {@code local}, on this machine, whose systemd-unit container is this
+     * manager (its bus, and its journal for failure reports and logs) and which keeps beckon's state in
+     * {@code stateDirectory}. The tables of more containers of that target may follow it.
+     */
+    public String localTarget(Path stateDirectory) {
+        return """
+                [targets.local]
+                host = "localhost"
+                state-dir = "%s"
+                [targets.local.containers.systemd-unit]
+                bus = "%s"
+                journal-directory = "%s"
+                """.formatted(stateDirectory, busAddress(), journalDirectory());
+    }
+
     /** The D-Bus address of the sandbox's user bus. */
     public String busAddress() {
         return "unix:path=" + runtimeDirectory().resolve("bus");

@@ -28,14 +28,7 @@ class CopiedModelIT {
     @Test
     void aCopyOfTheModelElsewherePlansNoChangesAndAChangedPackageDoes(SystemdUserManager systemd) throws Exception {
         Path model = Files.createDirectories(dir.resolve("here").resolve("model"));
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
         // On demand, and never asked: nothing needs to run for the plan to be compared.
         Files.writeString(model.resolve("services.toml"), """
                 [services.site]

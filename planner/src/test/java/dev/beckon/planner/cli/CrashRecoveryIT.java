@@ -69,14 +69,7 @@ class CrashRecoveryIT {
 
     private Path model(String name, Map<String, String> greetings, String distribution) throws Exception {
         Path model = Files.createDirectories(dir.resolve(name));
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(state, systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(state));
         Path classes = Path.of(GreetingServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         StringBuilder services = new StringBuilder();
         for (String service : List.of("a", "b", "c")) {

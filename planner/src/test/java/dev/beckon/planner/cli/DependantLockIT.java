@@ -40,17 +40,11 @@ class DependantLockIT {
         model = Files.createDirectories(dir.resolve("model"));
         control = Files.createDirectories(dir.resolve("control"));
         port = TestServices.freePort();
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")) + """
                 [targets.local.containers.proxy-module]
                 control = "%s"
                 lock-timeout = "5s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory(), control));
+                """.formatted(control));
         Files.writeString(model.resolve("distribution.toml"), "backend = [\"local\"]\nproxy = [\"local\"]\n");
         Path module = Files.createDirectories(dir.resolve("state/modules")).resolve("proxy-module");
         Files.writeString(module, """

@@ -74,14 +74,7 @@ class GcCommandIT {
     /** A model of one on-demand greeting service; each profile gets its own directory of it. */
     private Path model(String profile, String service, Path pkg, String greeting, int port) throws IOException {
         Path model = Files.createDirectories(dir.resolve("models").resolve(profile));
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(state, systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(state));
         Files.writeString(model.resolve("distribution.toml"), service + " = [\"local\"]\n");
         Files.writeString(model.resolve("services.toml"), """
                 [services.%s]

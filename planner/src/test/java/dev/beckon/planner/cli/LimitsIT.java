@@ -43,14 +43,7 @@ class LimitsIT {
         int hogPort = TestServices.freePort();
         int forkerPort = TestServices.freePort();
         int holdPort = TestServices.freePort();
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
         Files.writeString(model.resolve("distribution.toml"), "hog = [\"local\"]\nforker = [\"local\"]\nhold = [\"local\"]\nidle = [\"local\"]\n");
         writeServices(model, marks, hogPort, forkerPort, holdPort, 8);
 

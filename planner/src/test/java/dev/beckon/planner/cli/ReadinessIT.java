@@ -81,14 +81,7 @@ class ReadinessIT {
         port = TestServices.freePort();
         wrongPort = TestServices.freePort();
         onDemandPort = TestServices.freePort();
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
         Files.writeString(model.resolve("distribution.toml"), "web = [\"local\"]\n");
     }
 

@@ -26,14 +26,7 @@ class ShellCommandTest {
         Path model = Files.createDirectories(dir.resolve("model"));
         String home = dir.resolve("home").toString();
         Path testServices = Path.of(GreetingServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
         Files.writeString(model.resolve("services.toml"), """
                 [services.worker]
                 type = "systemd-unit"

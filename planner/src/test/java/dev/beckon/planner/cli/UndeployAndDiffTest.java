@@ -30,14 +30,7 @@ class UndeployAndDiffTest {
 
     private void writeModel(SystemdUserManager systemd, String greeting, boolean withSecond) throws Exception {
         Path testServices = Path.of(GreetingServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
         Files.writeString(model.resolve("services.toml"), """
                 [services.hello]
                 type = "systemd-unit"

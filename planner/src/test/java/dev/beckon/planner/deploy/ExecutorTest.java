@@ -76,14 +76,7 @@ class ExecutorTest {
     }
 
     private void infrastructure(SystemdUserManager systemd) throws Exception {
-        Files.writeString(dir.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(dir.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
     }
 
     private static String greeter(String service, String greeting, int port, String extra) {
