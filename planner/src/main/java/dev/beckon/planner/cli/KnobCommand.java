@@ -72,7 +72,9 @@ final class KnobCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Deployments deployments = profile.open(spec.commandLine().getErr())) {
+            // Under the profile's lock, which a deployment holds throughout: a value set while a deployment changes
+            // the knob layout would go into the region it is replacing, and be lost.
+            try (Deployments deployments = profile.openForChanges(spec.commandLine().getErr(), "knob set")) {
                 int equals = assignment.indexOf('=');
                 if (equals < 1) {
                     throw new PlanningException("give the knob as NAME=VALUE, not " + Messages.quote(assignment));
