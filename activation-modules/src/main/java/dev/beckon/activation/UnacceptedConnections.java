@@ -11,13 +11,16 @@ import java.util.Set;
 
 /**
  * Connections the kernel has queued on a listening TCP port and no process has accepted: in {@code /proc/net/tcp}
- * and {@code tcp6}, an established socket on the listening port that no file descriptor holds yet (inode 0).
+ * and {@code tcp6}, an established socket on the listening port (or one its client closed since) that no file
+ * descriptor holds yet (inode 0).
  * Looking does not connect, so it never starts an on-demand service. Tells a hung service (its process runs, its
  * clients wait) from a busy one: {@link #stillWaiting} follows the connections queued at its start, whatever
  * arrives later, and is done as soon as each of them was accepted or went.
  */
 public final class UnacceptedConnections {
     private static final String ESTABLISHED = "01";
+    /** Queued, and closed by its client since: still in the queue until a process accepts it. */
+    private static final String CLOSE_WAIT = "08";
     private static final Duration POLL = Duration.ofMillis(100);
 
     private UnacceptedConnections() {}
@@ -34,7 +37,7 @@ public final class UnacceptedConnections {
             }
             for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                 String[] fields = line.trim().split("\\s+");
-                if (fields.length < 10 || !fields[3].equals(ESTABLISHED) || !fields[9].equals("0")) {
+                if (fields.length < 10 || !(fields[3].equals(ESTABLISHED) || fields[3].equals(CLOSE_WAIT)) || !fields[9].equals("0")) {
                     continue;
                 }
                 String local = fields[1];

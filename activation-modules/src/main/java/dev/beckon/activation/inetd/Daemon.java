@@ -5,7 +5,6 @@ import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.Launcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,20 +12,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** A running inetd or xinetd, found through its pid file, and the servers it has started. */
 final class Daemon {
-    private static final Pattern SOCKET_LINK = Pattern.compile("socket:\\[([0-9]+)\\]");
     /** How long a server may take to exit after SIGTERM before it is killed. */
     static final Duration STOP_LIMIT = Duration.ofSeconds(10);
+    private static final int SIGHUP = 1;
+    /** How long to look for the daemon waiting in its event loop before it is signalled; it is, nearly always. */
+    private static final Duration IDLE_LOOK = Duration.ofSeconds(1);
+    /** How long the daemon may take to reread its configuration, at most; a reread takes milliseconds. */
+    private static final Duration RELOAD_LIMIT = Duration.ofSeconds(10);
+    /** How long to let a daemon that cannot be looked at reread its configuration. */
+    private static final Duration RELOAD_SETTLE = Duration.ofMillis(200);
 
     private final String name;
     private final long pid;
@@ -77,12 +80,35 @@ final class Daemon {
         return pid;
     }
 
+    /** Whether any process of the daemon's own runs: a server, or one it forked that has not exec'd yet. */
+    boolean hasChildren() {
+        return ProcessHandle.of(pid).map(daemon -> daemon.children().findAny().isPresent()).orElse(false);
+    }
+
     String name() {
         return name;
     }
 
-    /** Makes the daemon read its configuration again (SIGHUP). It does so asynchronously. */
+    /**
+     * Makes the daemon read its configuration again (SIGHUP), and waits until it has: it handles the
+     * signal in its event loop, and is back waiting in that loop once the reread is done (see
+     * {@link EventLoopProbe}). When the daemon cannot be looked at that way, it waits {@link #RELOAD_SETTLE}.
+     * Either way the callers still verify what they need (a socket opened or closed), each with its own limit.
+     */
     void reload(String who) throws ActivationException {
+        try {
+            Optional<Map<String, String>> waitingBefore = EventLoopProbe.awaitIdle(pid, IDLE_LOOK);
+            signal(who);
+            if (waitingBefore.isEmpty() || !EventLoopProbe.awaitHandled(pid, SIGHUP, waitingBefore.get(), RELOAD_LIMIT)) {
+                Thread.sleep(RELOAD_SETTLE.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActivationException(who, "interrupted while making " + this + " reload", e);
+        }
+    }
+
+    private void signal(String who) throws ActivationException, InterruptedException {
         // The JDK sends only TERM and KILL.
         try {
             Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).redirectErrorStream(true)
@@ -99,9 +125,6 @@ final class Daemon {
             }
         } catch (IOException e) {
             throw new ActivationException(who, "cannot make " + this + " reload: cannot run kill: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ActivationException(who, "interrupted while making " + this + " reload", e);
         }
     }
 
@@ -111,22 +134,7 @@ final class Daemon {
     }
 
     static Set<Long> socketInodes(long pid) {
-        Set<Long> inodes = new TreeSet<>();
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
-            for (Path fd : fds) {
-                try {
-                    Matcher socket = SOCKET_LINK.matcher(Files.readSymbolicLink(fd).toString());
-                    if (socket.matches()) {
-                        inodes.add(Long.parseLong(socket.group(1)));
-                    }
-                } catch (IOException closedMeanwhile) {
-                    // The fd went away while we listed them: it holds nothing now.
-                }
-            }
-        } catch (IOException gone) {
-            // The process is gone: it holds nothing.
-        }
-        return inodes;
+        return TcpListeners.socketInodes(pid);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.beckon.models.StartLimit;
 import dev.beckon.models.ListenAddress;
 import dev.beckon.models.ProfileNames;
 import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ final class SuperServerInstances {
     private static final Pattern USER = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*\\$?");
     /** Characters that would end a word (inetd, xinetd) or start a comment or a block (xinetd). */
     private static final String BREAKS_A_WORD = "#{}";
+
+    private static final int LOG_TAIL_LINES = 20;
 
     private SuperServerInstances() {}
 
@@ -171,5 +174,22 @@ final class SuperServerInstances {
         }
         return Optional.of("its program " + Messages.printable(program) + " is not an executable file"
                 + (program.contains("/") ? "" : " on the PATH") + "; the server could never start");
+    }
+
+    /** The last lines the instance's servers wrote, oldest first; empty when there is no log. */
+    static List<String> logTail(ServiceInstance instance) {
+        try {
+            List<String> lines = Files.readAllLines(SuperServerInstances.logFile(instance));
+            return lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()).stream().map(Messages::printable).toList();
+        } catch (IOException | RuntimeException noLog) {
+            return List.of();
+        }
+    }
+
+    /** The last three lines of the log, for a one-line failure: {@code ; its log PATH ends: a | b | c}. */
+    static String logEnd(ServiceInstance instance) {
+        List<String> tail = logTail(instance);
+        List<String> last = tail.subList(Math.max(0, tail.size() - 3), tail.size());
+        return last.isEmpty() ? "" : "; its log " + SuperServerInstances.logFile(instance) + " ends: " + String.join(" | ", last);
     }
 }

@@ -37,18 +37,12 @@ import java.util.stream.Collectors;
  * where an instance's entry lives (a line of a shared file, or a file of its own).
  */
 abstract class SuperServerSession implements ModuleSession {
-    /** How long the daemon may take to open or close a socket after SIGHUP. */
-    static final Duration LISTEN_LIMIT = Duration.ofSeconds(10);
-    /** How long to let the daemon read its configuration before sweeping for servers of an old entry. */
-    private static final Duration RELOAD_SETTLE = Duration.ofMillis(200);
-    /** How long connections may wait in the backlog with no server before query calls the instance failed. */
-    private static final Duration BACKLOG_GRACE = Duration.ofSeconds(1);
-    private static final Duration POLL = Duration.ofMillis(20);
-    private static final int LOG_LINES = 20;
 
     private final String target;
     private final String daemonName;
     private final Path pidFile;
+    private final DaemonListeners listeners;
+    private final ServerActivity activity;
     private boolean reloadPending;
     /**
      * What {@link #install} wrote and found, by instance id, for the {@link #activate} of that version that
@@ -70,6 +64,8 @@ abstract class SuperServerSession implements ModuleSession {
         this.target = target;
         this.daemonName = daemonName;
         this.pidFile = pidFile;
+        this.listeners = new DaemonListeners(target, daemonName);
+        this.activity = new ServerActivity(daemonName, pidFile, listeners);
     }
 
     /** The module's pure rendering: the entry, then the launcher. */
@@ -118,11 +114,11 @@ abstract class SuperServerSession implements ModuleSession {
         reloadIfPending(daemon, instance.id());
         Optional<Path> oldLauncher = install.previousLauncher().filter(p -> !p.equals(Launcher.path(instance)));
         if (install.changed() && !accept && oldLauncher.isPresent()) {
-            // A connection that came before the daemon read the new entry may have started the old launcher again.
-            sleep(RELOAD_SETTLE);
+            // A connection that came before the daemon read the new entry (the reload above waited until
+            // it had) may have started the old launcher again.
             Daemon.stop(daemon.servers(List.of(oldLauncher.get())));
         }
-        verifyListening(instance, daemon, install.entryWritten());
+        listeners.verifyListening(instance, daemon, install.entryWritten(), describeEntry(instance));
         if (instance.readiness().verifyStart()) {
             verifyStart(instance, daemon);
         }
@@ -142,7 +138,7 @@ abstract class SuperServerSession implements ModuleSession {
                 ListenerHandover.awaitTaken(instance, daemonRuns);
             }
         } catch (ActivationException e) {
-            throw new ActivationException(instance.id(), "verify = \"start\": " + e.reason(), logTail(instance), e);
+            throw new ActivationException(instance.id(), "verify = \"start\": " + e.reason(), SuperServerInstances.logTail(instance), e);
         }
     }
 
@@ -157,7 +153,7 @@ abstract class SuperServerSession implements ModuleSession {
             launchers = launchers(instance, entry.flatMap(this::serverOf).map(Path::of));
             boolean removed = removeEntry(instance);
             // An entry removed by hand without a reload leaves the daemon listening: it must read its configuration too.
-            boolean stale = daemon.isPresent() && listener.isPresent() && !listening(daemon.get(), listener.get()).isEmpty();
+            boolean stale = daemon.isPresent() && listener.isPresent() && !listeners.listening(daemon.get(), listener.get()).isEmpty();
             if (daemon.isPresent() && (removed || reloadPending || stale)) {
                 daemon.get().reload(instance.id());
                 reloadPending = false;
@@ -174,9 +170,9 @@ abstract class SuperServerSession implements ModuleSession {
             throw new ActivationException(instance.id(), "cannot remove " + describeEntry(instance) + " or its launcher: " + e, e);
         }
         if (daemon.isPresent() && listener.isPresent()) {
-            if (!awaitClosed(daemon.get(), listener.get())) {
+            if (!listeners.awaitClosed(daemon.get(), listener.get())) {
                 throw new ActivationException(instance.id(), daemon.get() + " still listens on " + listener.get() + " "
-                        + LISTEN_LIMIT.toSeconds() + " s after its entry was removed and it was told to reload");
+                        + DaemonListeners.LISTEN_LIMIT.toSeconds() + " s after its entry was removed and it was told to reload");
             }
             // The daemon has now read its configuration; a connection that came before may have started one more server.
             Daemon.stop(daemon.get().servers(launchers));
@@ -186,7 +182,7 @@ abstract class SuperServerSession implements ModuleSession {
     @Override
     public InstanceStatus query(ServiceInstance instance) throws ActivationException {
         InstanceStatus status = observe(instance);
-        return status.activity() == InstanceStatus.Activity.FAILED ? status.withLog(logTail(instance)) : status;
+        return status.activity() == InstanceStatus.Activity.FAILED ? status.withLog(SuperServerInstances.logTail(instance)) : status;
     }
 
     /**
@@ -230,65 +226,8 @@ abstract class SuperServerSession implements ModuleSession {
         }
         InstanceStatus.Presence presence = present == 2 ? InstanceStatus.Presence.INSTALLED
                 : present == 1 ? InstanceStatus.Presence.PARTIAL : InstanceStatus.Presence.MISSING;
-        return ReadinessWait.withHealth(instance, activity(instance, entry, presence, drift));
-    }
-
-    private InstanceStatus activity(ServiceInstance instance, Optional<String> entry, InstanceStatus.Presence presence, List<String> drift)
-            throws ActivationException {
-        Optional<Daemon> daemon = Daemon.find(daemonName, pidFile, instance.id());
-        if (daemon.isEmpty()) {
-            return new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, daemonName + " is not running (pid file " + pidFile + ")");
-        }
-        Set<Path> launchers = launchers(instance, entry.flatMap(this::serverOf).map(Path::of));
-        ListenAddress.Inet listener = SuperServerInstances.listener(instance, daemonName);
-        // A wait server takes the queued connections itself. One that exits without taking them is started
-        // again at once for the same connections: servers come and go while the queue stays. Seeing one run
-        // at the moment of the query does not tell that apart from a healthy server, so watch for a moment.
-        boolean serverAccepts = !instance.onDemand().orElseThrow().accept();
-        Set<Long> serversSeen = new TreeSet<>();
-        long deadline = System.nanoTime() + BACKLOG_GRACE.toNanos();
-        while (true) {
-            List<ProcessHandle> servers = daemon.get().servers(launchers);
-            servers.forEach(server -> serversSeen.add(server.pid()));
-            int queued = serverAccepts && !servers.isEmpty()
-                    ? listening(daemon.get(), listener).stream().mapToInt(TcpListeners.Listener::backlog).sum()
-                    : 0;
-            if (!servers.isEmpty() && queued == 0) {
-                return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, "server " + pids(servers) + " runs");
-            }
-            if (!servers.isEmpty()) {
-                if (System.nanoTime() <= deadline) {
-                    sleep(POLL);
-                    continue;
-                }
-                if (serversSeen.size() < 2) {
-                    // One server, still starting or busy: the queue is its to take.
-                    return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, "server " + pids(servers) + " runs");
-                }
-                return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift, queued + " connection(s) wait on " + listener
-                        + " while " + serversSeen.size() + " servers started and exited without taking them in "
-                        + BACKLOG_GRACE.toMillis() + " ms: its server exits without serving" + logEnd(instance));
-            }
-            List<TcpListeners.Listener> listening = listening(daemon.get(), listener);
-            if (listening.isEmpty()) {
-                return entry.isEmpty()
-                        ? new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, daemon.get() + " does not listen on " + listener)
-                        : new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift, daemon.get() + " does not listen on " + listener
-                                + " although " + describeEntry(instance) + " is there" + logEnd(instance));
-            }
-            int waiting = listening.stream().mapToInt(TcpListeners.Listener::backlog).sum();
-            if (waiting == 0) {
-                return new InstanceStatus(presence, InstanceStatus.Activity.LISTENING, drift,
-                        daemon.get() + " listens on " + listener + "; no server runs");
-            }
-            if (System.nanoTime() > deadline) {
-                // A server starts within moments of a connection; connections that stay queued with none
-                // running mean the servers exit without taking them.
-                return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift, waiting + " connection(s) wait on " + listener
-                        + " and no server runs to accept them: its server exits without serving" + logEnd(instance));
-            }
-            sleep(POLL);
-        }
+        return ReadinessWait.withHealth(instance, activity.observe(instance, entry,
+                launchers(instance, entry.flatMap(this::serverOf).map(Path::of)), describeEntry(instance), presence, drift));
     }
 
     @Override
@@ -336,7 +275,7 @@ abstract class SuperServerSession implements ModuleSession {
     private void requireProgram(ServiceInstance instance) throws ActivationException {
         Optional<String> problem = SuperServerInstances.programProblem(instance);
         if (problem.isPresent()) {
-            throw new ActivationException(instance.id(), problem.get(), logTail(instance), null);
+            throw new ActivationException(instance.id(), problem.get(), SuperServerInstances.logTail(instance), null);
         }
     }
 
@@ -356,124 +295,6 @@ abstract class SuperServerSession implements ModuleSession {
         }
     }
 
-    /**
-     * Activated means: the launcher is there and executable, and the daemon itself holds a listening
-     * socket on the instance's address (a socket some other program holds does not count).
-     *
-     * @param entryWritten whether the daemon was just told to read a new entry, so may need a moment
-     */
-    private void verifyListening(ServiceInstance instance, Daemon daemon, boolean entryWritten) throws ActivationException {
-        Path launcher = Launcher.path(instance);
-        if (!Files.isRegularFile(launcher) || !Files.isExecutable(launcher)) {
-            throw new ActivationException(instance.id(), "its launcher " + launcher + " is not an executable file");
-        }
-        ListenAddress.Inet listener = SuperServerInstances.listener(instance, daemonName);
-        if (awaitListening(instance, daemon, listener, entryWritten ? LISTEN_LIMIT : Duration.ZERO)) {
-            return;
-        }
-        if (!entryWritten) {
-            // The entry was already there and the daemon does not serve it: it may never have read it.
-            daemon.reload(instance.id());
-            if (awaitListening(instance, daemon, listener, LISTEN_LIMIT)) {
-                return;
-            }
-        }
-        throw notListening(instance, daemon, listener);
-    }
-
-    private boolean awaitListening(ServiceInstance instance, Daemon daemon, ListenAddress.Inet listener, Duration limit)
-            throws ActivationException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (true) {
-            if (!listening(daemon, listener).isEmpty()) {
-                return true;
-            }
-            if (!ProcessHandle.of(daemon.pid()).map(ProcessHandle::isAlive).orElse(false)) {
-                throw new ActivationException(instance.id(), daemon + " exited after it was told to reload", logTail(instance), null);
-            }
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            sleep(POLL);
-        }
-    }
-
-    private boolean awaitClosed(Daemon daemon, ListenAddress.Inet listener) throws ActivationException {
-        long deadline = System.nanoTime() + LISTEN_LIMIT.toNanos();
-        while (!listening(daemon, listener).isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            sleep(POLL);
-        }
-        return true;
-    }
-
-    private List<TcpListeners.Listener> listening(Daemon daemon, ListenAddress.Inet listener) throws ActivationException {
-        try {
-            return TcpListeners.heldBy(TcpListeners.on(listener), daemon.socketInodes());
-        } catch (IOException | RuntimeException e) {
-            throw new ActivationException(target, "cannot read the listening sockets from /proc/net/tcp: " + e, e);
-        }
-    }
-
-    private ActivationException notListening(ServiceInstance instance, Daemon daemon, ListenAddress.Inet listener) {
-        String holders = "";
-        try {
-            List<TcpListeners.Listener> taken = TcpListeners.on(listener);
-            if (!taken.isEmpty()) {
-                holders = "; " + listener + " is taken by another program" + holdersOf(taken);
-            }
-        } catch (IOException e) {
-            holders = "";
-        }
-        return new ActivationException(instance.id(), daemon + " does not listen on " + listener + " " + LISTEN_LIMIT.toSeconds()
-                + " s after reading " + describeEntry(instance) + holders + "; " + daemonName
-                + " skips an entry it cannot use (a port in use, an unknown user) and says why in its own log or syslog",
-                logTail(instance), null);
-    }
-
-    /** Which processes hold these sockets, as {@code (pid 12 nginx)}: found by inode in every process's fds. */
-    private static String holdersOf(List<TcpListeners.Listener> sockets) {
-        Set<Long> inodes = sockets.stream().map(TcpListeners.Listener::inode).collect(Collectors.toSet());
-        Set<String> holders = new TreeSet<>();
-        try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path process : processes) {
-                long pid = Long.parseLong(process.getFileName().toString());
-                if (Daemon.socketInodes(pid).stream().anyMatch(inodes::contains)) {
-                    String name;
-                    try {
-                        name = Files.readString(process.resolve("comm")).strip();
-                    } catch (IOException gone) {
-                        name = "?";
-                    }
-                    holders.add("pid " + pid + " " + Messages.printable(name));
-                }
-            }
-        } catch (IOException e) {
-            return "";
-        }
-        return holders.isEmpty() ? "" : " (" + String.join(", ", holders) + ")";
-    }
-
-    // ---- logs and helpers ----------------------------------------------------------------------
-
-    /** The last lines the instance's servers wrote, oldest first; empty when there is no log. */
-    List<String> logTail(ServiceInstance instance) {
-        try {
-            List<String> lines = Files.readAllLines(SuperServerInstances.logFile(instance));
-            return lines.subList(Math.max(0, lines.size() - LOG_LINES), lines.size()).stream().map(Messages::printable).toList();
-        } catch (IOException | RuntimeException noLog) {
-            return List.of();
-        }
-    }
-
-    private String logEnd(ServiceInstance instance) {
-        List<String> tail = logTail(instance);
-        List<String> last = tail.subList(Math.max(0, tail.size() - 3), tail.size());
-        return last.isEmpty() ? "" : "; its log " + SuperServerInstances.logFile(instance) + " ends: " + String.join(" | ", last);
-    }
-
     private Optional<ListenAddress.Inet> validListener(ServiceInstance instance) {
         try {
             return Optional.of(SuperServerInstances.listener(instance, daemonName));
@@ -482,16 +303,4 @@ abstract class SuperServerSession implements ModuleSession {
         }
     }
 
-    private static String pids(List<ProcessHandle> processes) {
-        return processes.stream().map(p -> "pid " + p.pid()).collect(Collectors.joining(", "));
-    }
-
-    private void sleep(Duration duration) throws ActivationException {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ActivationException(target, "interrupted while waiting for " + daemonName, e);
-        }
-    }
 }

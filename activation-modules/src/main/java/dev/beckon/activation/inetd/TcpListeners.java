@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,6 +14,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The machine's listening TCP sockets, read from {@code /proc/net/tcp} and {@code /proc/net/tcp6}:
@@ -20,6 +24,7 @@ import java.util.Set;
  */
 public final class TcpListeners {
     private static final String LISTEN_STATE = "0A";
+    private static final Pattern SOCKET_LINK = Pattern.compile("socket:\\[([0-9]+)\\]");
 
     private TcpListeners() {}
 
@@ -57,8 +62,13 @@ public final class TcpListeners {
                 .toList();
     }
 
+    /** The listening sockets on this port, on any of the machine's addresses. */
+    public static List<Listener> onPort(int port) throws IOException {
+        return read().stream().filter(l -> l.port() == port).toList();
+    }
+
     /** Those of the listeners that one of the processes holds, by socket inode. */
-    static List<Listener> heldBy(List<Listener> listeners, Set<Long> socketInodes) {
+    public static List<Listener> heldBy(List<Listener> listeners, Set<Long> socketInodes) {
         return listeners.stream().filter(l -> socketInodes.contains(l.inode())).toList();
     }
 
@@ -101,5 +111,25 @@ public final class TcpListeners {
             bytes.putInt((int) Long.parseLong(hex.substring(word, word + 8), 16));
         }
         return InetAddress.getByAddress(bytes.array());
+    }
+
+    /** The inodes of the sockets a process holds open, from the {@code socket:[INODE]} links of its fds; none when it is gone. */
+    public static Set<Long> socketInodes(long pid) {
+        Set<Long> inodes = new TreeSet<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds) {
+                try {
+                    Matcher socket = SOCKET_LINK.matcher(Files.readSymbolicLink(fd).toString());
+                    if (socket.matches()) {
+                        inodes.add(Long.parseLong(socket.group(1)));
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // The fd went away while we listed them: it holds nothing now.
+                }
+            }
+        } catch (IOException gone) {
+            // The process is gone: it holds nothing.
+        }
+        return inodes;
     }
 }
