@@ -4,6 +4,7 @@ import static dev.beckon.activation.systemd.UnitNames.isTemplate;
 
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.ListenerHandover;
+import dev.beckon.activation.OwnPortsReadiness;
 import dev.beckon.activation.ReadinessWait;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.activation.systemd.SystemdBus.SystemdCallException;
@@ -147,10 +148,20 @@ final class UnitActivation {
     /**
      * An activation is done when the service is ready. A service that notifies has sent READY=1 once its
      * start job is done (Type=notify); Type=exec proves only that the program started. It must still run
-     * then, and pass its declared health check, if it has one, within its ready timeout; one that declares
-     * neither must stay running for {@link #UNSIGNALLED_SETTLE}.
+     * then, and pass its declared health check, if it has one, within its ready timeout. One that binds
+     * its own ports and declares no other signal is ready once its processes listen on every port it
+     * declares ({@link OwnPortsReadiness}). Only one that declares none of these (no port either) is
+     * left with a timer: it must stay running for {@link #UNSIGNALLED_SETTLE}.
      */
     private void awaitReady(ServiceInstance instance, String service) throws SystemdCallException, ActivationException {
+        if (OwnPortsReadiness.applies(instance)) {
+            try {
+                OwnPortsReadiness.await(instance, () -> mainPid(instance, service), () -> stoppedState(instance, service));
+            } catch (ActivationException e) {
+                throw report.failure(instance, service, e.reason(), null);
+            }
+            return;
+        }
         boolean signals = instance.readiness().notifies() || instance.readiness().health().isPresent();
         // Without a signal of its own, all there is to see is that the process stays up: for a moment.
         long deadline = System.nanoTime() + (signals ? 0 : UNSIGNALLED_SETTLE.toNanos());
@@ -173,6 +184,14 @@ final class UnitActivation {
             ReadinessWait.awaitHealthy(instance, () -> stoppedState(instance, service));
         } catch (ActivationException e) {
             throw report.failure(instance, service, e.reason(), null);
+        }
+    }
+
+    private long mainPid(ServiceInstance instance, String service) throws ActivationException {
+        try {
+            return ((Number) bus.property(service, "org.freedesktop.systemd1.Service", "MainPID")).longValue();
+        } catch (SystemdCallException e) {
+            throw new ActivationException(instance.id(), "cannot ask systemd about " + service + ": " + e.getMessage(), e);
         }
     }
 

@@ -167,6 +167,31 @@ class ReadinessIT {
         assertEquals(0, beckon("status", "--home", home).exitCode());
     }
 
+    /**
+     * An always-on service that declares ports and no other signal is ready once its process listens on them, not
+     * after a moment: a version that binds another port is undone, with the port it does not listen on named.
+     */
+    @Test
+    void anAlwaysOnServiceWithoutACheckIsReadyOnceItListensOnItsPorts() throws Exception {
+        writeUnchecked("v1", port);
+        Run first = deploy();
+        assertEquals(0, first.exitCode(), first.output());
+        assertEquals("v1", answer(port));
+
+        writeUnchecked("v2", wrongPort);
+        assertUndone(deploy(), "it runs, but does not listen on http (" + port + ") within its ready-timeout of 3s", "v1");
+    }
+
+    private void writeUnchecked(String version, int bindPort) throws IOException {
+        Files.writeString(model.resolve("services.toml"), """
+                [services.web]
+                type = "systemd-unit"
+                exec = ["/usr/bin/python3", "%s", "%d", "%s", "serve", "%s"]
+                ports = { http = %d }
+                ready-timeout = "3s"
+                """.formatted(script, bindPort, version, sick, port));
+    }
+
     /** An on-demand service that says verify = "start" is started once by the deployment: a broken version fails it. */
     @Test
     void verifyStartCatchesABrokenOnDemandVersionAtDeployTime() throws Exception {
