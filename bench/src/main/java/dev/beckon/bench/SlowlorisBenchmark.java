@@ -1,5 +1,6 @@
 package dev.beckon.bench;
 
+import dev.beckon.sandbox.CommandResult;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -91,8 +92,8 @@ final class SlowlorisBenchmark {
                 held.process(100);
                 sampler.sampleIfDue();
                 long now = System.nanoTime();
-                boolean settled = now - held.lastProgress > SETTLED_NANOS && now - began > MIN_HOLD_NANOS;
-                if (settled || held.served + held.lost == clients || now - began > MAX_HOLD_NANOS) {
+                boolean settled = now - held.lastProgress > SETTLED_NANOS || held.served + held.lost == clients;
+                if ((settled && now - began > MIN_HOLD_NANOS) || now - began > MAX_HOLD_NANOS) {
                     break;
                 }
             }
@@ -152,8 +153,8 @@ final class SlowlorisBenchmark {
                 + "StandardInput=socket\nStandardOutput=journal\nStandardError=journal\n"
                 // Room for every client, so that only the bound limits what the service holds.
                 + "LimitNOFILE=" + (clients + 1024) + "\nTasksMax=infinity\n");
-        require(systemd.systemctl("daemon-reload").succeeded(), "daemon-reload");
-        require(systemd.systemctl("start", name + ".socket").succeeded(), "start " + name + ".socket");
+        require(systemd.systemctl("daemon-reload"), "daemon-reload");
+        require(systemd.systemctl("start", name + ".socket"), "start " + name + ".socket");
     }
 
     /** The listener's accept queue now: Recv-Q of a listening socket in {@code ss}. */
@@ -172,9 +173,9 @@ final class SlowlorisBenchmark {
         return systemd.systemctl("show", "--property=" + property, "--value", unit).stdout().strip();
     }
 
-    private static void require(boolean succeeded, String what) {
-        if (!succeeded) {
-            throw new IllegalStateException("systemctl " + what + " failed");
+    private static void require(CommandResult result, String what) {
+        if (!result.succeeded()) {
+            throw new IllegalStateException("systemctl " + what + " failed: " + result);
         }
     }
 
