@@ -27,7 +27,9 @@ final class SuperServerLimits {
             refuse(instance, "xinetd", Limits.CONNECTIONS_PER_SOURCE);
         }
         // With wait = yes the one server bounds its connections itself (ServiceConnectionBound).
-        limits.connections().filter(n -> perConnection).ifPresent(n -> attributes.put("instances", String.valueOf(n)));
+        if (perConnection) {
+            limits.connections().ifPresent(n -> attributes.put("instances", String.valueOf(n)));
+        }
         limits.connectionsPerSource().ifPresent(n -> attributes.put("per_source", String.valueOf(n)));
         return attributes;
     }
