@@ -35,6 +35,11 @@ import java.util.function.IntConsumer;
  * its framework accepts through {@link #acceptsOnItsOwn the framework hook}. SIGTERM drains in-flight
  * activities, for at most {@link Builder#drainTimeout}, and exits 0.
  *
+ * <p>With a {@link #maxConnections() connection bound} ({@code BECKON_MAX_CONNECTIONS}, else {@link
+ * Builder#maxConnections}), the process holds at most that many connections: at the bound {@link
+ * #accept()} waits and the kernel queues further clients, and {@link #admit()} does the same for a
+ * framework's accepting thread. {@link Builder#connectionBuffers} preallocates a buffer per place.
+ *
  * <pre>{@code
  * IdleMonitor monitor = IdleMonitor.builder()
  *         .standaloneListener("echo", new InetSocketAddress("127.0.0.1", 7000))
