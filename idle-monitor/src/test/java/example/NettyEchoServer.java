@@ -59,7 +59,7 @@ public final class NettyEchoServer {
     }
 
     // readme:netty-count
-    /** Counts every connection from the moment Netty accepts it until it closes. */
+    /** Counts every connection from the moment Netty accepts it until it closes; holds the boss loop at the bound. */
     @ChannelHandler.Sharable
     static final class CountConnections extends ChannelInboundHandlerAdapter {
         private final IdleMonitor monitor;
@@ -70,7 +70,7 @@ public final class NettyEchoServer {
 
         @Override
         public void channelRead(ChannelHandlerContext context, Object accepted) {
-            IdleMonitor.Activity connection = monitor.begin();
+            IdleMonitor.Activity connection = monitor.admit();  // begin(), and waits while at the bound
             ((Channel) accepted).closeFuture().addListener(closed -> connection.close());
             context.fireChannelRead(accepted);
         }

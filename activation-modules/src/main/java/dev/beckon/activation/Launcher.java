@@ -145,12 +145,13 @@ public final class Launcher {
         return lines.toString();
     }
 
-    /** The variables the service gets: the model's, and the idle timeout when there is one. */
+    /** The variables the service gets: the model's, the idle timeout when there is one, and the connection bound the service keeps itself. */
     public static SortedMap<String, String> environment(ServiceInstance instance) {
         SortedMap<String, String> environment = new TreeMap<>(instance.environment());
         environment.remove(IDLE_TIMEOUT_VARIABLE);
         instance.onDemand().filter(onDemand -> !onDemand.idleTimeout().isZero())
                 .ifPresent(onDemand -> environment.put(IDLE_TIMEOUT_VARIABLE, Durations.format(onDemand.idleTimeout())));
+        ServiceConnectionBound.value(instance).ifPresent(bound -> environment.put(ServiceConnectionBound.VARIABLE, bound));
         return environment;
     }
 

@@ -54,6 +54,34 @@ class LimitRenderingTest {
         assertTrue(socket.contains("Accept=yes\nMaxConnections=20\nMaxConnectionsPerSource=4\n"), socket);
     }
 
+    /** One process for all connections: no manager counts them, so each module tells the service its bound. */
+    @Test
+    void aServiceTakingEveryConnectionInOneProcessGetsItsBoundInItsEnvironmentFromEveryModule() throws Exception {
+        Limits connections = new Limits(OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.of(20), OptionalInt.empty());
+        Rendering systemd = new SystemdUnitModule().render(instance("systemd-unit", false, connections, List.of("/bin/s")));
+        assertTrue(file(systemd, "beckon-p-s.service").contains("Environment=\"BECKON_MAX_CONNECTIONS=20\"\n"), file(systemd, "beckon-p-s.service"));
+        assertFalse(file(systemd, "beckon-p-s.socket").contains("MaxConnections"), file(systemd, "beckon-p-s.socket"));
+        Rendering perConnection = new SystemdUnitModule().render(instance("systemd-unit", true, connections, List.of("/bin/s")));
+        assertFalse(file(perConnection, "beckon-p-s@.service").contains("BECKON_MAX_CONNECTIONS"), "systemd counts these itself");
+
+        String xinetd = file(new XinetdModule().render(instance("xinetd", false, connections, List.of("/bin/s"))), "beckon-p-s");
+        assertFalse(xinetd.contains("instances"), "wait = yes runs one server: instances would bound nothing");
+
+        // The server openbsd-inetd starts really gets it, through the launcher.
+        ServiceInstance inetd = instance("inetd", false, connections, List.of("/bin/sh", "-c", "echo bound $BECKON_MAX_CONNECTIONS"));
+        Rendering rendering = new InetdModule().render(inetd);
+        Files.createDirectories(inetd.instanceDirectory());
+        Files.createDirectories(inetd.stateDirectory().resolve("logs/p"));
+        Path launcher = inetd.instanceDirectory().resolve(Launcher.FILE_NAME);
+        Files.writeString(launcher, file(rendering, Launcher.FILE_NAME));
+        Process run = new ProcessBuilder("/bin/sh", launcher.toString()).redirectErrorStream(true).start();
+        assertTrue(run.waitFor(30, TimeUnit.SECONDS));
+        assertEquals("bound 20\n", Files.readString(inetd.stateDirectory().resolve("logs/p/s.log")));
+        assertThrows(IllegalArgumentException.class, () -> new InetdModule().render(instance("inetd", true, connections, List.of("/bin/s"))),
+                "nowait: inetd cannot bound how many run at once");
+    }
+
     @Test
     void withoutLimitsTheUnitsAreWhatTheyWereBefore() {
         ServiceInstance none = instance("systemd-unit", false, Limits.NONE, List.of("/bin/s"));

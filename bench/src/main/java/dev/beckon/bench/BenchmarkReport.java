@@ -47,6 +47,7 @@ final class BenchmarkReport {
     private final Optional<ColdActivationBenchmark.Result> cold;
     private final Optional<IdleCostBenchmark.Result> idle;
     private final Optional<UpgradeRefusalBenchmark.Result> upgrade;
+    private final Optional<SlowlorisBenchmark.Result> slowloris;
     private final List<Aim> aims = new ArrayList<>();
 
     BenchmarkReport(Machine machine, String command, String loadAtStart, String loadAtEnd, double runMinutes,
@@ -59,6 +60,14 @@ final class BenchmarkReport {
             Optional<PlanningBenchmark.Result> planning, Optional<DeployBenchmark.Result> deploy,
             Optional<ColdActivationBenchmark.Result> cold, Optional<IdleCostBenchmark.Result> idle,
             Optional<UpgradeRefusalBenchmark.Result> upgrade) {
+        this(machine, command, loadAtStart, loadAtEnd, runMinutes, planning, deploy, cold, idle, upgrade, Optional.empty());
+    }
+
+    BenchmarkReport(Machine machine, String command, String loadAtStart, String loadAtEnd, double runMinutes,
+            Optional<PlanningBenchmark.Result> planning, Optional<DeployBenchmark.Result> deploy,
+            Optional<ColdActivationBenchmark.Result> cold, Optional<IdleCostBenchmark.Result> idle,
+            Optional<UpgradeRefusalBenchmark.Result> upgrade, Optional<SlowlorisBenchmark.Result> slowloris) {
+        this.slowloris = slowloris;
         this.machine = machine;
         this.command = command;
         this.loadAtStart = loadAtStart;
@@ -87,6 +96,7 @@ final class BenchmarkReport {
         cold.ifPresent(result -> coldSection(page, result));
         idle.ifPresent(result -> idleSection(page, result));
         upgrade.ifPresent(result -> UpgradeRefusalSection.write(page, result, aims));
+        slowloris.ifPresent(result -> SlowlorisSection.write(page, result, aims));
         closingNote(page);
         Path file = docs.resolve("benchmarks.md");
         Files.writeString(file, page);
@@ -123,6 +133,7 @@ final class BenchmarkReport {
         deploy.ifPresent(r -> page.append("; deploying ").append(r.loadAverage()));
         cold.ifPresent(r -> page.append("; cold activation ").append(r.loadAverage()));
         idle.ifPresent(r -> page.append("; idle cost ").append(r.loadAverage()));
+        slowloris.ifPresent(r -> page.append("; slowloris ").append(r.loadAverage()));
         page.append("; at the end ").append(loadAtEnd).append(" |\n")
                 .append("| run | `").append(command).append("` |\n\n");
         double peakLoad = maxLoad();

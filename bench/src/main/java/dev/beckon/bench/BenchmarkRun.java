@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 "they stop a planning run after 60 s, long before the 50k-instance model is planned; to see it end, add",
                 "--plan-limit 900 (several minutes more)."})
 public final class BenchmarkRun implements Callable<Integer> {
-    private static final Set<String> BENCHMARKS = Set.of("plan", "deploy", "cold", "idle", "upgrade");
+    private static final Set<String> BENCHMARKS = Set.of("plan", "deploy", "cold", "idle", "upgrade", "slowloris");
 
     @Option(names = "--plan-sizes", split = ",", paramLabel = "N", description = "Instances of the synthetic models (default: ${DEFAULT-VALUE}).",
             defaultValue = "1000,10000,50000")
@@ -71,7 +71,15 @@ public final class BenchmarkRun implements Callable<Integer> {
             defaultValue = "3")
     int upgrades;
 
-    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these of plan, deploy, cold, idle, upgrade (default: all).")
+    @Option(names = "--slowloris-clients", paramLabel = "N", description = "Idle clients held open against the echo server (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10000")
+    int slowlorisClients;
+
+    @Option(names = "--slowloris-bound", paramLabel = "N", description = "Its connection bound, BECKON_MAX_CONNECTIONS (default: ${DEFAULT-VALUE}).",
+            defaultValue = "500")
+    int slowlorisBound;
+
+    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these of plan, deploy, cold, idle, upgrade, slowloris (default: all).")
     List<String> only;
 
     @Option(names = "--docs", paramLabel = "DIR", description = "Where benchmarks.md goes (default: ${DEFAULT-VALUE}).", defaultValue = "docs")
@@ -100,9 +108,10 @@ public final class BenchmarkRun implements Callable<Integer> {
         if (!Files.isRegularFile(root.resolve("bin/beckon"))) {
             throw new IllegalStateException("run me from the repository's root (bench/run does)");
         }
-        List<String> selected = only == null ? List.of("plan", "deploy", "cold", "idle", "upgrade") : only;
+        List<String> selected = only == null ? List.of("plan", "deploy", "cold", "idle", "upgrade", "slowloris") : only;
         if (!BENCHMARKS.containsAll(selected)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--only takes plan, deploy, cold, idle, upgrade; got " + selected);
+            throw new CommandLine.ParameterException(new CommandLine(this), "--only takes plan, deploy, cold, idle, upgrade, slowloris; got "
+                    + selected);
         }
         long began = System.nanoTime();
         Machine machine = Machine.describe();
@@ -120,6 +129,7 @@ public final class BenchmarkRun implements Callable<Integer> {
             Optional<ColdActivationBenchmark.Result> cold = Optional.empty();
             Optional<IdleCostBenchmark.Result> idle = Optional.empty();
             Optional<UpgradeRefusalBenchmark.Result> upgrade = Optional.empty();
+            Optional<SlowlorisBenchmark.Result> slowloris = Optional.empty();
             if (selected.contains("plan")) {
                 heading("planning at scale: " + planSizes.stream().map(String::valueOf).collect(Collectors.joining(", ")) + " instances");
                 planning = Optional.of(new PlanningBenchmark(Files.createDirectories(work.resolve("planning")), planSizes, planTargets,
@@ -143,9 +153,15 @@ public final class BenchmarkRun implements Callable<Integer> {
                 upgrade = Optional.of(new UpgradeRefusalBenchmark(Files.createDirectories(work.resolve("upgrade")), helloServer, beckon,
                         upgrades).run());
             }
+            if (selected.contains("slowloris")) {
+                heading(String.format(Locale.ROOT, "slowloris: %,d idle clients held open, a bound of %,d and none", slowlorisClients,
+                        slowlorisBound));
+                slowloris = Optional.of(new SlowlorisBenchmark(Files.createDirectories(work.resolve("slowloris")), slowlorisClients,
+                        slowlorisBound).run());
+            }
             double minutes = (System.nanoTime() - began) / 60e9;
             BenchmarkReport report = new BenchmarkReport(machine, commandLine(), loadAtStart, Machine.loadAverage(), minutes, planning,
-                    deploy, cold, idle, upgrade);
+                    deploy, cold, idle, upgrade, slowloris);
             Path page = report.write(docs.toAbsolutePath());
             heading("aims");
             for (BenchmarkReport.Aim aim : report.aims()) {

@@ -23,6 +23,12 @@ import java.util.Set;
  * it did not take is still in the backlog of the socket the service manager holds, which starts a
  * new process for it.
  *
+ * <p>With a {@link ConnectionBound}, a connection also takes a place under the same lock, and at the
+ * bound the gate waits without accepting (nor selecting, which would return at once with the backlog
+ * full): the kernel keeps further clients in the backlog until an end frees a place. The idle exit
+ * needs nothing more: a process at its bound is busy, and one whose connections all ended looks at
+ * the backlog while paused, as always.
+ *
  * <p>The listeners are never closed here: the process ends instead, which leaves the service
  * manager's copy listening and, for the channel of {@code System.inheritedChannel()}, keeps the JDK
  * from pointing fds 0-2 at /dev/null.
@@ -32,6 +38,7 @@ final class AcceptGate {
 
     private final Object lock = new Object();
     private final ActivityCounter counter;
+    private final ConnectionBound bound;
     private State state = State.OPEN;
     /** Per set of listeners a caller waits on: one for all of them, one per single listener. */
     private final Map<List<ServerSocketChannel>, Waiter> waiters = new HashMap<>();
@@ -39,8 +46,14 @@ final class AcceptGate {
     private final Set<ServerSocketChannel> managed = new LinkedHashSet<>();
     private Selector backlogProbe;
 
-    AcceptGate(ActivityCounter counter) {
+    /** @param maxConnections the most connections held at once; 0 for no bound */
+    AcceptGate(ActivityCounter counter, int maxConnections) {
         this.counter = counter;
+        this.bound = new ConnectionBound(maxConnections, lock);
+    }
+
+    ConnectionBound bound() {
+        return bound;
     }
 
     /**
@@ -58,18 +71,26 @@ final class AcceptGate {
                     if (state == State.CLOSED) {
                         return Optional.empty();
                     }
-                    if (state == State.OPEN) {
-                        SocketChannel connection = waiter.acceptNow();
+                    if (state == State.OPEN && bound.tryTake()) {
+                        SocketChannel connection;
+                        try {
+                            connection = waiter.acceptNow();
+                        } catch (IOException | RuntimeException e) {
+                            bound.give();
+                            throw e;
+                        }
                         if (connection != null) {
                             counter.begin();
                             return Optional.of(connection);
                         }
+                        bound.give();
                         if (!waiter.selecting) {
                             break;
                         }
                     }
-                    // Paused, or another thread already waits on this selector: a selector woken for
-                    // close() could otherwise leave a second thread blocked in it.
+                    // Paused, at the bound (an end frees a place and notifies), or another thread
+                    // already waits on this selector: a selector woken for close() could otherwise
+                    // leave a second thread blocked in it.
                     awaitChange();
                 }
                 waiter.selecting = true;
@@ -90,6 +111,34 @@ final class AcceptGate {
                     lock.notifyAll();
                 }
             }
+        }
+    }
+
+    /**
+     * Takes a place for a connection a framework has already accepted, waiting while the bound is
+     * full; once the gate is closed (the process ends and will serve what it counted) it takes one
+     * at once. Waits through interrupts, and sets the thread's flag again when it was interrupted.
+     */
+    void awaitPlace() {
+        if (bound.tryTake()) {
+            return;
+        }
+        boolean interrupted = false;
+        synchronized (lock) {
+            while (!bound.tryTake()) {
+                if (state == State.CLOSED) {
+                    bound.takeAnyway();
+                    break;
+                }
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -35,6 +35,11 @@ import java.util.function.IntConsumer;
  * its framework accepts through {@link #acceptsOnItsOwn the framework hook}. SIGTERM drains in-flight
  * activities, for at most {@link Builder#drainTimeout}, and exits 0.
  *
+ * <p>With a {@link #maxConnections() connection bound} ({@code BECKON_MAX_CONNECTIONS}, else {@link
+ * Builder#maxConnections}), the process holds at most that many connections: at the bound {@link
+ * #accept()} waits and the kernel queues further clients, and {@link #admit()} does the same for a
+ * framework's accepting thread. {@link Builder#connectionBuffers} preallocates a buffer per place.
+ *
  * <pre>{@code
  * IdleMonitor monitor = IdleMonitor.builder()
  *         .standaloneListener("echo", new InetSocketAddress("127.0.0.1", 7000))
@@ -60,6 +65,8 @@ import java.util.function.IntConsumer;
 public final class IdleMonitor {
     /** The environment variable holding the idle timeout, in beckon's model syntax ({@code 30s}, {@code 1h30m}, {@code 0}). */
     public static final String IDLE_TIMEOUT_VARIABLE = "BECKON_IDLE_TIMEOUT";
+    /** The environment variable holding the connection bound ({@link Builder#maxConnections}): a count, or {@code 0} for none. */
+    public static final String MAX_CONNECTIONS_VARIABLE = "BECKON_MAX_CONNECTIONS";
 
     private static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
@@ -93,7 +100,9 @@ public final class IdleMonitor {
     private final Duration idleTimeout;
     private final Notifier notifier;
     private final ActivityCounter counter = new ActivityCounter();
-    private final AcceptGate gate = new AcceptGate(counter);
+    private final AcceptGate gate;
+    /** The preallocated buffers, when the builder asked for them. */
+    private final BufferPool buffers;
     private final ProcessEnding ending;
     private final AtomicReference<SocketChannel> connection;
     private final AtomicBoolean readySent = new AtomicBoolean();
@@ -101,7 +110,11 @@ public final class IdleMonitor {
     private final AtomicBoolean startingUp = new AtomicBoolean();
 
     private IdleMonitor(Builder builder, InheritedSockets.Found found, List<InheritedSockets.Named> listeners,
-            Duration idleTimeout, Notifier notifier) {
+            Duration idleTimeout, Notifier notifier, int maxConnections) {
+        this.gate = new AcceptGate(counter, found.mode() == Mode.CONNECTION ? 0 : maxConnections);
+        // One connection in CONNECTION mode, whatever the bound says.
+        this.buffers = builder.bufferSize == 0 ? null
+                : BufferPool.allocate(found.mode() == Mode.CONNECTION ? 1 : maxConnections, builder.bufferSize);
         this.mode = found.mode();
         this.origin = found.origin();
         this.listeners = List.copyOf(listeners);
@@ -292,7 +305,54 @@ public final class IdleMonitor {
      * protects the count from ending it twice.)
      */
     public void end() {
+        // The place first, for the reason AdmittedConnection gives.
+        gate.bound().give();
         counter.end();
+    }
+
+    /**
+     * The bound on connections held at once ({@value #MAX_CONNECTIONS_VARIABLE}, else {@link
+     * Builder#maxConnections}): at it, {@link #accept()} waits, and takes the next connection from the
+     * kernel's backlog when a connection held {@link #end() ends}; a framework waits in {@link #admit()}.
+     *
+     * @return the bound; 0 when there is none (also in {@link Mode#CONNECTION}, one connection anyway)
+     */
+    public int maxConnections() {
+        return gate.bound().max();
+    }
+
+    /**
+     * The hook for a framework that accepts on threads of its own (see {@link #acceptsOnItsOwn}) and
+     * should hold no more than {@link #maxConnections()} connections: call it, instead of {@link
+     * #begin()}, on the accepting thread for each connection it has just accepted, and close the handle
+     * when that connection closes. The connection is counted at once (so the idle exit sees it), then
+     * this waits while the bound is full; the accepting thread accepts nothing meanwhile, so further
+     * clients wait in the kernel's backlog. A process therefore holds at most the bound plus one
+     * waiting connection per accepting thread. It returns at once when there is no bound, and once
+     * the process is ending (the connection is counted, and served before the exit). Call it only on a
+     * thread that does nothing but accept (Netty's boss loop, Jetty's acceptor threads): a thread that
+     * also serves connections would wait for itself. An interrupt does not end the wait; the thread's
+     * flag is set again when it returns.
+     *
+     * @return the connection's handle: closing it frees its place and ends its activity, once
+     */
+    public Activity admit() {
+        counter.begin();
+        gate.awaitPlace();
+        return new AdmittedConnection(counter, gate.bound());
+    }
+
+    /**
+     * The buffers the builder asked for ({@link Builder#connectionBuffers}): one per place of the
+     * bound, allocated at start-up, taken for a connection and given back when it ends.
+     *
+     * @throws IllegalStateException when the builder asked for none
+     */
+    public BufferPool buffers() {
+        if (buffers == null) {
+            throw new IllegalStateException("this monitor has no buffer pool: ask for one with IdleMonitor.builder().connectionBuffers(bytes)");
+        }
+        return buffers;
     }
 
     /**
@@ -374,8 +434,41 @@ public final class IdleMonitor {
         private InheritedSockets.StandardInput standardInput;
         /** How the process ends; {@code null}: {@code Runtime.exit}. */
         private IntConsumer exit;
+        private int maxConnections;
+        private int bufferSize;
 
         private Builder() {}
+
+        /**
+         * The most connections the process holds at once when {@value IdleMonitor#MAX_CONNECTIONS_VARIABLE}
+         * is not set (the variable wins, as for the idle timeout: beckon sets it from the model's
+         * {@code limits.connections}); 0, the default, for no bound. See {@link IdleMonitor#maxConnections()}.
+         *
+         * @throws IllegalArgumentException when negative
+         */
+        public Builder maxConnections(int connections) {
+            if (connections < 0) {
+                throw new IllegalArgumentException("the connection bound cannot be negative: " + connections);
+            }
+            this.maxConnections = connections;
+            return this;
+        }
+
+        /**
+         * Preallocates one direct buffer of {@code bytes} for each place of the connection bound, all at
+         * {@link #start()}, handed out by {@link IdleMonitor#buffers()}. Needs a bound, except for a
+         * process started for one connection (inetd {@code nowait}, systemd {@code Accept=yes}), which
+         * gets one buffer.
+         *
+         * @throws IllegalArgumentException when not positive
+         */
+        public Builder connectionBuffers(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("a connection buffer needs at least one byte, not " + bytes);
+            }
+            this.bufferSize = bytes;
+            return this;
+        }
 
         /**
          * The idle timeout when {@code BECKON_IDLE_TIMEOUT} is not set; the variable wins, since the
@@ -479,6 +572,7 @@ public final class IdleMonitor {
          *
          * @return the running monitor
          * @throws IllegalStateException when {@code BECKON_IDLE_TIMEOUT} is not a duration,
+         *     {@code BECKON_MAX_CONNECTIONS} is not a count, {@link #connectionBuffers} has no bound to size by,
          *     {@code NOTIFY_SOCKET} is not a Unix socket address, {@code WATCHDOG_USEC} or
          *     {@code WATCHDOG_PID} is not a positive number, or systemd passed fds 3 and up that this
          *     JVM may not turn into channels (the message says which flag allows it); each message
@@ -493,12 +587,17 @@ public final class IdleMonitor {
             Duration timeout = idleTimeoutFromEnvironment();
             Duration watchdog = SdNotify.watchdogTimeout(environment, pid).orElse(null);
             Notifier notifier = Notifier.forSocket(environment.get("NOTIFY_SOCKET"));
+            int bound = ConnectionBound.fromEnvironment(environment, maxConnections);
             InheritedSockets.Found found = InheritedSockets.find(environment, pid, standardInput);
+            if (bufferSize > 0 && bound == 0 && found.mode() != Mode.CONNECTION) {
+                throw new IllegalStateException("connectionBuffers(" + bufferSize + ") needs a connection bound to size the pool:"
+                        + " set " + MAX_CONNECTIONS_VARIABLE + " or call maxConnections");
+            }
             List<InheritedSockets.Named> listeners = found.mode() == Mode.STANDALONE
                     ? StandaloneListeners.bind(standalone) : found.listeners();
             Duration effectiveTimeout = found.mode() == Mode.STANDARD_INPUT_LISTENER || found.mode() == Mode.SYSTEMD_LISTENERS
                     ? timeout : Duration.ZERO;
-            IdleMonitor monitor = new IdleMonitor(this, found, listeners, effectiveTimeout, notifier);
+            IdleMonitor monitor = new IdleMonitor(this, found, listeners, effectiveTimeout, notifier, bound);
             if (found.mode() == Mode.STANDALONE) {
                 Log.info("not socket-activated (" + found.origin() + "): "
                         + (listeners.isEmpty() ? "no standalone address to listen on"

@@ -71,11 +71,13 @@ class FrameworksTest {
     }
 
     @Test
-    void nettyServesThroughANamedListenFdEndsWhenIdleAndLosesNothingAtTheDeadline(SystemdUserManager systemd) throws Exception {
+    void nettyBoundToTwoConnectionsServesThroughANamedListenFdEndsWhenIdleAndLosesNothingAtTheDeadline(SystemdUserManager systemd) throws Exception {
         this.systemd = systemd;
         int port = Clients.freePort();
+        // A bound of 2, below the race's bursts of 3: the boss loop waits in admit() while clients queue in the backlog.
         install("netty-echo", "[Socket]\nListenStream=127.0.0.1:" + port + "\nFileDescriptorName=echo\n",
-                "Sockets=netty-echo.socket\n", List.of(ChildJvm.ADD_OPENS), NettyEchoServer.class);
+                "Sockets=netty-echo.socket\nEnvironment=" + IdleMonitor.MAX_CONNECTIONS_VARIABLE + "=2\n", List.of(ChildJvm.ADD_OPENS),
+                NettyEchoServer.class);
 
         long first = Clients.pid(Clients.ask(port, "hello"));
         assertEndedWhenIdle("netty-echo", first);

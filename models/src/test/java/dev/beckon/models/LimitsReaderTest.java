@@ -100,10 +100,10 @@ class LimitsReaderTest {
 
     @Test
     void aLimitTheModuleCannotEnforceIsAnErrorNamingModuleAndLimit() throws Exception {
-        assertEquals(List.of("services.toml:5:1: error: module systemd-unit cannot enforce limit connections of service s: systemd"
-                        + " bounds connections only for a socket that starts one process per connection (MaxConnections= with"
-                        + " Accept=yes); set accept = true in on-demand, or bound them in the service itself"),
-                errors(service("systemd-unit", "", "connections = 10\n")));
+        assertEquals(List.of("services.toml:5:1: error: module systemd-unit cannot enforce limit connections-per-source of service s:"
+                        + " systemd bounds connections per source only for a socket that starts one process per connection"
+                        + " (MaxConnectionsPerSource= with Accept=yes); set accept = true in on-demand"),
+                errors(service("systemd-unit", "", "connections-per-source = 10\n")));
         List<String> inetd = errors(service("inetd", ACCEPT, "tasks = 10\ncpu = \"10%\"\nconnections = 5\nmemory = \"64MiB\"\n"));
         assertEquals(3, inetd.size(), inetd.toString());
         assertEquals("services.toml:8:1: error: module inetd cannot enforce limit tasks of service s: openbsd-inetd has no per-service"
@@ -126,6 +126,11 @@ class LimitsReaderTest {
                         .toMap());
         assertEquals(Map.of("memory", "67108864", "open-files", "64"),
                 limits(service("inetd", ACCEPT, "memory = \"64MiB\"\nopen-files = 64\n")).toMap());
+        // One process for all connections: the service keeps the bound itself, told by every module (BECKON_MAX_CONNECTIONS).
+        for (String type : List.of("systemd-unit", "xinetd", "inetd")) {
+            assertEquals(Map.of("connections", "5"), limits(service(type, SHARED, "connections = 5\n")).toMap(), type);
+        }
+        assertEquals(Map.of("connections", "5"), limits(service("systemd-unit", "", "connections = 5\n")).toMap(), "always on");
         // An external module gets every limit in its environment and answers for it itself.
         assertEquals(6, limits(service("my-module", "", "memory = \"64MiB\"\ntasks = 3\ncpu = \"5%\"\nopen-files = 64\n"
                 + "connections = 5\nconnections-per-source = 2\n")).toMap().size());

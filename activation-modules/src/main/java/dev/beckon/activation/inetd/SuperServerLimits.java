@@ -23,10 +23,13 @@ final class SuperServerLimits {
         limits.memoryBytes().ifPresent(bytes -> attributes.put("rlimit_as", String.valueOf(bytes)));
         limits.openFiles().ifPresent(files -> attributes.put("rlimit_files", String.valueOf(files)));
         boolean perConnection = instance.onDemand().map(ServiceInstance.Activation::accept).orElse(false);
-        if (!perConnection && (limits.connections().isPresent() || limits.connectionsPerSource().isPresent())) {
-            refuse(instance, "xinetd", limits.connections().isPresent() ? Limits.CONNECTIONS : Limits.CONNECTIONS_PER_SOURCE);
+        if (!perConnection && limits.connectionsPerSource().isPresent()) {
+            refuse(instance, "xinetd", Limits.CONNECTIONS_PER_SOURCE);
         }
-        limits.connections().ifPresent(n -> attributes.put("instances", String.valueOf(n)));
+        // With wait = yes the one server bounds its connections itself (ServiceConnectionBound).
+        if (perConnection) {
+            limits.connections().ifPresent(n -> attributes.put("instances", String.valueOf(n)));
+        }
         limits.connectionsPerSource().ifPresent(n -> attributes.put("per_source", String.valueOf(n)));
         return attributes;
     }
@@ -38,8 +41,10 @@ final class SuperServerLimits {
      */
     static String ulimits(ServiceInstance instance) {
         Limits limits = instance.limits();
+        boolean perConnection = instance.onDemand().map(ServiceInstance.Activation::accept).orElse(false);
+        // Only with nowait: with wait the one server bounds its connections itself (ServiceConnectionBound).
         refuse(instance, "inetd", limits.tasks().isPresent() ? Limits.TASKS : limits.cpuPercent().isPresent() ? Limits.CPU
-                : limits.connections().isPresent() ? Limits.CONNECTIONS
+                : limits.connections().isPresent() && perConnection ? Limits.CONNECTIONS
                 : limits.connectionsPerSource().isPresent() ? Limits.CONNECTIONS_PER_SOURCE : null);
         StringBuilder lines = new StringBuilder();
         limits.memoryBytes().ifPresent(bytes -> lines.append("ulimit -v ").append(Math.max(1, bytes / 1024))

@@ -2,6 +2,7 @@ package dev.beckon.activation.systemd;
 
 import dev.beckon.activation.RenderedFile;
 import dev.beckon.activation.Rendering;
+import dev.beckon.activation.ServiceConnectionBound;
 import dev.beckon.activation.ServiceInstance;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
@@ -72,6 +73,8 @@ final class SystemdUnitRenderer {
         for (Map.Entry<String, String> variable : instance.environment().entrySet()) {
             unit.append("Environment=").append(UnitSyntax.environmentAssignment(variable.getKey(), variable.getValue())).append('\n');
         }
+        ServiceConnectionBound.value(instance).ifPresent(bound -> unit.append("Environment=")
+                .append(UnitSyntax.environmentAssignment(ServiceConnectionBound.VARIABLE, bound)).append('\n'));
         instance.onDemand().ifPresent(onDemand -> {
             if (!onDemand.idleTimeout().isZero()) {
                 unit.append("Environment=").append(UnitSyntax.environmentAssignment("BECKON_IDLE_TIMEOUT",
