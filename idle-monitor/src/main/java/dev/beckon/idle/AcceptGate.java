@@ -93,6 +93,7 @@ final class AcceptGate {
                     // leave a second thread blocked in it.
                     awaitChange();
                 }
+                waiter.openSelector();
                 waiter.selecting = true;
             }
             try {
@@ -193,7 +194,9 @@ final class AcceptGate {
             state = State.CLOSED;
             lock.notifyAll();
             for (Waiter waiter : waiters.values()) {
-                selectors.add(waiter.selector);
+                if (waiter.selector != null) {
+                    selectors.add(waiter.selector);
+                }
             }
             if (backlogProbe != null) {
                 selectors.add(backlogProbe);
@@ -231,11 +234,16 @@ final class AcceptGate {
         }
     }
 
-    /** A selector over some listeners, and the order to try them in. */
+    /**
+     * A selector over some listeners, and the order to try them in. The selector is opened only when a caller must
+     * wait: an on-demand process is started for a connection that already waits in the backlog, and opening a selector
+     * (epoll, an eventfd, their classes) before taking it would only delay its answer.
+     */
     private static final class Waiter {
         static final Waiter CLOSED = new Waiter();
 
-        final Selector selector;
+        /** Null until {@link #openSelector}; guarded by the gate's lock. */
+        Selector selector;
         private final List<ServerSocketChannel> listeners;
         /** Whether a thread waits in {@link #selector}; guarded by the gate's lock. */
         boolean selecting;
@@ -248,11 +256,21 @@ final class AcceptGate {
 
         Waiter(List<ServerSocketChannel> listeners) throws IOException {
             this.listeners = List.copyOf(listeners);
-            this.selector = Selector.open();
             for (ServerSocketChannel listener : this.listeners) {
                 listener.configureBlocking(false);
-                listener.register(selector, SelectionKey.OP_ACCEPT);
             }
+        }
+
+        /** Opens the selector over the listeners, once; called under the gate's lock. */
+        void openSelector() throws IOException {
+            if (selector != null) {
+                return;
+            }
+            Selector opened = Selector.open();
+            for (ServerSocketChannel listener : listeners) {
+                listener.register(opened, SelectionKey.OP_ACCEPT);
+            }
+            selector = opened;
         }
 
         /** Accepts without blocking, starting after the listener that gave the last one, so none starves. */

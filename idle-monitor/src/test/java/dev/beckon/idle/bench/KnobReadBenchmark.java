@@ -3,6 +3,11 @@ package dev.beckon.idle.bench;
 import dev.beckon.idle.KnobRegions;
 import dev.beckon.idle.Knobs;
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What one knob read costs a service: a handle's read (one acquire load from the mapped region), the enum's value
- * through its index, and the read by name (a map lookup first); next to a plain field read, for scale.
+ * through its index, and the read by name (a map lookup first); next to a plain field read, for scale, and to a
+ * volatile load of the same slot through {@code sun.misc.Unsafe} by raw address (no checks at all): what the
+ * VarHandle's own checks (the buffer's limit, its memory session, the slot's alignment) cost.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,6 +40,9 @@ public class KnobReadBenchmark {
     private Knobs.IntKnob limit;
     private Knobs.EnumKnob level;
     private long field = 42;
+    private ByteBuffer mapped;
+    private long limitAddress;
+    private sun.misc.Unsafe unsafe;
 
     @Setup
     public void map() throws IOException {
@@ -42,6 +52,21 @@ public class KnobReadBenchmark {
         knobs = Knobs.open(file);
         limit = knobs.intKnob("limit");
         level = knobs.enumKnob("log-level");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+        }
+        try {
+            Field instance = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            instance.setAccessible(true);
+            unsafe = (sun.misc.Unsafe) instance.get(null);
+            long address = unsafe.getLong(mapped, unsafe.objectFieldOffset(Buffer.class.getDeclaredField("address")));
+            limitAddress = address + 32 + 8; // the second slot, "limit"
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        if (unsafe.getLongVolatile(null, limitAddress) != limit.get()) {
+            throw new IllegalStateException("the raw address does not point at the knob's slot");
+        }
     }
 
     @Benchmark
@@ -57,6 +82,11 @@ public class KnobReadBenchmark {
     @Benchmark
     public long intByName() {
         return knobs.intValue("limit");
+    }
+
+    @Benchmark
+    public long unsafeRawAddress() {
+        return unsafe.getLongVolatile(null, limitAddress);
     }
 
     @Benchmark

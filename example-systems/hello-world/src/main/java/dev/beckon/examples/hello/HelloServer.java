@@ -39,12 +39,12 @@ public final class HelloServer {
         byte[] line = (greeting + "\n").getBytes(StandardCharsets.UTF_8);
         byte[] upper = (greeting.toUpperCase(Locale.ROOT) + "\n").getBytes(StandardCharsets.UTF_8);
         // Started by hand or deployed without the knob, it greets as written.
-        Optional<Knobs.EnumKnob> greetingCase = monitor.knobs().has("greeting-case")
-                ? Optional.of(monitor.knobs().enumKnob("greeting-case")) : Optional.empty();
+        Knobs.EnumKnob greetingCase = monitor.knobs().has("greeting-case") ? monitor.knobs().enumKnob("greeting-case") : null;
         Optional<SocketChannel> next;
         while ((next = monitor.accept()).isPresent()) {
             try (SocketChannel client = next.get()) {
-                boolean shout = greetingCase.map(k -> k.get().equals("upper")).orElse(false);
+                // No lambda here: the first one costs a JVM milliseconds, and the first client would wait for them.
+                boolean shout = greetingCase != null && greetingCase.get().equals("upper");
                 client.write(ByteBuffer.wrap(shout ? upper : line));
             } finally {
                 monitor.end();
