@@ -53,6 +53,8 @@ public final class Deployments implements AutoCloseable {
     private final Rollbacks rollbacks;
     /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
     private DeploymentLock profileLock;
+    /** Held with {@link #profileLock} when the profile is shared: the lock across operators (see {@link SharedLocks}). */
+    private dev.beckon.planner.generations.SharedProfile.Held sharedLock;
 
     /** A few targets at once: enough to hide SSH round trips, few enough to keep progress readable. */
     public static final int DEFAULT_PARALLEL = 4;
@@ -168,6 +170,7 @@ public final class Deployments implements AutoCloseable {
         records.notices(events::notice);
         if (profileLock == null) {
             profileLock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, command, events::notice);
+            sharedLock = SharedLocks.takeAndPull(generations.shared(), profile, command, events::notice).orElse(null);
         }
         recovery.recoverInterrupted(events);
     }
@@ -208,6 +211,11 @@ public final class Deployments implements AutoCloseable {
     /** Snapshots, restores and moves of the deployed services' warm state; changes need {@link #lockForChanges}. */
     public WarmStates warmStates() {
         return new WarmStates(profile, records, targets.sessions());
+    }
+
+    /** This profile's sharing with a team's repository ({@code beckon profile}). */
+    public dev.beckon.planner.generations.SharedProfile shared() {
+        return generations.shared();
     }
 
     /** Where the profile's lock is: beside its repository's files, so that it is found with them. */
@@ -313,6 +321,16 @@ public final class Deployments implements AutoCloseable {
 
     @Override
     public void close() throws PlanningException {
+        try {
+            if (sharedLock != null) {
+                SharedLocks.pushAndRelease(generations.shared(), sharedLock, profile);
+            }
+        } finally {
+            closeLocally();
+        }
+    }
+
+    private void closeLocally() throws PlanningException {
         try {
             if (profileLock != null) {
                 profileLock.close();

@@ -338,6 +338,11 @@ public final class Generations implements AutoCloseable {
         });
     }
 
+    /** The sharing of this profile with a team's bare repository ({@code beckon profile push|pull}). */
+    public SharedProfile shared() {
+        return new SharedProfile(directory, profile, repository, lock, history);
+    }
+
     /** Closes the repository; later calls on this instance fail. */
     @Override
     public void close() {
