@@ -66,6 +66,7 @@ public final class Deployments implements AutoCloseable {
         this.generations = generations;
         this.records = new ProfileRecords(profile, generations);
         this.targets = new ProfileTargets(new TargetSessions(TargetConnector.of(modules, environment), profile), environment);
+        this.records.targetRecords(new TargetRecords(targets.sessions()));
         this.recorder = new GenerationRecorder(records, targets);
         this.recovery = new InterruptedDeploymentRecovery(records, targets);
         this.rollbacks = new Rollbacks(records, targets);
@@ -312,6 +313,12 @@ public final class Deployments implements AutoCloseable {
         } catch (dev.beckon.activation.ActivationException e) {
             throw new PlanningException(e.getMessage(), e);
         }
+    }
+
+    /** Rebuilds this lost profile from what the model's targets record ({@code beckon reconstruct}); needs {@link #lockForChanges}. */
+    public Reconstruction.Result reconstruct(SystemModel model, String user) throws PlanningException {
+        requireLock();
+        return new Reconstruction(records, targets).reconstruct(model, user);
     }
 
     /** Checks the store entries of this profile's kept generations ({@code beckon verify}). */
