@@ -124,11 +124,13 @@ class SharedProfilesIT {
         assertTrue(third.out().contains("Deployed generation 3"), third.out());
         assertEquals("three", greeting());
         assertEquals(List.of(1, 2, 3), generations(alice), "alice has bob's generation too");
+        ok("profile", "pull", "--home", bob.toString());
+        assertEquals(List.of(1, 2, 3), generations(bob), "and bob alice's");
 
         // Bob deploys without sharing, Alice with it: both record a generation 4.
         share(bob, null);
         deploy(bob, model("bob4"));
-        assertEquals(List.of(1, 2, 3, 4), generations(bob), "bob took alice's generation 3 before");
+        assertEquals(List.of(1, 2, 3, 4), generations(bob), "bob's own generation 4");
         share(bob, shared);
         deploy(alice, model("alice4"));
         for (List<String> refused : List.of(List.of("profile", "push"), List.of("deploy", model("bob5").toString()))) {
