@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 UndeployCommand.class, DiffCommand.class, ShellCommand.class, LogsCommand.class, VerifyCommand.class,
                 SandboxCommand.class, KnobCommand.class,
                 SnapshotCommand.class, SnapshotsCommand.class, RestoreCommand.class,
+                ProfileCommand.class, ReconstructCommand.class,
                 CommandLine.HelpCommand.class, CompletionNamesCommand.class})
 public final class BeckonCommand implements Runnable {
     @CommandLine.Spec

@@ -53,6 +53,8 @@ public final class Deployments implements AutoCloseable {
     private final Rollbacks rollbacks;
     /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
     private DeploymentLock profileLock;
+    /** Held with {@link #profileLock} when the profile is shared: the lock across operators (see {@link SharedLocks}). */
+    private dev.beckon.planner.generations.SharedProfile.Held sharedLock;
 
     /** A few targets at once: enough to hide SSH round trips, few enough to keep progress readable. */
     public static final int DEFAULT_PARALLEL = 4;
@@ -64,6 +66,7 @@ public final class Deployments implements AutoCloseable {
         this.generations = generations;
         this.records = new ProfileRecords(profile, generations);
         this.targets = new ProfileTargets(new TargetSessions(TargetConnector.of(modules, environment), profile), environment);
+        this.records.targetRecords(new TargetRecords(targets.sessions()));
         this.recorder = new GenerationRecorder(records, targets);
         this.recovery = new InterruptedDeploymentRecovery(records, targets);
         this.rollbacks = new Rollbacks(records, targets);
@@ -168,6 +171,7 @@ public final class Deployments implements AutoCloseable {
         records.notices(events::notice);
         if (profileLock == null) {
             profileLock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, command, events::notice);
+            sharedLock = SharedLocks.takeAndPull(generations.shared(), profile, command, events::notice).orElse(null);
         }
         recovery.recoverInterrupted(events);
     }
@@ -208,6 +212,11 @@ public final class Deployments implements AutoCloseable {
     /** Snapshots, restores and moves of the deployed services' warm state; changes need {@link #lockForChanges}. */
     public WarmStates warmStates() {
         return new WarmStates(profile, records, targets.sessions());
+    }
+
+    /** This profile's sharing with a team's repository ({@code beckon profile}). */
+    public dev.beckon.planner.generations.SharedProfile shared() {
+        return generations.shared();
     }
 
     /** Where the profile's lock is: beside its repository's files, so that it is found with them. */
@@ -306,6 +315,12 @@ public final class Deployments implements AutoCloseable {
         }
     }
 
+    /** Rebuilds this lost profile from what the model's targets record ({@code beckon reconstruct}); needs {@link #lockForChanges}. */
+    public Reconstruction.Result reconstruct(SystemModel model, String user) throws PlanningException {
+        requireLock();
+        return new Reconstruction(records, targets).reconstruct(model, user);
+    }
+
     /** Checks the store entries of this profile's kept generations ({@code beckon verify}). */
     public dev.beckon.planner.store.StoreVerifier storeVerifier() {
         return new dev.beckon.planner.store.StoreVerifier(generations);
@@ -313,6 +328,16 @@ public final class Deployments implements AutoCloseable {
 
     @Override
     public void close() throws PlanningException {
+        try {
+            if (sharedLock != null) {
+                SharedLocks.pushAndRelease(generations.shared(), sharedLock, profile);
+            }
+        } finally {
+            closeLocally();
+        }
+    }
+
+    private void closeLocally() throws PlanningException {
         try {
             if (profileLock != null) {
                 profileLock.close();

@@ -25,6 +25,9 @@ final class ProfileRecords {
     /** Whether the current generation's record was found damaged, so that plans start from an earlier one. */
     private boolean currentDamaged;
 
+    /** Told of each generation recorded or made current, so its targets record it; none until set. */
+    private TargetRecords targetRecords;
+
     ProfileRecords(String profile, Generations generations) {
         this.profile = profile;
         this.generations = generations;
@@ -36,6 +39,17 @@ final class ProfileRecords {
 
     Generations generations() {
         return generations;
+    }
+
+    void targetRecords(TargetRecords targetRecords) {
+        this.targetRecords = targetRecords;
+    }
+
+    /** After {@code generation} became current with {@code manifest}: its targets record it. */
+    void recordedOnTargets(Generation generation, Manifest manifest) {
+        if (targetRecords != null) {
+            targetRecords.recorded(this, generation, manifest, notices);
+        }
     }
 
     void notices(Consumer<String> notices) {

@@ -37,6 +37,7 @@ sealed interface RecordGeneration {
             records.forget();
             Generation generation = records.generations().record(ManifestJson.write(manifest), models, user, message);
             StoreRoots.addRecorded(manifest);
+            records.recordedOnTargets(generation, manifest);
             return generation;
         }
     }
@@ -48,6 +49,7 @@ sealed interface RecordGeneration {
             records.forget();
             Generation generation = records.generations().makeCurrent(number);
             StoreRoots.addRecorded(manifest);
+            records.recordedOnTargets(generation, manifest);
             return generation;
         }
     }

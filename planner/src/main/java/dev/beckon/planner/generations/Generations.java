@@ -148,6 +148,14 @@ public final class Generations implements AutoCloseable {
      *                                  not at all, so it is left as it was or with the new generation current
      */
     public Generation record(byte[] manifest, Map<String, byte[]> models, String user, String message) {
+        return record(manifest, models, user, message, 1);
+    }
+
+    /**
+     * As {@link #record(byte[], Map, String, String)}, numbered at least {@code atLeast}: {@code beckon reconstruct}
+     * gives a rebuilt profile's generation the number the lost one had, so later numbers go on from it.
+     */
+    public Generation record(byte[] manifest, Map<String, byte[]> models, String user, String message, int atLeast) {
         Objects.requireNonNull(manifest, "manifest");
         Objects.requireNonNull(models, "models");
         GenerationWriter.requireUser(user);
@@ -162,7 +170,7 @@ public final class Generations implements AutoCloseable {
             Ref tip = repository.exactRef(GenerationHistory.BRANCH);
             int highestTagged = state.kept().isEmpty() ? 0 : state.kept().lastKey();
             int highestRecorded = tip == null ? 0 : history.generationNumberOf(history.commitOf(walk, tip), tip.getName());
-            int number = Math.max(highestTagged, highestRecorded) + 1;
+            int number = Math.max(Math.max(highestTagged, highestRecorded) + 1, atLeast);
 
             PersonIdent deployer = new PersonIdent(user, "", Instant.now(), ZoneId.systemDefault());
             ObjectId commit = writer.writeCommit(number, manifest, checkedModels, tip, deployer, message);
@@ -336,6 +344,11 @@ public final class Generations implements AutoCloseable {
             }
             return null;
         });
+    }
+
+    /** The sharing of this profile with a team's bare repository ({@code beckon profile push|pull}). */
+    public SharedProfile shared() {
+        return new SharedProfile(directory, profile, repository, lock, history);
     }
 
     /** Closes the repository; later calls on this instance fail. */

@@ -35,7 +35,7 @@ public final class DeploymentLock implements AutoCloseable {
     public record Holder(String user, String host, long pid, Optional<Instant> started, String profile, String command,
             Instant since) {
 
-        static Holder ofThisProcess(String profile, String command) {
+        public static Holder ofThisProcess(String profile, String command) {
             return new Holder(System.getProperty("user.name"), thisHost(), ProcessHandle.current().pid(),
                     ProcessHandle.current().info().startInstant(), profile, command, Instant.now());
         }
@@ -58,12 +58,12 @@ public final class DeploymentLock implements AutoCloseable {
             return "beckon " + command + " by " + user + "@" + host + " (pid " + pid + ", profile " + profile + ") since " + since;
         }
 
-        String write() {
+        public String write() {
             return "user=" + user + " host=" + host + " pid=" + pid + " started=" + started.map(Instant::toString).orElse("-")
                     + " profile=" + profile + " command=" + command + " since=" + since + "\n";
         }
 
-        static Holder read(String text, Path file) throws PlanningException {
+        public static Holder read(String text, Path file) throws PlanningException {
             Map<String, String> fields = new LinkedHashMap<>();
             for (String field : text.strip().split(" ")) {
                 int equals = field.indexOf('=');

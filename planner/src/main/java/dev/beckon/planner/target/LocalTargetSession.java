@@ -274,6 +274,24 @@ public final class LocalTargetSession implements TargetSession {
     }
 
     @Override
+    public void recordDeployed(Path stateDirectory, DeployedRecord record) throws PlanningException {
+        try {
+            record.write(stateDirectory, profile);
+        } catch (IOException e) {
+            throw new PlanningException("cannot record what it runs in " + stateDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<DeployedRecord> deployed(Path stateDirectory) throws PlanningException {
+        try {
+            return DeployedRecord.read(stateDirectory, profile);
+        } catch (IOException e) {
+            throw new PlanningException("cannot read what it records in " + stateDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void close() {
         List<ModuleSession> sessions = new ArrayList<>(open.values());
         open.clear();

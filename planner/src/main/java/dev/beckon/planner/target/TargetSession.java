@@ -89,6 +89,16 @@ public interface TargetSession extends AutoCloseable {
         throw new PlanningException(entry.id() + ": this target's beckon agent does not restore snapshots");
     }
 
+    /** Records on the target that it runs {@code record} for this session's profile ({@link DeployedRecord}). */
+    default void recordDeployed(Path stateDirectory, DeployedRecord record) throws PlanningException {
+        throw new PlanningException("this target's beckon agent does not record what it runs");
+    }
+
+    /** What the target records that it runs for this session's profile; empty when nothing. */
+    default Optional<DeployedRecord> deployed(Path stateDirectory) throws PlanningException {
+        throw new PlanningException("this target's beckon agent does not tell what it runs");
+    }
+
     @Override
     void close();
 

@@ -290,8 +290,25 @@ class SshTargetsIT {
         assertEquals(1, notThere.exitCode());
         assertEquals("beckon: error: service talker does not run on target a; it runs on c\n", notThere.err());
 
-        Run removed = beckon("deploy", model("empty", services("hello v1", ""), "", "").toString());
+        Path empty = model("empty", services("hello v1", ""), "", "");
+        Run removed = beckon("deploy", empty.toString());
         assertEquals(0, removed.exitCode(), removed.out() + removed.err());
+
+        // The profile lost: the agents on a, b and c tell what they run, and it comes back with the same manifest.
+        Path profile = dir.resolve("home/profiles/default");
+        int number;
+        byte[] recorded;
+        try (dev.beckon.planner.generations.Generations generations = dev.beckon.planner.generations.Generations.open(profile, "default")) {
+            number = generations.current().orElseThrow().number();
+            recorded = generations.manifest(number);
+        }
+        dev.beckon.planner.store.Store.deleteTree(profile);
+        Run rebuilt = beckon("reconstruct", empty.toString());
+        assertEquals(0, rebuilt.exitCode(), rebuilt.out() + rebuilt.err());
+        assertTrue(rebuilt.out().contains("generation " + number + " is current, as recorded on targets a, b, c"), rebuilt.out());
+        try (dev.beckon.planner.generations.Generations generations = dev.beckon.planner.generations.Generations.open(profile, "default")) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(recorded, generations.manifest(number));
+        }
         for (SystemdUserManager machine : machines) {
             try (Stream<Path> files = Files.list(machine.unitDirectory())) {
                 assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("beckon-")).toList());

@@ -368,6 +368,25 @@ public final class SshTargetSession implements TargetSession {
     }
 
     @Override
+    public void recordDeployed(Path stateDirectory, dev.beckon.planner.target.DeployedRecord record) throws PlanningException {
+        callForPlanning(new AgentProtocol.Request("record-deployed", null, null, target, stateDirectory.toString(), null,
+                List.of(String.valueOf(record.generation()), new String(record.manifest(), java.nio.charset.StandardCharsets.UTF_8))));
+    }
+
+    @Override
+    public Optional<dev.beckon.planner.target.DeployedRecord> deployed(Path stateDirectory) throws PlanningException {
+        List<String> answer = callForPlanning(AgentProtocol.Request.onState("read-deployed", target, stateDirectory.toString())).paths();
+        if (answer == null || answer.isEmpty()) {
+            return Optional.empty();
+        }
+        if (answer.size() != 2 || !answer.get(0).matches("[1-9][0-9]{0,8}")) {
+            throw new PlanningException(target + ": the agent's answer to read-deployed is not one beckon sends");
+        }
+        return Optional.of(new dev.beckon.planner.target.DeployedRecord(Integer.parseInt(answer.get(0)),
+                answer.get(1).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Override
     public void restoreSnapshot(ManifestEntry entry, String id) throws PlanningException {
         callForPlanning(new AgentProtocol.Request("restore-snapshot", entry, null, null, null, null, List.of(id)));
     }

@@ -143,6 +143,13 @@ public final class TargetAgent {
                 case "list-snapshots" -> {
                     return AgentProtocol.Response.of(session.snapshots(request.entry()));
                 }
+                case "record-deployed" -> session.recordDeployed(Path.of(request.stateDirectory()), new dev.beckon.planner.target.DeployedRecord(
+                        Integer.parseInt(request.paths().get(0)), request.paths().get(1).getBytes(StandardCharsets.UTF_8)));
+                case "read-deployed" -> {
+                    return new AgentProtocol.Response(null, null, session.deployed(Path.of(request.stateDirectory()))
+                            .map(d -> List.of(String.valueOf(d.generation()), new String(d.manifest(), StandardCharsets.UTF_8)))
+                            .orElse(List.of()), null, null, null);
+                }
                 case "restore-snapshot" -> session.restoreSnapshot(request.entry(), request.paths().get(0));
                 default -> {
                     return failure("planning", "agent", "unknown operation " + request.operation(), List.of());

@@ -1,0 +1,45 @@
+package dev.beckon.planner.deploy;
+
+import dev.beckon.activation.ActivationException;
+import dev.beckon.models.Messages;
+import dev.beckon.planner.generations.Generation;
+import dev.beckon.planner.generations.GenerationsException;
+import dev.beckon.planner.manifest.Manifest;
+import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.target.DeployedRecord;
+import dev.beckon.planner.target.TargetSessions;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * After a generation is recorded (or made current again), each of its targets records that it runs it
+ * ({@link DeployedRecord}), so {@code beckon reconstruct} can rebuild a lost profile from them. The generation is
+ * already the profile's then: a target that cannot record it only gets a notice, the deployment stands.
+ */
+final class TargetRecords {
+    private final TargetSessions sessions;
+
+    TargetRecords(TargetSessions sessions) {
+        this.sessions = sessions;
+    }
+
+    void recorded(ProfileRecords records, Generation generation, Manifest manifest, Consumer<String> notices) {
+        byte[] recorded;
+        try {
+            recorded = records.generations().manifest(generation.number());
+        } catch (GenerationsException e) {
+            notices.accept("The targets do not record generation " + generation.number() + ": " + e.getMessage());
+            return;
+        }
+        DeployedRecord record = new DeployedRecord(generation.number(), recorded);
+        sessions.know(manifest);
+        for (Manifest.TargetRecord target : manifest.targets().values()) {
+            try {
+                sessions.of(target.name()).recordDeployed(Path.of(target.stateDirectory()), record);
+            } catch (ActivationException | PlanningException | RuntimeException e) {
+                notices.accept("Target " + target.name() + " does not record that it runs generation " + generation.number()
+                        + " (so `beckon reconstruct` cannot learn it there): " + Messages.printable(String.valueOf(e.getMessage())));
+            }
+        }
+    }
+}
