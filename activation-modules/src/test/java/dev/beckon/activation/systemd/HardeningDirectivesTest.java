@@ -102,6 +102,20 @@ class HardeningDirectivesTest {
         assertTrue(user.contains("\nExecStopPost=/bin/sh -c "), user);
     }
 
+    @Test
+    void systemdAnalyzeScoresAHardenedUnitLessExposedInEachScope() {
+        for (String scope : List.of("system", "user")) {
+            boolean user = scope.equals("user");
+            String hardened = SecurityExposure.of("beckon-test-hello.service", SystemdUnitRenderer.render(instance(scope, DEFAULTS,
+                    "/var/lib/beckon")).file("beckon-test-hello.service").orElseThrow().content(), user);
+            String bare = SecurityExposure.of("beckon-test-hello.service", SystemdUnitRenderer.render(instance(scope, Hardening.NONE,
+                    "/var/lib/beckon")).file("beckon-test-hello.service").orElseThrow().content(), user);
+            assertTrue(hardened.matches("[0-9]+\\.[0-9] [A-Z]+") && bare.matches("[0-9]+\\.[0-9] [A-Z]+"), hardened + " / " + bare);
+            assertTrue(Double.parseDouble(hardened.split(" ")[0]) < Double.parseDouble(bare.split(" ")[0]), scope + ": " + hardened
+                    + " is not below " + bare);
+        }
+    }
+
     private static ServiceInstance withWarmState(ServiceInstance instance) {
         TreeMap<String, String> environment = new TreeMap<>(instance.environment());
         environment.put(WarmState.PATH_VARIABLE, instance.stateDirectory() + "/services/test/hello/state");
