@@ -5,6 +5,7 @@ import dev.beckon.activation.ServiceStateDirectory;
 import dev.beckon.idle.WarmState;
 import dev.beckon.models.Hardening;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The sandboxing directives of an instance's {@link Hardening}, in its service unit.
@@ -16,7 +17,7 @@ import java.nio.file.Path;
  *
  * <p>ProtectSystem=strict leaves the service's own state directory ({@link ServiceStateDirectory}) writable. A
  * dynamic user gets a new uid whenever the unit starts and could write no file beckon made there, so a service
- * with warm state needs a {@code user}; that user is given the directory at each start, by an unconfined
+ * with warm state needs a {@code user}; that user is given the warm-state region at each start, by an unconfined
  * ExecStartPre=.
  */
 final class HardeningDirectives {
@@ -62,17 +63,19 @@ final class HardeningDirectives {
         if (hardening.privateTmp()) {
             lines.append("PrivateTmp=yes\n");
         }
-        boolean writesState = instance.environment().containsKey(WarmState.PATH_VARIABLE);
+        Optional<String> region = Optional.ofNullable(instance.environment().get(WarmState.PATH_VARIABLE));
         if (hardening.user().isPresent()) {
             String user = hardening.user().get();
             lines.append("User=").append(user).append('\n');
-            if (writesState) {
-                // beckon makes the warm-state region (as root); the service maps it for writing. "+": unconfined, as root.
-                lines.append("ExecStartPre=+/bin/chown -hR ").append(user).append(": ")
-                        .append(UnitSyntax.execArgument(ownDirectory.toString())).append('\n');
+            if (region.isPresent()) {
+                // beckon makes the warm-state region (as root) and the service maps it for writing: the file is given to the
+                // user, at each start since a restore replaces it. Not the directory, which stays beckon's, so that the
+                // user can plant nothing there for beckon to write through (see SafeDirectories). "+": unconfined.
+                lines.append("ExecStartPre=+/bin/chown -h ").append(user).append(": ").append(UnitSyntax.execArgument(region.get()))
+                        .append('\n');
             }
         } else if (dynamic) {
-            if (writesState) {
+            if (region.isPresent()) {
                 throw new IllegalArgumentException("a dynamic user (DynamicUser=, which it gets without a user) has another uid at each "
                         + "start and could not write the warm state that beckon keeps for it; give it a user = \"NAME\" in [services."
                         + instance.service() + ".hardening], or turn dynamic-user off there");

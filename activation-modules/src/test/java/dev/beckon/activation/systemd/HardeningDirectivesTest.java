@@ -60,11 +60,11 @@ class HardeningDirectivesTest {
     }
 
     @Test
-    void aNamedUserWithWarmStateIsGivenItsStateDirectoryAtEachStart() {
+    void aNamedUserWithWarmStateIsGivenItsRegionAtEachStart() {
         Hardening web = new Hardening(true, true, true, true, new TreeSet<>(List.of("AF_UNIX")), Optional.of("web"), false);
         ServiceInstance instance = withWarmState(instance("system", web, "/var/lib/beckon"));
         String lines = HardeningDirectives.service(instance);
-        assertTrue(lines.contains("User=web\nExecStartPre=+/bin/chown -hR web: \"/var/lib/beckon/services/test/hello\"\n"), lines);
+        assertTrue(lines.contains("User=web\nExecStartPre=+/bin/chown -h web: \"/var/lib/beckon/services/test/hello/state\"\n"), lines);
         assertFalse(lines.contains("DynamicUser"), lines);
         assertFalse(HardeningDirectives.service(instance("system", web, "/var/lib/beckon")).contains("chown"),
                 "without warm state it writes nothing there");

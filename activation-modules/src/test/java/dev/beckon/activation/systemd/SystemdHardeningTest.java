@@ -62,6 +62,7 @@ class SystemdHardeningTest {
         Path open = Files.createDirectories(state.resolve("open"));
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path own = Files.createDirectories(ServiceStateDirectory.of(state, "test", "named"));
+        Path region = Files.writeString(own.resolve("state"), "");
         String token = UUID.randomUUID().toString();
         Hardening named = new Hardening(true, true, true, true, new TreeSet<>(List.of("AF_UNIX")), Optional.of("nobody"), false);
         Hardening dynamic = new Hardening(true, true, true, true, new TreeSet<>(List.of("AF_INET", "AF_INET6", "AF_UNIX")),
@@ -69,7 +70,7 @@ class SystemdHardeningTest {
         try (ServerSocket listener = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
                 SystemdSession session = fixture.open()) {
             ServiceInstance withState = systemScope(fixture.daemon("named", probe(own, open, listener.getLocalPort(), token)), named,
-                    Map.of(WarmState.PATH_VARIABLE, own.resolve("state").toString()));
+                    Map.of(WarmState.PATH_VARIABLE, region.toString()));
             ServiceInstance withoutState = systemScope(fixture.daemon("dynamic", probe(ServiceStateDirectory.of(state, "test", "dynamic"),
                     open, listener.getLocalPort(), token)), dynamic, Map.of());
             session.activate(withState);
@@ -79,10 +80,11 @@ class SystemdHardeningTest {
             assertTrue(namedProbe.contains(" uid=65534 "), namedProbe);
             assertTrue(namedProbe.contains(" nnp=1 "), namedProbe);
             assertTrue(namedProbe.contains(" system=read-only "), "ProtectSystem=strict: " + namedProbe);
-            assertTrue(namedProbe.contains(" own=writable "), "its state directory, given to its user: " + namedProbe);
+            assertTrue(namedProbe.contains(" own=writable "), "its warm-state region, given to its user: " + namedProbe);
             assertTrue(namedProbe.contains(" tmp=written "), namedProbe);
             assertTrue(namedProbe.contains("Address family not supported"), "AF_UNIX only: " + namedProbe);
-            assertEquals("65534", String.valueOf(Files.getAttribute(own, "unix:uid")));
+            assertEquals("65534", String.valueOf(Files.getAttribute(region, "unix:uid")));
+            assertEquals("0", String.valueOf(Files.getAttribute(own, "unix:uid")), "the directory stays beckon's (SafeDirectories)");
 
             String dynamicProbe = probeLine(session, withoutState);
             assertFalse(dynamicProbe.contains(" uid=0 ") || dynamicProbe.contains(" uid=65534 "), dynamicProbe);
@@ -112,7 +114,7 @@ class SystemdHardeningTest {
         String script = String.join("; ",
                 "nnp=$(grep -c '^NoNewPrivs:[[:space:]]*1' /proc/self/status)",
                 "if touch \"$2/probe\" 2>/dev/null; then system=writable; else system=read-only; fi",
-                "if touch \"$1/probe\" 2>/dev/null; then own=writable; else own=read-only; fi",
+                "if echo probe 2>/dev/null >> \"$1/state\"; then own=writable; else own=read-only; fi",
                 "if echo x > \"/tmp/beckon-hardening-$4\"; then tmp=written; else tmp=refused; fi",
                 "inet=$( (exec 3<>\"/dev/tcp/127.0.0.1/$3\" && echo connected) 2>&1 | tr '\\n' ' ')",
                 "echo \"hardening-probe uid=$(id -u) nnp=$nnp system=$system own=$own tmp=$tmp inet=$inet\"",
