@@ -2,8 +2,6 @@ package dev.beckon.idle;
 
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -12,11 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -67,9 +62,6 @@ public final class IdleMonitor {
     public static final String IDLE_TIMEOUT_VARIABLE = "BECKON_IDLE_TIMEOUT";
 
     private static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
-    private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    private static final long MAX_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final Duration NOTIFY_FLUSH_LIMIT = Duration.ofSeconds(2);
 
     /** What the service manager handed this process, which decides how it ends. */
     public enum Mode {
@@ -99,19 +91,14 @@ public final class IdleMonitor {
     private final List<InheritedSockets.Named> listeners;
     private final List<ServerSocketChannel> channels;
     private final Duration idleTimeout;
-    private final Duration drainTimeout;
-    private final Runnable onShutdown;
-    private final IntConsumer exit;
     private final Notifier notifier;
     private final ActivityCounter counter = new ActivityCounter();
-    /** What stops the frameworks that accept on their own threads; see {@link #acceptsOnItsOwn}. */
-    private final List<Runnable> stopAccepting = new CopyOnWriteArrayList<>();
     private final AcceptGate gate = new AcceptGate(counter);
+    private final ProcessEnding ending;
     private final AtomicReference<SocketChannel> connection;
     private final AtomicBoolean readySent = new AtomicBoolean();
     /** Whether start-up still counts as an activity; see {@link #ready()}. */
     private final AtomicBoolean startingUp = new AtomicBoolean();
-    private final AtomicBoolean shuttingDown = new AtomicBoolean();
 
     private IdleMonitor(Builder builder, InheritedSockets.Found found, List<InheritedSockets.Named> listeners,
             Duration idleTimeout, Notifier notifier) {
@@ -124,10 +111,14 @@ public final class IdleMonitor {
         }
         this.channels = List.copyOf(channels);
         this.idleTimeout = idleTimeout;
-        this.drainTimeout = builder.drainTimeout;
-        this.onShutdown = builder.onShutdown;
-        this.exit = builder.exit;  // null: Runtime.exit
         this.notifier = notifier;
+        this.ending = new ProcessEnding(gate, counter, notifier, builder.drainTimeout, builder.onShutdown,
+                builder.exit, new Runnable() {
+                    @Override
+                    public void run() {
+                        startedUp();
+                    }
+                });
         this.connection = new AtomicReference<>(found.connection());
         if (found.connection() != null) {
             // The connection counts from the start: the process ends when the service is done with it.
@@ -292,7 +283,7 @@ public final class IdleMonitor {
      */
     public Activity begin() {
         counter.begin();
-        return new Handle(counter);
+        return new ActivityHandle(counter);
     }
 
     /**
@@ -324,7 +315,7 @@ public final class IdleMonitor {
      * <p>A failure of {@code stopAccepting} is logged and the exit goes on.
      */
     public void acceptsOnItsOwn(Runnable stopAccepting) {
-        this.stopAccepting.add(Objects.requireNonNull(stopAccepting, "stopAccepting"));
+        ending.addStopAccepting(Objects.requireNonNull(stopAccepting, "stopAccepting"));
     }
 
     /**
@@ -358,7 +349,7 @@ public final class IdleMonitor {
      * action may call it); otherwise it does not return.
      */
     public void shutdown() {
-        Thread stopper = startShutdown("shutdown requested by the application");
+        Thread stopper = ending.begin("shutdown requested by the application");
         if (stopper != null && stopper != Thread.currentThread()) {
             try {
                 stopper.join();
@@ -369,222 +360,13 @@ public final class IdleMonitor {
     }
 
     /**
-     * Runs the shutdown on a thread of its own that is not a daemon: once the gate closes, the
-     * application's accept loop ends and its main thread may return, and the JVM must not exit
-     * before the drain, the shutdown action and {@code STOPPING=1} are done. The watcher and the
-     * JVM's signal threads are daemons.
-     *
-     * @return the thread; {@code null} when a shutdown already runs
-     */
-    private Thread startShutdown(String reason) {
-        if (!shuttingDown.compareAndSet(false, true)) {
-            return null;
-        }
-        Thread stopper = new Thread(() -> stop(reason), "beckon-idle-shutdown");
-        stopper.setDaemon(false);
-        stopper.start();
-        return stopper;
-    }
-
-    private void stop(String reason) {
-        gate.close();
-        // Ending before it was ready (SIGTERM): start-up is no work to wait for.
-        startedUp();
-        // Before the log line: the first log call initialises the logging backend, which takes a while.
-        notifier.send(SdNotify.STOPPING);
-        for (Runnable framework : stopAccepting) {
-            // Before counting what is active: a connection a framework took is counted once this returns.
-            try {
-                framework.run();
-            } catch (RuntimeException | Error e) {
-                Log.warning("stopping a framework's accepting failed", e);
-            }
-        }
-        long active = counter.active();
-        Log.info(reason + (active > 0 ? "; waiting up to " + DurationText.format(drainTimeout) + " for " + active
-                + " active connection" + (active == 1 ? "" : "s") + " or request" + (active == 1 ? "" : "s") : "")
-                + "; exiting");
-        if (!awaitNothingActive(drainTimeout)) {
-            Log.warning(counter.active() + " activities still active after " + DurationText.format(drainTimeout)
-                    + " (the drain timeout); exiting anyway");
-        }
-        if (onShutdown != null) {
-            // After the drain: stopping a framework's server closes the connections it still holds.
-            try {
-                onShutdown.run();
-            } catch (RuntimeException | Error e) {
-                Log.warning("the application's shutdown action failed", e);
-            }
-        }
-        notifier.flush(NOTIFY_FLUSH_LIMIT);
-        if (exit == null) {
-            Runtime.getRuntime().exit(0);
-        } else {
-            exit.accept(0);
-        }
-    }
-
-    private boolean awaitNothingActive(Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (counter.idleMark() < 0) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            LockSupport.parkNanos(MIN_POLL_NANOS);
-        }
-        return true;
-    }
-
-    /** The idle watcher's loop; runs on a daemon thread of its own. */
-    private void watchForIdleness() {
-        long timeout = idleTimeout.toNanos();
-        long poll = mode == Mode.CONNECTION ? MIN_POLL_NANOS : Math.max(MIN_POLL_NANOS, Math.min(MAX_POLL_NANOS, timeout / 4));
-        long mark = -1;
-        long idleSince = 0;
-        boolean warnedAboutAccounting = false;
-        while (!shuttingDown.get()) {
-            long now = System.nanoTime();
-            long current = counter.idleMark();
-            if (current < 0) {
-                if (!warnedAboutAccounting && counter.endedMoreThanBegun()) {
-                    warnedAboutAccounting = true;
-                    Log.warning("end() was called more often than begin(): the activity count is off, so this process"
-                            + " will not end when idle");
-                }
-                mark = -1;
-                LockSupport.parkNanos(poll);
-                continue;
-            }
-            if (current != mark) {
-                mark = current;
-                idleSince = now;
-            }
-            long remaining = idleSince + timeout - now;
-            if (remaining > 0) {
-                // Short naps rather than the whole rest: an activity that comes and goes meanwhile
-                // restarts the clock, and must be seen soon after it ends.
-                LockSupport.parkNanos(Math.min(remaining, poll));
-                continue;
-            }
-            if (stopAcceptingIfStillIdle(mark)) {
-                startShutdown(mode == Mode.CONNECTION ? "connection served" : "idle for " + DurationText.format(idleTimeout));
-                return;
-            }
-            mark = -1;
-        }
-    }
-
-    /**
-     * Pauses the gate, then looks again: a connection taken before the pause was counted under the
-     * gate's lock, so it shows here; one still in a backlog would be served sooner by this process
-     * than by a new one.
-     */
-    private boolean stopAcceptingIfStillIdle(long mark) {
-        if (!gate.pause()) {
-            return false;
-        }
-        boolean stillIdle = counter.idleMark() == mark;
-        if (stillIdle) {
-            try {
-                stillIdle = !gate.backlogPending();
-            } catch (IOException e) {
-                // Exiting is still safe: whatever waits in the backlog starts the next process.
-                Log.warning("cannot look for waiting connections before ending: " + e);
-            }
-        }
-        if (!stillIdle) {
-            gate.resume();
-            return false;
-        }
-        // Stays paused, not closed: closing ends the application's accept loop, which must wait
-        // until the non-daemon shutdown thread runs (see startShutdown).
-        return true;
-    }
-
-    private void startThreads(Duration watchdogTimeout, boolean handleSigterm) {
-        if (watchdogTimeout != null) {
-            notifier.pingEvery(watchdogTimeout.dividedBy(2));
-        }
-        boolean endsWhenIdle = mode == Mode.CONNECTION
-                || (mode != Mode.STANDALONE && !idleTimeout.isZero());
-        if (!endsWhenIdle) {
-            if (handleSigterm) {
-                takeOverSigterm();
-            }
-            return;
-        }
-        // Anonymous classes rather than lambdas, here and on the whole start-up path: the first
-        // lambda costs a JVM several milliseconds, which an on-demand service pays on every start.
-        Thread watcher = new Thread(new Runnable() {
-            @Override
-            public void run() {
-                if (handleSigterm) {
-                    // Here rather than in start(): installing it costs tens of milliseconds of
-                    // class loading that the first connection would wait for. Until it is in
-                    // place (a few milliseconds after start-up) SIGTERM gets the JVM's default.
-                    takeOverSigterm();
-                }
-                watchForIdleness();
-            }
-        }, "beckon-idle-watcher");
-        watcher.setDaemon(true);
-        watcher.start();
-    }
-
-    private void takeOverSigterm() {
-        if (!Sigterm.handle(new Runnable() {
-            @Override
-            public void run() {
-                startShutdown("SIGTERM");
-            }
-        })) {
-            Log.warning("cannot take over SIGTERM on this JVM: a stop request ends the process without draining");
-        }
-    }
-
-    /**
-     * One activity's handle. It is its own once-only flag (an {@code AtomicBoolean}) rather than
-     * holding one, so that beginning costs one small object; the plain read first keeps a repeated
-     * close from paying for the atomic swap.
-     */
-    private static final class Handle extends AtomicBoolean implements Activity {
-        private static final long serialVersionUID = 1L;
-        private final transient ActivityCounter counter;
-
-        Handle(ActivityCounter counter) {
-            this.counter = counter;
-        }
-
-        @Override
-        public void close() {
-            if (!get() && compareAndSet(false, true)) {
-                counter.end();
-            }
-        }
-    }
-
-    private String describe() {
-        List<String> names = new ArrayList<>();
-        for (InheritedSockets.Named listener : listeners) {
-            String address;
-            try {
-                address = String.valueOf(listener.channel().getLocalAddress());
-            } catch (IOException e) {
-                address = "(address unknown: " + e.getMessage() + ")";
-            }
-            names.add(address + (listener.name() == null ? "" : " (" + listener.name() + ")"));
-        }
-        return String.join(", ", names);
-    }
-
-    /**
      * Settings the environment does not give. Every setting is optional; {@link #start()} applies
      * them.
      */
     public static final class Builder {
         private Duration idleTimeout = Duration.ZERO;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-        private final List<StandaloneAddress> standalone = new ArrayList<>();
+        private final List<StandaloneListeners.Address> standalone = new ArrayList<>();
         private Runnable onShutdown;
         private boolean handleSigterm = true;
         private Map<String, String> environment = System.getenv();
@@ -631,7 +413,8 @@ public final class IdleMonitor {
          * it once per listener. Such a process never ends by itself: nothing would start it again.
          */
         public Builder standaloneListener(String name, SocketAddress address) {
-            standalone.add(new StandaloneAddress(Objects.requireNonNull(name, "name"), Objects.requireNonNull(address, "address")));
+            standalone.add(new StandaloneListeners.Address(Objects.requireNonNull(name, "name"),
+                    Objects.requireNonNull(address, "address")));
             return this;
         }
 
@@ -711,19 +494,22 @@ public final class IdleMonitor {
             Duration watchdog = SdNotify.watchdogTimeout(environment, pid).orElse(null);
             Notifier notifier = Notifier.forSocket(environment.get("NOTIFY_SOCKET"));
             InheritedSockets.Found found = InheritedSockets.find(environment, pid, standardInput);
-            List<InheritedSockets.Named> listeners = found.mode() == Mode.STANDALONE ? bindStandalone() : found.listeners();
+            List<InheritedSockets.Named> listeners = found.mode() == Mode.STANDALONE
+                    ? StandaloneListeners.bind(standalone) : found.listeners();
             Duration effectiveTimeout = found.mode() == Mode.STANDARD_INPUT_LISTENER || found.mode() == Mode.SYSTEMD_LISTENERS
                     ? timeout : Duration.ZERO;
             IdleMonitor monitor = new IdleMonitor(this, found, listeners, effectiveTimeout, notifier);
             if (found.mode() == Mode.STANDALONE) {
                 Log.info("not socket-activated (" + found.origin() + "): "
-                        + (listeners.isEmpty() ? "no standalone address to listen on" : "listening on " + monitor.describe())
+                        + (listeners.isEmpty() ? "no standalone address to listen on"
+                                : "listening on " + StandaloneListeners.describe(listeners))
                         + "; this process will not end when idle, since nothing would start it again");
             }
             if (watchdog != null && !notifier.isActive()) {
                 Log.warning("WATCHDOG_USEC is set but NOTIFY_SOCKET is not: cannot send watchdog pings");
             }
-            monitor.startThreads(notifier.isActive() ? watchdog : null, handleSigterm);
+            IdleWatcher.start(monitor.mode, effectiveTimeout, monitor.counter, monitor.gate, monitor.ending, notifier,
+                    notifier.isActive() ? watchdog : null, handleSigterm);
             return monitor;
         }
 
@@ -737,30 +523,6 @@ public final class IdleMonitor {
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(IDLE_TIMEOUT_VARIABLE + "=" + DurationText.quote(value) + " " + e.getMessage(), e);
             }
-        }
-
-        private record StandaloneAddress(String name, SocketAddress address) {}
-
-        private List<InheritedSockets.Named> bindStandalone() throws IOException {
-            List<InheritedSockets.Named> bound = new ArrayList<>();
-            try {
-                for (StandaloneAddress wanted : standalone) {
-                    ServerSocketChannel channel = wanted.address() instanceof UnixDomainSocketAddress
-                            ? ServerSocketChannel.open(StandardProtocolFamily.UNIX) : ServerSocketChannel.open();
-                    bound.add(new InheritedSockets.Named(wanted.name(), channel));
-                    try {
-                        channel.bind(wanted.address());
-                    } catch (IOException e) {
-                        throw new IOException("cannot listen on " + wanted.address() + " (" + wanted.name() + "): " + e.getMessage(), e);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                for (InheritedSockets.Named listener : bound) {
-                    listener.channel().close();
-                }
-                throw e;
-            }
-            return bound;
         }
     }
 }
