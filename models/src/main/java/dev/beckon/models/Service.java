@@ -22,6 +22,8 @@ import java.util.SortedMap;
  * @param knobs its runtime knobs ({@code [services.X.knobs]}), in the order declared: the order of their slots
  * @param state its warm state, when it declares one ({@code [services.X.state]})
  * @param limits its resource limits ({@code [services.X.limits]}), {@link Limits#NONE} when it has none
+ * @param hardening how its service manager confines it ({@code [services.X.hardening]} turns measures off);
+ *     {@link Hardening#NONE} for a module that confines nothing
  */
 public record Service(
         String name,
@@ -39,7 +41,8 @@ public record Service(
         Optional<Boolean> classDataArchive,
         List<Knob> knobs,
         Optional<WarmStateSpec> state,
-        Limits limits) {
+        Limits limits,
+        Hardening hardening) {
 
     /** What {@code stop-timeout} is when the model does not say: long enough for a request in flight to finish. */
     public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(30);
@@ -52,11 +55,21 @@ public record Service(
                 Readiness.NONE, Optional.empty(), List.of(), Optional.empty(), Limits.NONE);
     }
 
+    /** A service with the settings it had before {@code hardening}, which it gets none of. */
+    public Service(String name, String type, String description, Optional<Path> packagePath, List<Template> exec,
+            SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
+            Optional<OnDemand> onDemand, SourceLocation definedAt, java.time.Duration stopTimeout, Readiness readiness,
+            Optional<Boolean> classDataArchive, List<Knob> knobs, Optional<WarmStateSpec> state, Limits limits) {
+        this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, stopTimeout, readiness,
+                classDataArchive, knobs, state, limits, Hardening.NONE);
+    }
+
     public Service {
         readiness = readiness == null ? Readiness.NONE : readiness;
         classDataArchive = classDataArchive == null ? Optional.empty() : classDataArchive;
         knobs = knobs == null ? List.of() : List.copyOf(knobs);
         limits = limits == null ? Limits.NONE : limits;
+        hardening = hardening == null ? Hardening.NONE : hardening;
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);

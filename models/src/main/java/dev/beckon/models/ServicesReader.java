@@ -21,7 +21,7 @@ final class ServicesReader {
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Set<String> SERVICE_KEYS = union(
             Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand", "sockets",
-                    "stop-timeout", "class-data-archive", "knobs", "state", "limits"), ReadinessReader.SERVICE_KEYS);
+                    "stop-timeout", "class-data-archive", "knobs", "state", "limits", "hardening"), ReadinessReader.SERVICE_KEYS);
     private static final Set<String> ON_DEMAND_KEYS = union(
             Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval"), ReadinessReader.ON_DEMAND_KEYS);
     /** The always-on service's manager-held listeners: the same listen and pass as on demand, nothing about idling. */
@@ -176,12 +176,15 @@ final class ServicesReader {
         Limits limits = node.get("limits").flatMap(values::table)
                 .map(table -> new LimitsReader(diagnostics, values).read(name, table, type, node.get("on-demand"))).orElse(Limits.NONE);
 
+        Hardening hardening = new HardeningReader(diagnostics, values).read(name, node, type, !ports.isEmpty() || !dependsOn.isEmpty()
+                || onDemand.filter(o -> o.listen().stream().anyMatch(l -> !l.source().startsWith("/"))).isPresent());
+
         if (type.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Service(name, type.get(), description, packagePath, exec, environment, ports, List.copyOf(dependsOn),
                 onDemand, node.keyWhere(), stopTimeout, readiness, node.get("class-data-archive").flatMap(values::bool), knobs,
-                new StateReader(diagnostics, values).read(name, node), limits));
+                new StateReader(diagnostics, values).read(name, node), limits, hardening));
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

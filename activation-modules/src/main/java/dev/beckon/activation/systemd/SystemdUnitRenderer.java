@@ -94,6 +94,7 @@ final class SystemdUnitRenderer {
             }
         });
         unit.append(LimitDirectives.service(instance));
+        unit.append(HardeningDirectives.service(instance));
         // The JVM exits with 128+15 when stopped with SIGTERM; that is a clean stop, not a failure.
         unit.append("SuccessExitStatus=143\n");
         unit.append(StopDirectives.render(instance));
@@ -148,8 +149,8 @@ final class SystemdUnitRenderer {
                 + "exec systemctl" + scope + " --no-block stop \"$$@\"; fi";
         StringBuilder line = new StringBuilder("# After " + FAILURES_BEFORE_STOP
                 + " failed runs in a row, stop the sockets: a service that fails at once must not be started for ever.\n");
-        line.append("ExecStopPost=/bin/sh -c '").append(script).append("' beckon-failure-guard %t/").append(names.service())
-                .append(".failures");
+        line.append("ExecStopPost=").append(HardeningDirectives.ownCommandPrefix(instance)).append("/bin/sh -c '").append(script)
+                .append("' beckon-failure-guard %t/").append(names.service()).append(".failures");
         for (UnitNames.Socket socket : names.sockets()) {
             line.append(' ').append(socket.unit());
         }

@@ -13,6 +13,11 @@ final class UnitSyntax {
         return quoted(value, true);
     }
 
+    /** One path of a list such as {@code ReadWritePaths=}: double-quoted, C-escaped, with {@code %} doubled. */
+    static String path(String value) {
+        return quoted(value, false);
+    }
+
     /** One {@code Environment=} assignment: {@code "NAME=value"}, quoted and escaped. */
     static String environmentAssignment(String name, String value) {
         return quoted(name + "=" + value, false);

@@ -33,6 +33,9 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--detailed-exitcode", description = "Exit 0 when there are no changes, 2 when there are, 1 on error.")
     boolean detailedExitCode;
 
+    @Option(names = "--security", description = "Also show systemd-analyze security's exposure score of each service unit it would write.")
+    boolean security;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -44,8 +47,13 @@ final class PlanCommand implements Callable<Integer> {
                 ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
                 return ExitCodes.FAILED;
             }
-            Plan plan = deployments.plan(deployments.desired(loaded));
+            if (security && json) {
+                throw new PlanningException("--security adds text to the plan; leave out --json");
+            }
+            dev.beckon.planner.manifest.Manifest desired = deployments.desired(loaded);
+            Plan plan = deployments.plan(desired);
             out.print(json ? PlanJson.render(plan) : TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
+            out.print(security ? ExposureText.render(desired) : "");
             out.flush();
             return detailedExitCode && !plan.isEmpty() ? ExitCodes.CHANGES : ExitCodes.OK;
         } catch (PlanningException e) {

@@ -2,6 +2,7 @@ package dev.beckon.planner.manifest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.beckon.activation.ServiceInstance;
+import dev.beckon.models.Hardening;
 import dev.beckon.models.Limits;
 import dev.beckon.models.Durations;
 import dev.beckon.models.Knob;
@@ -45,6 +46,8 @@ import java.util.TreeMap;
  *     for a service without one
  * @param limits the instance's resource limits as {@link Limits#toMap()} writes them; left out of the JSON when there are none,
  *     so manifests recorded before limits existed keep their bytes and hashes
+ * @param hardening how its service manager confines it, as {@link Hardening#toMap()} writes it; empty, and left out of the
+ *     JSON, for a module that confines nothing and in manifests recorded before hardening existed (whose units had none)
  */
 public record ManifestEntry(
         String service,
@@ -76,7 +79,8 @@ public record ManifestEntry(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) String classDataArchive,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Knob> knobs,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) String stateSize,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, String> limits) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, String> limits,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, String> hardening) {
 
     public ManifestEntry {
         stopTimeout = stopTimeout == null ? "" : stopTimeout;
@@ -84,6 +88,7 @@ public record ManifestEntry(
         classDataArchive = classDataArchive == null ? "" : classDataArchive;
         knobs = knobs == null ? List.of() : List.copyOf(knobs);
         limits = limits == null ? new TreeMap<>() : new TreeMap<>(limits);
+        hardening = hardening == null ? new TreeMap<>() : new TreeMap<>(hardening);
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         stateSize = stateSize == null ? "" : stateSize;
@@ -95,6 +100,18 @@ public record ManifestEntry(
         dependsOn = List.copyOf(dependsOn);
         endpoints = new TreeMap<>(endpoints);
         files = new TreeMap<>(files);
+    }
+
+    /** An entry as recorded before {@code hardening} existed: its units are written without. */
+    public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
+            boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
+            String instanceDirectory, SortedMap<String, String> container, String stateDirectory, List<String> dependsOn,
+            SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit, String stopTimeout,
+            ReadinessEntry readiness, String classDataArchive, List<Knob> knobs, String stateSize, SortedMap<String, String> limits) {
+        this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
+                packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
+                pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, new TreeMap<>());
     }
 
     /** An entry as recorded before {@code stopTimeout}, {@code readiness} and the settings after them existed. */
@@ -123,28 +140,28 @@ public record ManifestEntry(
     public ManifestEntry withStopTimeout(String stopTimeout) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening);
     }
 
     /** The same entry with {@code knobs}. */
     public ManifestEntry withKnobs(List<Knob> knobs) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening);
     }
 
     /** The same entry with {@code limits}, as {@link Limits#toMap()} writes them. */
     public ManifestEntry withLimits(SortedMap<String, String> limits) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening);
     }
 
     /** The same entry with {@code readiness}. */
     public ManifestEntry withReadiness(ReadinessEntry readiness) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening);
     }
 
     /** {@code SERVICE@TARGET}. */
@@ -169,6 +186,6 @@ public record ManifestEntry(
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, activation,
                 packagePath.isEmpty() ? Optional.empty() : Optional.of(Path.of(packagePath)), Path.of(instanceDirectory),
                 container, Path.of(stateDirectory), stopTimeout.isEmpty() ? Optional.empty() : Optional.of(Durations.parse(stopTimeout)),
-                readiness.toReadiness(id()), Limits.fromMap(limits));
+                readiness.toReadiness(id()), Limits.fromMap(limits), Hardening.fromMap(hardening));
     }
 }

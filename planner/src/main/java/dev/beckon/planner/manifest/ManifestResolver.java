@@ -121,7 +121,8 @@ public final class ManifestResolver {
                 instance.onDemand().map(a -> a.startLimit().toString()).orElse(""),
                 instance.stopTimeout().map(Durations::format).orElse(""), ReadinessEntry.of(instance.readiness()),
                 ClassDataArchive.wanted(service, instance.exec(), instance.isOnDemand())
-                        ? ClassDataArchive.path(instance.instanceDirectory()).toString() : "", service.knobs(), stateSize, instance.limits().toMap());
+                        ? ClassDataArchive.path(instance.instanceDirectory()).toString() : "", service.knobs(), stateSize, instance.limits().toMap(),
+                instance.hardening().toMap());
     }
 
     /** The instance with its class-data archive on its command line, when it gets one (see {@link ClassDataArchive#wanted}). */

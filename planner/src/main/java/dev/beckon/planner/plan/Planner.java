@@ -161,6 +161,10 @@ public final class Planner {
         if (!before.limits().equals(after.limits())) {
             reasons.add("limits changed");
         }
+        if (!before.hardening().equals(after.hardening())) {
+            // An entry recorded before hardening existed has none: its units change once, to the defaults.
+            reasons.add(before.hardening().isEmpty() ? "hardened by default" : "hardening changed");
+        }
         if (reasons.isEmpty() && !before.hash().equals(after.hash())) {
             reasons.add("instance settings changed");
         }

@@ -78,7 +78,14 @@ class HelloWorldIT {
                 """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
         String home = dir.resolve("home").toString();
 
+        String[] security = beckon("plan", model.toString(), "--home", home, "--security");
+        assertDeploys(security);
+        assertTrue(java.util.regex.Pattern.compile("hello@local beckon-default-hello\\.service \\(user\\): [0-9]+\\.[0-9] [A-Z]+\n")
+                .matcher(security[1]).find(), security[1] + security[2]);
         assertDeploys(beckon("deploy", model.toString(), "--home", home));
+        // Hardened by default, as far as a user manager goes; the greetings below show it still serves.
+        assertEquals("yes", show(systemd, "beckon-default-hello.service", "NoNewPrivileges"));
+        assertEquals("AF_INET AF_INET6 AF_UNIX", show(systemd, "beckon-default-hello.service", "RestrictAddressFamilies"));
         assertEquals("active", show(systemd, "beckon-default-hello.socket", "ActiveState"), "the socket listens");
         assertEquals("inactive", show(systemd, "beckon-default-hello.service", "ActiveState"), "no process runs yet");
 
