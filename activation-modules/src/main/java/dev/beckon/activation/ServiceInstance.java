@@ -35,6 +35,8 @@ import java.util.TreeMap;
  *     recorded before {@code stop-timeout} existed, which keeps its manager's default
  * @param readiness when an activation of it is done
  * @param limits its resource limits, which its module enforces ({@link Limits#NONE}: none)
+ * @param secrets the names of its secrets, whose values are files in its instance directory ({@link Credentials}); never
+ *     the values themselves
  */
 public record ServiceInstance(
         String profile,
@@ -52,7 +54,8 @@ public record ServiceInstance(
         Path stateDirectory,
         Optional<Duration> stopTimeout,
         InstanceReadiness readiness,
-        Limits limits) {
+        Limits limits,
+        List<String> secrets) {
 
     /** Without a stop timeout and declaring nothing about its readiness or limits, as instances were recorded before they existed. */
     public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
@@ -60,6 +63,15 @@ public record ServiceInstance(
             Optional<Path> packagePath, Path instanceDirectory, SortedMap<String, String> container, Path stateDirectory) {
         this(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath, instanceDirectory,
                 container, stateDirectory, Optional.empty(), InstanceReadiness.NONE, Limits.NONE);
+    }
+
+    /** Without secrets, as instances were before they existed. */
+    public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, Optional<Activation> onDemand,
+            Optional<Path> packagePath, Path instanceDirectory, SortedMap<String, String> container, Path stateDirectory,
+            Optional<Duration> stopTimeout, InstanceReadiness readiness, Limits limits) {
+        this(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath, instanceDirectory,
+                container, stateDirectory, stopTimeout, readiness, limits, List.of());
     }
 
     /**
@@ -128,6 +140,7 @@ public record ServiceInstance(
     public ServiceInstance {
         readiness = readiness == null ? InstanceReadiness.NONE : readiness;
         limits = limits == null ? Limits.NONE : limits;
+        secrets = secrets == null ? List.of() : List.copyOf(new java.util.TreeSet<>(secrets));
         exec = List.copyOf(exec);
         environment = Collections.unmodifiableSortedMap(new TreeMap<>(environment));
         ports = Collections.unmodifiableSortedMap(new TreeMap<>(ports));
@@ -151,37 +164,44 @@ public record ServiceInstance(
         return new ServiceInstance(profile, spec.service().name(), spec.target().name(), spec.service().type(),
                 spec.service().description(), spec.exec(packageText), environment, spec.ports(), activation,
                 packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory,
-                Optional.of(spec.service().stopTimeout()), InstanceReadiness.of(spec, packageText), spec.service().limits());
+                Optional.of(spec.service().stopTimeout()), InstanceReadiness.of(spec, packageText), spec.service().limits(),
+                List.copyOf(spec.service().secrets().keySet()));
     }
 
     /** The same instance with the command line {@code exec}. */
     public ServiceInstance withExec(List<String> exec) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, secrets);
     }
 
     /** The same instance activated by {@code onDemand}. */
     public ServiceInstance withOnDemand(Optional<Activation> onDemand) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, secrets);
     }
 
     /** The same instance with {@code stopTimeout}. */
     public ServiceInstance withStopTimeout(Optional<Duration> stopTimeout) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, secrets);
     }
 
     /** The same instance with {@code limits}. */
     public ServiceInstance withLimits(Limits limits) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, secrets);
+    }
+
+    /** The same instance with the secrets named {@code secrets}. */
+    public ServiceInstance withSecrets(List<String> secrets) {
+        return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, secrets);
     }
 
     /** The same instance with {@code readiness}. */
     public ServiceInstance withReadiness(InstanceReadiness readiness) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, secrets);
     }
 
     /** {@code SERVICE@TARGET}, how messages name an instance. */

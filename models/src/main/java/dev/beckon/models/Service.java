@@ -22,6 +22,7 @@ import java.util.SortedMap;
  * @param knobs its runtime knobs ({@code [services.X.knobs]}), in the order declared: the order of their slots
  * @param state its warm state, when it declares one ({@code [services.X.state]})
  * @param limits its resource limits ({@code [services.X.limits]}), {@link Limits#NONE} when it has none
+ * @param secrets its secrets ({@code [services.X.secrets]}) by name: where each value is read, never the value
  */
 public record Service(
         String name,
@@ -39,7 +40,8 @@ public record Service(
         Optional<Boolean> classDataArchive,
         List<Knob> knobs,
         Optional<WarmStateSpec> state,
-        Limits limits) {
+        Limits limits,
+        SortedMap<String, Secret> secrets) {
 
     /** What {@code stop-timeout} is when the model does not say: long enough for a request in flight to finish. */
     public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(30);
@@ -52,11 +54,21 @@ public record Service(
                 Readiness.NONE, Optional.empty(), List.of(), Optional.empty(), Limits.NONE);
     }
 
+    /** A service without secrets, as services were before they existed. */
+    public Service(String name, String type, String description, Optional<Path> packagePath, List<Template> exec,
+            SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
+            Optional<OnDemand> onDemand, SourceLocation definedAt, java.time.Duration stopTimeout, Readiness readiness,
+            Optional<Boolean> classDataArchive, List<Knob> knobs, Optional<WarmStateSpec> state, Limits limits) {
+        this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, stopTimeout, readiness,
+                classDataArchive, knobs, state, limits, new java.util.TreeMap<>());
+    }
+
     public Service {
         readiness = readiness == null ? Readiness.NONE : readiness;
         classDataArchive = classDataArchive == null ? Optional.empty() : classDataArchive;
         knobs = knobs == null ? List.of() : List.copyOf(knobs);
         limits = limits == null ? Limits.NONE : limits;
+        secrets = Immutables.sortedMap(secrets == null ? new java.util.TreeMap<String, Secret>() : secrets);
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);
