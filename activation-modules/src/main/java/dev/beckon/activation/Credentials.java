@@ -28,6 +28,8 @@ public final class Credentials {
     /** r--------: only the service's user reads it; nobody writes it in place (it is replaced by a rename). */
     public static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("r--------");
     static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
+    /** The model's names (secret names are checked like service names), so a name is never a path. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
     private Credentials() {}
 
@@ -59,6 +61,9 @@ public final class Credentials {
         Files.setPosixFilePermissions(directory, DIRECTORY_MODE);
         List<String> written = new ArrayList<>();
         for (Map.Entry<String, byte[]> secret : values.entrySet()) {
+            if (!NAME.matcher(secret.getKey()).matches()) {
+                throw new IOException("secret name " + dev.beckon.models.Messages.quote(secret.getKey()) + " is not one the model allows");
+            }
             if (AtomicFiles.write(directory.resolve(secret.getKey()), secret.getValue(), FILE_MODE)) {
                 written.add(secret.getKey());
             }

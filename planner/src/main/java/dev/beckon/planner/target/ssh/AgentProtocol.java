@@ -31,7 +31,9 @@ final class AgentProtocol {
     /**
      * What beckon asks; only the fields its operation needs are set. {@code set-knob} passes its knob's name and value
      * as the two {@code paths}; {@code knobs} answers with {@code NAME=VALUE} lines as the response's {@code paths};
-     * {@code restore-snapshot} passes the snapshot's name as its one {@code paths}.
+     * {@code restore-snapshot} passes the snapshot's name as its one {@code paths}; {@code put-secrets} passes each secret
+     * as {@code NAME=BASE64} in {@code paths} (this stream is the only way a value reaches a target), {@code check-secrets}
+     * none.
      */
     record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
             String command, List<String> paths, Integer lines, String position) {
