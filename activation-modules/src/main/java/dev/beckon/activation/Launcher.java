@@ -145,9 +145,15 @@ public final class Launcher {
         return lines.toString();
     }
 
-    /** The variables the service gets: the model's, the idle timeout when there is one, and the connection bound the service keeps itself. */
+    /**
+     * The variables the service gets: the model's, the idle timeout when there is one, the connection bound the service
+     * keeps itself, and {@value Credentials#VARIABLE} when it has secrets (as systemd sets it).
+     */
     public static SortedMap<String, String> environment(ServiceInstance instance) {
         SortedMap<String, String> environment = new TreeMap<>(instance.environment());
+        if (!instance.secrets().isEmpty()) {
+            environment.put(Credentials.VARIABLE, Credentials.directory(instance).toString());
+        }
         environment.remove(IDLE_TIMEOUT_VARIABLE);
         instance.onDemand().filter(onDemand -> !onDemand.idleTimeout().isZero())
                 .ifPresent(onDemand -> environment.put(IDLE_TIMEOUT_VARIABLE, Durations.format(onDemand.idleTimeout())));

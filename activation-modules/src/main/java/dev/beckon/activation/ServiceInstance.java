@@ -38,6 +38,8 @@ import java.util.TreeMap;
  * @param limits its resource limits, which its module enforces ({@link Limits#NONE}: none)
  * @param hardening how its service manager confines it ({@link Hardening#NONE}: not at all, as instances recorded
  *     before hardening existed)
+ * @param secrets the names of its secrets, whose values are files in its instance directory ({@link Credentials}); never
+ *     the values themselves
  */
 public record ServiceInstance(
         String profile,
@@ -56,7 +58,8 @@ public record ServiceInstance(
         Optional<Duration> stopTimeout,
         InstanceReadiness readiness,
         Limits limits,
-        Hardening hardening) {
+        Hardening hardening,
+        List<String> secrets) {
 
     /** Without a stop timeout and declaring nothing about its readiness or limits, as instances were recorded before they existed. */
     public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
@@ -66,13 +69,22 @@ public record ServiceInstance(
                 container, stateDirectory, Optional.empty(), InstanceReadiness.NONE, Limits.NONE);
     }
 
-    /** Without hardening, as instances were recorded before it existed. */
+    /** Without hardening or secrets, as instances were recorded before they existed. */
     public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
             SortedMap<String, String> environment, SortedMap<String, Integer> ports, Optional<Activation> onDemand,
             Optional<Path> packagePath, Path instanceDirectory, SortedMap<String, String> container, Path stateDirectory,
             Optional<Duration> stopTimeout, InstanceReadiness readiness, Limits limits) {
         this(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath, instanceDirectory,
-                container, stateDirectory, stopTimeout, readiness, limits, Hardening.NONE);
+                container, stateDirectory, stopTimeout, readiness, limits, Hardening.NONE, List.of());
+    }
+
+    /** Without secrets, as instances were before they existed. */
+    public ServiceInstance(String profile, String service, String target, String type, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, Optional<Activation> onDemand,
+            Optional<Path> packagePath, Path instanceDirectory, SortedMap<String, String> container, Path stateDirectory,
+            Optional<Duration> stopTimeout, InstanceReadiness readiness, Limits limits, Hardening hardening) {
+        this(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath, instanceDirectory,
+                container, stateDirectory, stopTimeout, readiness, limits, hardening, List.of());
     }
 
     /**
@@ -142,6 +154,7 @@ public record ServiceInstance(
         readiness = readiness == null ? InstanceReadiness.NONE : readiness;
         limits = limits == null ? Limits.NONE : limits;
         hardening = hardening == null ? Hardening.NONE : hardening;
+        secrets = secrets == null ? List.of() : List.copyOf(new java.util.TreeSet<>(secrets));
         exec = List.copyOf(exec);
         environment = Collections.unmodifiableSortedMap(new TreeMap<>(environment));
         ports = Collections.unmodifiableSortedMap(new TreeMap<>(ports));
@@ -166,43 +179,50 @@ public record ServiceInstance(
                 spec.service().description(), spec.exec(packageText), environment, spec.ports(), activation,
                 packagePath, instanceDirectory, spec.target().containers().get(spec.service().type()).settings(), stateDirectory,
                 Optional.of(spec.service().stopTimeout()), InstanceReadiness.of(spec, packageText), spec.service().limits(),
-                spec.service().hardening());
+                spec.service().hardening(),
+                List.copyOf(spec.service().secrets().keySet()));
     }
 
     /** The same instance with the command line {@code exec}. */
     public ServiceInstance withExec(List<String> exec) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening, secrets);
     }
 
     /** The same instance activated by {@code onDemand}. */
     public ServiceInstance withOnDemand(Optional<Activation> onDemand) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening, secrets);
     }
 
     /** The same instance with {@code stopTimeout}. */
     public ServiceInstance withStopTimeout(Optional<Duration> stopTimeout) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening, secrets);
     }
 
     /** The same instance with {@code limits}. */
     public ServiceInstance withLimits(Limits limits) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening, secrets);
+    }
+
+    /** The same instance with the secrets named {@code secrets}. */
+    public ServiceInstance withSecrets(List<String> secrets) {
+        return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening, secrets);
     }
 
     /** The same instance with {@code readiness}. */
     public ServiceInstance withReadiness(InstanceReadiness readiness) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening, secrets);
     }
 
-    /** The same instance with {@code hardening}. */
+    /** The same instance confined by {@code hardening}. */
     public ServiceInstance withHardening(Hardening hardening) {
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, onDemand, packagePath,
-                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening);
+                instanceDirectory, container, stateDirectory, stopTimeout, readiness, limits, hardening, secrets);
     }
 
     /** {@code SERVICE@TARGET}, how messages name an instance. */

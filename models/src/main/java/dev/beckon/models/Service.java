@@ -24,6 +24,7 @@ import java.util.SortedMap;
  * @param limits its resource limits ({@code [services.X.limits]}), {@link Limits#NONE} when it has none
  * @param hardening how its service manager confines it ({@code [services.X.hardening]} turns measures off);
  *     {@link Hardening#NONE} for a module that confines nothing
+ * @param secrets its secrets ({@code [services.X.secrets]}) by name: where each value is read, never the value
  */
 public record Service(
         String name,
@@ -42,7 +43,8 @@ public record Service(
         List<Knob> knobs,
         Optional<WarmStateSpec> state,
         Limits limits,
-        Hardening hardening) {
+        Hardening hardening,
+        SortedMap<String, Secret> secrets) {
 
     /** What {@code stop-timeout} is when the model does not say: long enough for a request in flight to finish. */
     public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(30);
@@ -55,13 +57,23 @@ public record Service(
                 Readiness.NONE, Optional.empty(), List.of(), Optional.empty(), Limits.NONE);
     }
 
-    /** A service with the settings it had before {@code hardening}, which it gets none of. */
+    /** A service with the settings it had before {@code hardening} and {@code secrets}, which it gets none of. */
     public Service(String name, String type, String description, Optional<Path> packagePath, List<Template> exec,
             SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
             Optional<OnDemand> onDemand, SourceLocation definedAt, java.time.Duration stopTimeout, Readiness readiness,
             Optional<Boolean> classDataArchive, List<Knob> knobs, Optional<WarmStateSpec> state, Limits limits) {
         this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, stopTimeout, readiness,
-                classDataArchive, knobs, state, limits, Hardening.NONE);
+                classDataArchive, knobs, state, limits, Hardening.NONE, new java.util.TreeMap<>());
+    }
+
+    /** A service without secrets, as services were before they existed. */
+    public Service(String name, String type, String description, Optional<Path> packagePath, List<Template> exec,
+            SortedMap<String, Template> environment, SortedMap<String, PortRequest> ports, List<String> dependsOn,
+            Optional<OnDemand> onDemand, SourceLocation definedAt, java.time.Duration stopTimeout, Readiness readiness,
+            Optional<Boolean> classDataArchive, List<Knob> knobs, Optional<WarmStateSpec> state, Limits limits,
+            Hardening hardening) {
+        this(name, type, description, packagePath, exec, environment, ports, dependsOn, onDemand, definedAt, stopTimeout, readiness,
+                classDataArchive, knobs, state, limits, hardening, new java.util.TreeMap<>());
     }
 
     public Service {
@@ -70,6 +82,7 @@ public record Service(
         knobs = knobs == null ? List.of() : List.copyOf(knobs);
         limits = limits == null ? Limits.NONE : limits;
         hardening = hardening == null ? Hardening.NONE : hardening;
+        secrets = Immutables.sortedMap(secrets == null ? new java.util.TreeMap<String, Secret>() : secrets);
         exec = List.copyOf(exec);
         environment = Immutables.sortedMap(environment);
         ports = Immutables.sortedMap(ports);

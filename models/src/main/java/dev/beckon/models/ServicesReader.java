@@ -21,7 +21,7 @@ final class ServicesReader {
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Set<String> SERVICE_KEYS = union(
             Set.of("type", "description", "package", "exec", "environment", "ports", "depends-on", "on-demand", "sockets",
-                    "stop-timeout", "class-data-archive", "knobs", "state", "limits", "hardening"), ReadinessReader.SERVICE_KEYS);
+                    "stop-timeout", "class-data-archive", "knobs", "state", "limits", "hardening", "secrets"), ReadinessReader.SERVICE_KEYS);
     private static final Set<String> ON_DEMAND_KEYS = union(
             Set.of("listen", "idle-timeout", "accept", "pass", "start-limit-burst", "start-limit-interval"), ReadinessReader.ON_DEMAND_KEYS);
     /** The always-on service's manager-held listeners: the same listen and pass as on demand, nothing about idling. */
@@ -110,7 +110,7 @@ final class ServicesReader {
                     continue;
                 }
                 if (variable.startsWith("LISTEN_") || variable.equals("NOTIFY_SOCKET") || variable.equals("WATCHDOG_USEC")
-                        || variable.startsWith("BECKON_")) {
+                        || variable.startsWith("BECKON_") || variable.equals("CREDENTIALS_DIRECTORY")) {
                     diagnostics.error(value.keyWhere(), "environment variable " + variable
                             + " is set by beckon or the service manager, not by the model");
                     continue;
@@ -184,7 +184,8 @@ final class ServicesReader {
         }
         return Optional.of(new Service(name, type.get(), description, packagePath, exec, environment, ports, List.copyOf(dependsOn),
                 onDemand, node.keyWhere(), stopTimeout, readiness, node.get("class-data-archive").flatMap(values::bool), knobs,
-                new StateReader(diagnostics, values).read(name, node), limits, hardening));
+                new StateReader(diagnostics, values).read(name, node), limits, hardening,
+                node.get("secrets").flatMap(values::table).map(t -> new SecretsReader(diagnostics, values).read(name, t)).orElse(null)));
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

@@ -49,6 +49,11 @@ final class ModuleEnvironment {
         putAll(variables, CONTAINER_PREFIX, "container setting", container);
         // Memory in bytes, cpu in percent of one CPU ("50%"), the rest counts; the module enforces them or refuses the instance.
         putAll(variables, LIMIT_PREFIX, "limit", instance.limits().toMap());
+        if (!instance.secrets().isEmpty()) {
+            // Names only: the values are files in the instance directory, which the launcher names in CREDENTIALS_DIRECTORY.
+            variables.put("BECKON_SECRETS", String.join(" ", instance.secrets()));
+            variables.put("BECKON_CREDENTIALS_DIRECTORY", dev.beckon.activation.Credentials.directory(instance).toString());
+        }
         return variables;
     }
 

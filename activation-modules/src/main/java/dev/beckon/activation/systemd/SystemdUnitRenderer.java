@@ -95,6 +95,7 @@ final class SystemdUnitRenderer {
         });
         unit.append(LimitDirectives.service(instance));
         unit.append(HardeningDirectives.service(instance));
+        unit.append(CredentialDirectives.service(instance));
         // The JVM exits with 128+15 when stopped with SIGTERM; that is a clean stop, not a failure.
         unit.append("SuccessExitStatus=143\n");
         unit.append(StopDirectives.render(instance));

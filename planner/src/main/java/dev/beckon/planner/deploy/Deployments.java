@@ -51,6 +51,8 @@ public final class Deployments implements AutoCloseable {
     private final GenerationRecorder recorder;
     private final InterruptedDeploymentRecovery recovery;
     private final Rollbacks rollbacks;
+    /** beckon's home: the profiles, and the key secrets are hashed with. */
+    private final Path home;
     /** Held from {@link #lockForChanges} until {@link #close}; deployments and rollbacks need it. */
     private DeploymentLock profileLock;
     /** Held with {@link #profileLock} when the profile is shared: the lock across operators (see {@link SharedLocks}). */
@@ -59,7 +61,8 @@ public final class Deployments implements AutoCloseable {
     /** A few targets at once: enough to hide SSH round trips, few enough to keep progress readable. */
     public static final int DEFAULT_PARALLEL = 4;
 
-    private Deployments(String profile, ModuleFinder modules, Map<String, String> environment, Generations generations) {
+    private Deployments(Path home, String profile, ModuleFinder modules, Map<String, String> environment, Generations generations) {
+        this.home = home;
         this.profile = profile;
         this.modules = modules;
         this.environment = environment;
@@ -83,7 +86,7 @@ public final class Deployments implements AutoCloseable {
             throw new PlanningException("profile name \"" + profile + "\" must be 1-32 lower-case letters and digits");
         }
         try {
-            return new Deployments(profile, modules, environment, Generations.open(home.resolve("profiles").resolve(profile), profile));
+            return new Deployments(home, profile, modules, environment, Generations.open(home.resolve("profiles").resolve(profile), profile));
         } catch (GenerationsException e) {
             throw new PlanningException("profile " + profile + ": " + e.getMessage(), e);
         }
@@ -117,7 +120,8 @@ public final class Deployments implements AutoCloseable {
 
     /** What the model asks for. */
     public Manifest desired(SystemModel model) throws PlanningException {
-        return new ManifestResolver(modules, (Target t) -> StateDirectories.of(t, environment)).resolve(model, profile);
+        return new ManifestResolver(modules, (Target t) -> StateDirectories.of(t, environment), targets.sessions().secrets(),
+                dev.beckon.planner.manifest.SecretHashes.withKeyIn(home)).resolve(model, profile);
     }
 
     /** What the current generation holds; empty before the first deployment. Read once per command. */

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * Copies the packages of a target's new and changed instances into its store and makes their instance
- * directories. Its inverse removes what was not there, as it is added, so a copy that fails half-way leaves
+ * directories, with their secrets' files. Its inverse removes what was not there, as it is added, so a copy that fails half-way leaves
  * nothing behind either.
  *
  * @param keep what the recorded instances use: never removed by the inverse
@@ -39,6 +39,8 @@ record Distribute(String target, Path stateDirectory, List<ManifestEntry> entrie
                     execution.events().targetStep(target, "copied " + Messages.printable(source) + " into the store as "
                             + Messages.printable(stored));
                 }
+                // Before anything is installed: a unit that loads a credential cannot start without its file.
+                execution.session(target).putSecrets(entry, execution.secrets().of(entry));
             } catch (PlanningException e) {
                 throw new ActivationException(target, e.getMessage(), e);
             }

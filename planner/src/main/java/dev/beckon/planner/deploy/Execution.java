@@ -23,6 +23,11 @@ final class Execution {
         return targets.of(target);
     }
 
+    /** The values of the secrets of the instances this command resolved from the model. */
+    dev.beckon.planner.manifest.SecretValues secrets() {
+        return targets.secrets();
+    }
+
     DeployEvents events() {
         return events;
     }

@@ -48,6 +48,8 @@ import java.util.TreeMap;
  *     so manifests recorded before limits existed keep their bytes and hashes
  * @param hardening how its service manager confines it, as {@link Hardening#toMap()} writes it; empty, and left out of the
  *     JSON, for a module that confines nothing and in manifests recorded before hardening existed (whose units had none)
+ * @param secrets the hash of each of its secrets' values by name ({@link SecretHashes}), never a value; left out of the
+ *     JSON when it has none, so manifests recorded before secrets existed keep their bytes and hashes
  */
 public record ManifestEntry(
         String service,
@@ -80,7 +82,8 @@ public record ManifestEntry(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Knob> knobs,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) String stateSize,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, String> limits,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, String> hardening) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, String> hardening,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, String> secrets) {
 
     public ManifestEntry {
         stopTimeout = stopTimeout == null ? "" : stopTimeout;
@@ -89,6 +92,7 @@ public record ManifestEntry(
         knobs = knobs == null ? List.of() : List.copyOf(knobs);
         limits = limits == null ? new TreeMap<>() : new TreeMap<>(limits);
         hardening = hardening == null ? new TreeMap<>() : new TreeMap<>(hardening);
+        secrets = secrets == null ? new TreeMap<>() : new TreeMap<>(secrets);
         pass = pass == null ? "" : pass;
         startLimit = startLimit == null ? "" : startLimit;
         stateSize = stateSize == null ? "" : stateSize;
@@ -102,7 +106,7 @@ public record ManifestEntry(
         files = new TreeMap<>(files);
     }
 
-    /** An entry as recorded before {@code hardening} existed: its units are written without. */
+    /** An entry as recorded before {@code hardening} and {@code secrets} existed: its units are written without. */
     public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
             SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
             boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
@@ -111,7 +115,20 @@ public record ManifestEntry(
             ReadinessEntry readiness, String classDataArchive, List<Knob> knobs, String stateSize, SortedMap<String, String> limits) {
         this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
                 packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
-                pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, new TreeMap<>());
+                pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, new TreeMap<>(), new TreeMap<>());
+    }
+
+    /** An entry as recorded before {@code secrets} existed. */
+    public ManifestEntry(String service, String target, String type, String hash, String description, List<String> exec,
+            SortedMap<String, String> environment, SortedMap<String, Integer> ports, List<String> listen, String idleTimeout,
+            boolean accept, boolean onDemand, String packageSource, String packageHash, String packagePath,
+            String instanceDirectory, SortedMap<String, String> container, String stateDirectory, List<String> dependsOn,
+            SortedMap<String, String> endpoints, SortedMap<String, String> files, String pass, String startLimit, String stopTimeout,
+            ReadinessEntry readiness, String classDataArchive, List<Knob> knobs, String stateSize, SortedMap<String, String> limits,
+            SortedMap<String, String> hardening) {
+        this(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept, onDemand,
+                packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints, files,
+                pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening, new TreeMap<>());
     }
 
     /** An entry as recorded before {@code stopTimeout}, {@code readiness} and the settings after them existed. */
@@ -140,28 +157,35 @@ public record ManifestEntry(
     public ManifestEntry withStopTimeout(String stopTimeout) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening, secrets);
     }
 
     /** The same entry with {@code knobs}. */
     public ManifestEntry withKnobs(List<Knob> knobs) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening, secrets);
     }
 
     /** The same entry with {@code limits}, as {@link Limits#toMap()} writes them. */
     public ManifestEntry withLimits(SortedMap<String, String> limits) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening, secrets);
+    }
+
+    /** The same entry with {@code secrets}: the hash of each secret's value by name ({@link SecretHashes}). */
+    public ManifestEntry withSecrets(SortedMap<String, String> secrets) {
+        return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
+                onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening, secrets);
     }
 
     /** The same entry with {@code readiness}. */
     public ManifestEntry withReadiness(ReadinessEntry readiness) {
         return new ManifestEntry(service, target, type, hash, description, exec, environment, ports, listen, idleTimeout, accept,
                 onDemand, packageSource, packageHash, packagePath, instanceDirectory, container, stateDirectory, dependsOn, endpoints,
-                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening);
+                files, pass, startLimit, stopTimeout, readiness, classDataArchive, knobs, stateSize, limits, hardening, secrets);
     }
 
     /** {@code SERVICE@TARGET}. */
@@ -186,6 +210,6 @@ public record ManifestEntry(
         return new ServiceInstance(profile, service, target, type, description, exec, environment, ports, activation,
                 packagePath.isEmpty() ? Optional.empty() : Optional.of(Path.of(packagePath)), Path.of(instanceDirectory),
                 container, Path.of(stateDirectory), stopTimeout.isEmpty() ? Optional.empty() : Optional.of(Durations.parse(stopTimeout)),
-                readiness.toReadiness(id()), Limits.fromMap(limits), Hardening.fromMap(hardening));
+                readiness.toReadiness(id()), Limits.fromMap(limits), Hardening.fromMap(hardening), List.copyOf(secrets.keySet()));
     }
 }

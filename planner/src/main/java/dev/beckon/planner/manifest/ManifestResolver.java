@@ -33,9 +33,26 @@ public final class ManifestResolver {
     /** Modules found once per type and state directory: finding one scans the class path (ServiceLoader). */
     private final Map<String, ActivationModule> found = new java.util.HashMap<>();
 
+    private final SecretValues secretValues;
+    private final SecretHashes secretHashes;
+    /** Each service's secrets are read once per resolver, however many targets it runs on: a command may ask for a passphrase. */
+    private final Map<String, SortedMap<String, byte[]>> readSecrets = new HashMap<>();
+
+    /** A resolver whose secrets' values are dropped and hashed under a key of this process (benchmarks, tests). */
     public ManifestResolver(ModuleFinder modules, Function<Target, Path> stateDirectories) {
+        this(modules, stateDirectories, new SecretValues(), SecretHashes.ephemeral());
+    }
+
+    /**
+     * @param secretValues where the values of the secrets read go, for the deployment that writes them to the targets
+     * @param secretHashes how their values are hashed for the manifest
+     */
+    public ManifestResolver(ModuleFinder modules, Function<Target, Path> stateDirectories, SecretValues secretValues,
+            SecretHashes secretHashes) {
         this.modules = modules;
         this.stateDirectories = stateDirectories;
+        this.secretValues = secretValues;
+        this.secretHashes = secretHashes;
     }
 
     /**
@@ -85,8 +102,13 @@ public final class ManifestResolver {
         spec.dependencies().forEach((name, endpoint) -> endpoints.put(name, endpoint.target() + " " + endpoint.hostname() + " "
                 + endpoint.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","))));
         String stateSize = spec.service().state().map(state -> dev.beckon.models.Sizes.format(state.size())).orElse("");
+        SortedMap<String, byte[]> secrets = secrets(spec.service());
+        SortedMap<String, String> secretHashes = new TreeMap<>();
+        for (Map.Entry<String, byte[]> secret : secrets.entrySet()) {
+            secretHashes.put(secret.getKey(), this.secretHashes.of(spec.service().name(), secret.getKey(), secret.getValue()));
+        }
         ManifestEntry withoutHash = entry(spec.service(), unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints,
-                new TreeMap<>(), stateSize);
+                new TreeMap<>(), stateSize).withSecrets(secretHashes);
         String hash = PackageDigest.ofText(new String(ManifestJson.write(new Manifest(Manifest.FORMAT_VERSION, profile,
                 new TreeMap<>(), List.of(withoutHash))), java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
         ServiceInstance instance = withClassData(spec, ServiceInstance.of(spec, profile, packageOnTarget,
@@ -102,7 +124,29 @@ public final class ManifestResolver {
         } catch (IllegalArgumentException e) {
             throw new PlanningException(spec.id() + ": " + e.getMessage(), e);
         }
-        return entry(spec.service(), instance, hash, source, packageHash, spec.service().dependsOn(), endpoints, files, stateSize);
+        ManifestEntry entry = entry(spec.service(), instance, hash, source, packageHash, spec.service().dependsOn(), endpoints, files,
+                stateSize).withSecrets(secretHashes);
+        if (!secrets.isEmpty()) {
+            secretValues.put(entry.id(), secretHashes, secrets);
+        }
+        return entry;
+    }
+
+    /** The values of the service's secrets, read on this machine once per resolver. */
+    private SortedMap<String, byte[]> secrets(dev.beckon.models.Service service) throws PlanningException {
+        SortedMap<String, byte[]> values = readSecrets.get(service.name());
+        if (values == null) {
+            values = new TreeMap<>();
+            for (dev.beckon.models.Secret secret : service.secrets().values()) {
+                try {
+                    values.put(secret.name(), dev.beckon.models.SecretSources.read(service.name(), secret));
+                } catch (dev.beckon.models.SecretSources.SecretException e) {
+                    throw new PlanningException(e.getMessage() + ". Nothing was changed.", e);
+                }
+            }
+            readSecrets.put(service.name(), values);
+        }
+        return values;
     }
 
     private static ManifestEntry entry(dev.beckon.models.Service service, ServiceInstance instance, String hash, Optional<Path> source, String packageHash,

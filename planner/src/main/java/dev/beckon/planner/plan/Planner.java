@@ -165,6 +165,15 @@ public final class Planner {
             // An entry recorded before hardening existed has none: its units change once, to the defaults.
             reasons.add(before.hardening().isEmpty() ? "hardened by default" : "hardening changed");
         }
+        Set<String> secrets = new TreeSet<>(before.secrets().keySet());
+        secrets.addAll(after.secrets().keySet());
+        for (String secret : secrets) {
+            String old = before.secrets().get(secret);
+            String now = after.secrets().get(secret);
+            if (!Objects.equals(old, now)) {
+                reasons.add("secret " + secret + (old == null ? " added" : now == null ? " removed" : " changed"));
+            }
+        }
         if (reasons.isEmpty() && !before.hash().equals(after.hash())) {
             reasons.add("instance settings changed");
         }

@@ -121,6 +121,34 @@ public final class LocalTargetSession implements TargetSession {
     }
 
     @Override
+    public void putSecrets(ManifestEntry entry, Optional<java.util.SortedMap<String, byte[]>> values) throws PlanningException {
+        if (entry.secrets().isEmpty()) {
+            return;
+        }
+        Path instanceDirectory = Path.of(entry.instanceDirectory());
+        if (values.isEmpty()) {
+            List<String> missing = dev.beckon.activation.Credentials.missing(instanceDirectory, entry.secrets().keySet());
+            if (!missing.isEmpty()) {
+                throw new PlanningException(entry.id() + ": its secret" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
+                        + " of this recorded version " + (missing.size() == 1 ? "is" : "are") + " no longer on " + entry.target()
+                        + " (in " + dev.beckon.activation.Credentials.directory(instanceDirectory)
+                        + "), and a record holds no values; deploy from the model instead");
+            }
+            return;
+        }
+        if (!values.get().keySet().equals(entry.secrets().keySet())) {
+            throw new IllegalArgumentException(entry.id() + ": secrets " + values.get().keySet() + " given for " + entry.secrets().keySet()
+                    + " (this is a bug)");
+        }
+        try {
+            dev.beckon.activation.Credentials.write(instanceDirectory, values.get());
+        } catch (IOException e) {
+            throw new PlanningException(entry.id() + ": cannot write its secrets into " + dev.beckon.activation.Credentials.directory(
+                    instanceDirectory) + " on " + entry.target() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public Optional<String> makeClassDataArchive(ManifestEntry entry) {
         return ClassDataTraining.makeIfNeeded(entry);
     }

@@ -39,6 +39,19 @@ public interface TargetSession extends AutoCloseable {
      */
     Optional<String> makeClassDataArchive(ManifestEntry entry);
 
+    /**
+     * Writes the values of the entry's secrets into its instance directory, which {@link #putPackage} made: one file
+     * each, 0400, replaced atomically ({@link dev.beckon.activation.Credentials}). Without values (an entry from a record,
+     * as in a rollback: only its target has them) it checks that the files are there.
+     *
+     * @throws PlanningException naming the secrets that cannot be written or are missing; never a value
+     */
+    default void putSecrets(ManifestEntry entry, Optional<java.util.SortedMap<String, byte[]>> values) throws PlanningException {
+        if (!entry.secrets().isEmpty()) {
+            throw new PlanningException(entry.id() + ": this target's beckon agent does not take secrets");
+        }
+    }
+
     /** Removes entries of the target's store, as after a deployment that failed and was undone; only under {@code store/}. */
     void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException;
 

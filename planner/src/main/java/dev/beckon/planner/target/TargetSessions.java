@@ -20,6 +20,7 @@ public final class TargetSessions implements AutoCloseable {
     private final String profile;
     private final SortedMap<String, Manifest.TargetRecord> targets;
     private final Map<String, TargetSession> open = new LinkedHashMap<>();
+    private final dev.beckon.planner.manifest.SecretValues secrets = new dev.beckon.planner.manifest.SecretValues();
 
     public TargetSessions(TargetConnector connector, String profile) {
         this.connector = connector;
@@ -30,6 +31,11 @@ public final class TargetSessions implements AutoCloseable {
     /** Sessions on this machine only, through {@code modules}. */
     public static TargetSessions local(ModuleFinder modules, String profile) {
         return new TargetSessions((target, p) -> new LocalTargetSession(p, modules), profile);
+    }
+
+    /** The values of the secrets this command read, for the deployment that writes them to these targets. */
+    public dev.beckon.planner.manifest.SecretValues secrets() {
+        return secrets;
     }
 
     /** Makes the targets of manifests known, so that their sessions can be opened. */

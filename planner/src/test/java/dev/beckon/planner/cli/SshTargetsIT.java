@@ -1,6 +1,7 @@
 package dev.beckon.planner.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.testing.GreetingServer;
@@ -314,6 +315,36 @@ class SshTargetsIT {
                 assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("beckon-")).toList());
             }
         }
+    }
+
+    /** A secret reaches a target over SSH only in the agent's standard input, and lands there as a 0400 credential file. */
+    @Test
+    void aSecretTravelsThroughTheAgentsStandardInput() throws Exception {
+        String value = "ssh-secret-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+        int port = TestServices.freePort();
+        Path model = model("secrets", """
+                [services.vault]
+                type = "systemd-unit"
+                exec = ["/bin/sh", "-c", 'cat "$CREDENTIALS_DIRECTORY/db" >&0']
+                on-demand = { listen = ["127.0.0.2:%d"], accept = true, pass = "stdin" }
+                secrets = { db = { file = "db" } }
+                """.formatted(port), "vault = [\"a\"]\n", "");
+        Path secret = Files.writeString(model.resolve("db"), value);
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        // A profile of its own: the other tests' deployments are not touched.
+        Run deployed = beckon("deploy", model.toString(), "--profile", "secrets");
+        assertEquals(0, deployed.exitCode(), deployed.output() + journals());
+        assertEquals(value, ask("127.0.0.2", port));
+        assertFalse(deployed.output().contains(value), deployed.output());
+        try (Stream<Path> files = Files.walk(dir.resolve("state-a/store"))) {
+            List<Path> credentials = files.filter(f -> f.endsWith("credentials/db")).toList();
+            assertEquals(1, credentials.size(), credentials.toString());
+            assertEquals(value, Files.readString(credentials.get(0)));
+            assertEquals("r--------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(credentials.get(0))));
+        }
+        assertFalse(machines.get(0).unitSnapshot("beckon-secrets-").contains(value));
+        Run undeployed = beckon("undeploy", "--profile", "secrets");
+        assertEquals(0, undeployed.exitCode(), undeployed.output());
     }
 
     /** {@code -Dbeckon.ssh.scale=true}: 50 services on three SSH targets, one target at a time against the default. */

@@ -33,7 +33,9 @@ final class AgentProtocol {
      * as the two {@code paths}; {@code knobs} answers with {@code NAME=VALUE} lines as the response's {@code paths};
      * {@code restore-snapshot} passes the snapshot's name as its one {@code paths}; {@code record-deployed} passes a
      * generation's number and manifest as the two {@code paths}, and {@code read-deployed} answers them so (none when the
-     * target records nothing for the profile).
+     * target records nothing for the profile); {@code put-secrets} passes each secret
+     * as {@code NAME=BASE64} in {@code paths} (this stream is the only way a value reaches a target), {@code check-secrets}
+     * none.
      */
     record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
             String command, List<String> paths, Integer lines, String position) {

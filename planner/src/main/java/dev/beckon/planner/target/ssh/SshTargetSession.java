@@ -277,6 +277,18 @@ public final class SshTargetSession implements TargetSession {
         }
     }
 
+    /** The values travel in the request on the agent's standard input, base64 in {@code NAME=VALUE} paths; never in an argument. */
+    @Override
+    public void putSecrets(ManifestEntry entry, Optional<java.util.SortedMap<String, byte[]>> values) throws PlanningException {
+        if (entry.secrets().isEmpty()) {
+            return;
+        }
+        List<String> encoded = new ArrayList<>();
+        values.ifPresent(v -> v.forEach((name, value) -> encoded.add(name + "=" + java.util.Base64.getEncoder().encodeToString(value))));
+        callForPlanning(new AgentProtocol.Request(values.isPresent() ? "put-secrets" : "check-secrets", entry, null, target, null, null,
+                encoded));
+    }
+
     @Override
     public Optional<String> makeClassDataArchive(ManifestEntry entry) {
         if (entry.classDataArchive().isEmpty()) {

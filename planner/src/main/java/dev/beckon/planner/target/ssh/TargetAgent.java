@@ -111,6 +111,15 @@ public final class TargetAgent {
                     return new AgentProtocol.Response(null, null, null, null,
                             session.makeClassDataArchive(request.entry()).map(List::of).orElse(List.of()), null);
                 }
+                case "put-secrets", "check-secrets" -> {
+                    java.util.SortedMap<String, byte[]> values = new java.util.TreeMap<>();
+                    for (String pair : request.paths()) {
+                        int equals = pair.indexOf('=');
+                        values.put(pair.substring(0, equals), java.util.Base64.getDecoder().decode(pair.substring(equals + 1)));
+                    }
+                    session.putSecrets(request.entry(), request.operation().equals("put-secrets") ? java.util.Optional.of(values)
+                            : java.util.Optional.empty());
+                }
                 case "seal-package" -> {
                     Store.seal(Path.of(request.entry().packagePath()));
                     return AgentProtocol.Response.done();
