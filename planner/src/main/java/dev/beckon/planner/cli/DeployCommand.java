@@ -35,6 +35,9 @@ final class DeployCommand implements Callable<Integer> {
     @Mixin
     ParallelOption parallel;
 
+    @Mixin
+    WaveOptions waveOptions;
+
     @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "A note recorded with the new generation.")
     String message;
 
@@ -59,7 +62,11 @@ final class DeployCommand implements Callable<Integer> {
             }
             Manifest desired = deployments.desired(loaded);
             Plan plan = deployments.plan(desired);
+            dev.beckon.planner.plan.Waves waves = waveOptions.resolve(loaded, plan);
             out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
+            if (!plan.isEmpty()) {
+                out.print(WaveOptions.render(waves));
+            }
             if ((plan.isEmpty() && !deployments.currentIsDamaged()) || dryRun) {
                 if (dryRun && !plan.isEmpty()) {
                     out.println("Dry run: nothing was changed.");
@@ -76,7 +83,7 @@ final class DeployCommand implements Callable<Integer> {
                 }
                 out.flush();
             }
-            Deployments.Outcome outcome = deployments.deploy(plan, model.files(), System.getProperty("user.name"),
+            Deployments.Outcome outcome = deployments.deploy(plan, waves, model.files(), System.getProperty("user.name"),
                     message == null ? "" : message, new ProgressPrinter(out));
             return report(out, outcome, Duration.ofNanos(System.nanoTime() - started), "Deployed");
         } catch (PlanningException e) {
@@ -90,8 +97,11 @@ final class DeployCommand implements Callable<Integer> {
         switch (result.outcome()) {
             case DEPLOYED -> out.println(verb + outcome.generation().map(g -> " generation " + g.number()).orElse("")
                     + " in " + ProgressPrinter.seconds(took) + ".");
-            case FAILED_AND_UNDONE -> out.println("Deployment failed and was undone: every target runs what it ran before.\n"
-                    + "  failed: " + result.failure().orElseThrow().getMessage());
+            case FAILED_AND_UNDONE -> out.println((result.wavesKept() > 0
+                    ? "Deployment failed and its last wave was undone; the " + result.wavesKept() + " wave(s) done before it were kept"
+                    + outcome.generation().map(g -> " and recorded as generation " + g.number()).orElse("") + "."
+                    : "Deployment failed and was undone: every target runs what it ran before.")
+                    + "\n  failed: " + result.failure().orElseThrow().getMessage());
             case FAILED_NOT_UNDONE -> {
                 out.println("Deployment failed and could NOT be fully undone: the targets are in between. Its journal is kept;"
                         + " the next beckon command on this profile tries again to bring them back.");

@@ -9,8 +9,10 @@ import java.util.Optional;
  *
  * @param failure what failed, when something did
  * @param notUndone the changes that could not be put back; empty when every target is as it was
+ * @param wavesKept after a failure in a deployment that keeps the waves done: how many waves (of the resolved
+ *     waves, from the first) it kept; their targets run the new model, the others what they ran before
  */
-public record DeployResult(Outcome outcome, Optional<ActivationException> failure, List<String> notUndone) {
+public record DeployResult(Outcome outcome, Optional<ActivationException> failure, List<String> notUndone, int wavesKept) {
     /** The three ways a deployment ends; each has its own exit code. */
     public enum Outcome {
         /** Every change is done and verified. */
@@ -33,5 +35,9 @@ public record DeployResult(Outcome outcome, Optional<ActivationException> failur
 
     public DeployResult {
         notUndone = List.copyOf(notUndone);
+    }
+
+    public DeployResult(Outcome outcome, Optional<ActivationException> failure, List<String> notUndone) {
+        this(outcome, failure, notUndone, 0);
     }
 }

@@ -220,7 +220,21 @@ public final class Deployments implements AutoCloseable {
      * A plan without changes deploys nothing and records nothing. Needs {@link #lockForChanges}.
      */
     public Outcome deploy(Plan plan, ModelFiles files, String user, String message, DeployEvents events) throws PlanningException {
+        return deploy(plan, dev.beckon.planner.plan.Waves.NONE, files, user, message, events);
+    }
+
+    /**
+     * The same in waves (see {@link dev.beckon.planner.plan.Waves}).
+     *
+     * @throws PlanningException when the plan's dependency order cannot go in these waves; then nothing changed
+     */
+    public Outcome deploy(Plan plan, dev.beckon.planner.plan.Waves waves, ModelFiles files, String user, String message,
+            DeployEvents events) throws PlanningException {
         requireLock();
+        Optional<String> unordered = waves.orderProblem(plan);
+        if (unordered.isPresent()) {
+            throw new PlanningException("the waves do not fit the dependencies: " + unordered.get() + "; nothing was changed");
+        }
         if (plan.isEmpty() && !records.currentIsDamaged()) {
             return GenerationRecorder.nothingDone();
         }
@@ -233,7 +247,7 @@ public final class Deployments implements AutoCloseable {
             throw new PlanningException("cannot read the model files to record them: " + e.getMessage()
                     + "; nothing was changed", e);
         }
-        return recorder.deployAndRecord(plan, models, user, message, events);
+        return recorder.deployAndRecord(plan, waves, models, user, message, events);
     }
 
     /** What {@link #undeploy} would do: deactivate every instance of the current generation, on the targets it names. */
