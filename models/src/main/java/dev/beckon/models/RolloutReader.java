@@ -90,7 +90,8 @@ final class RolloutReader {
                 return Optional.empty();
             }
         }
-        draft.diagnostics.error(element.where(), "wave " + element.display() + " is " + element.typeName() + "; " + Rollout.WAVE_SYNTAX);
+        draft.diagnostics.error(element.where(), "wave " + ((int) element.path().get(element.path().size() - 1) + 1) + " is "
+                + element.typeName() + "; " + Rollout.WAVE_SYNTAX);
         return Optional.empty();
     }
 }
