@@ -17,10 +17,14 @@ import java.util.regex.Pattern;
  * {@code beckon deploy --waves}). No waves: every target at once, as before.
  *
  * @param waves what each wave takes, in order
+ * @param confirmTimeout how long an SSH target waits, after its activation, for the deployer to confirm through a new
+ *     connection before it puts itself back on its own ({@code confirm-timeout})
  */
-public record Rollout(List<Wave> waves, Duration pause) {
+public record Rollout(List<Wave> waves, Duration pause, Duration confirmTimeout) {
+    /** deploy-rs's: how long an SSH target waits to be confirmed through a new connection before it puts itself back. */
+    public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(30);
     /** Every target at once. */
-    public static final Rollout NONE = new Rollout(List.of(), Duration.ZERO);
+    public static final Rollout NONE = new Rollout(List.of(), Duration.ZERO, DEFAULT_CONFIRM_TIMEOUT);
     /** The pause when none is given: long enough for a crash loop or a failing health check to show. */
     public static final Duration DEFAULT_PAUSE = Duration.ofSeconds(30);
     /** What a wave is written as, for messages. */
@@ -30,6 +34,10 @@ public record Rollout(List<Wave> waves, Duration pause) {
 
     public Rollout {
         waves = List.copyOf(waves);
+    }
+
+    public Rollout(List<Wave> waves, Duration pause) {
+        this(waves, pause, DEFAULT_CONFIRM_TIMEOUT);
     }
 
     public boolean isStaged() {

@@ -13,7 +13,7 @@ import java.util.Set;
  */
 final class RolloutReader {
     static final String TABLE = "rollout";
-    private static final Set<String> KEYS = Set.of("waves", "pause");
+    private static final Set<String> KEYS = Set.of("waves", "pause", "confirm-timeout");
 
     private final ModelDraft draft;
     private final ValueReader values;
@@ -29,7 +29,7 @@ final class RolloutReader {
             List<Rollout.Wave> waves = new ArrayList<>();
             List<Node> nodes = new ArrayList<>();
             boolean valid = true;
-            Optional<Node> wavesNode = values.required(table, "waves").flatMap(values::array);
+            Optional<Node> wavesNode = table.get("waves").flatMap(values::array);
             for (Node element : wavesNode.map(Node::elements).orElse(List.of())) {
                 Optional<Rollout.Wave> wave = wave(element);
                 valid &= wave.isPresent();
@@ -57,8 +57,21 @@ final class RolloutReader {
                     return Optional.empty();
                 }
             })).orElse(Rollout.DEFAULT_PAUSE);
+            Duration confirmTimeout = table.get("confirm-timeout").flatMap(node -> values.string(node).flatMap(text -> {
+                try {
+                    Duration parsed = Durations.parse(text);
+                    if (parsed.isZero()) {
+                        draft.diagnostics.error(node.where(), "confirm-timeout must be more than 0, such as \"30s\"");
+                        return Optional.empty();
+                    }
+                    return Optional.of(parsed);
+                } catch (IllegalArgumentException e) {
+                    draft.diagnostics.error(node.where(), "confirm-timeout " + e.getMessage());
+                    return Optional.empty();
+                }
+            })).orElse(Rollout.DEFAULT_CONFIRM_TIMEOUT);
             if (valid) {
-                draft.rollout = new Rollout(waves, pause);
+                draft.rollout = new Rollout(waves, pause, confirmTimeout);
             }
         });
     }

@@ -18,7 +18,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code beckon deploy}: makes the targets run the model, or leaves them as they were. */
-@Command(name = "deploy", description = "Make the targets run the model: plan, activate in dependency order, undo everything on failure, record a generation.")
+@Command(name = "deploy", description = "Make the targets run the model: plan, activate in dependency order, undo everything on failure, record a generation.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:deployed (or nothing to do)", "1:failed and undone: every target runs what it ran before",
+                "2:the command line is wrong", "3:failed and not fully undone: the journal is kept",
+                "4:an SSH target was not confirmed through a new connection and put itself back; the others were undone"})
 final class DeployCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -37,6 +41,11 @@ final class DeployCommand implements Callable<Integer> {
 
     @Mixin
     WaveOptions waveOptions;
+
+    @Option(names = "--confirm-timeout", paramLabel = "DURATION", description = "How long each SSH target waits, after its"
+            + " activation, for this beckon to confirm through a new SSH connection before it puts itself back on its own"
+            + " (default: the model's [rollout] confirm-timeout, else 30s); exit 4 when one did.")
+    String confirmTimeout;
 
     @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "A note recorded with the new generation.")
     String message;
@@ -59,6 +68,12 @@ final class DeployCommand implements Callable<Integer> {
             } catch (InvalidModelException e) {
                 ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
                 return ExitCodes.FAILED;
+            }
+            try {
+                deployments.confirmTimeout(confirmTimeout == null ? loaded.rollout().confirmTimeout()
+                        : dev.beckon.models.Durations.parse(confirmTimeout));
+            } catch (IllegalArgumentException e) {
+                throw new PlanningException("--confirm-timeout: " + e.getMessage());
             }
             Manifest desired = deployments.desired(loaded);
             Plan plan = deployments.plan(desired);
@@ -102,6 +117,9 @@ final class DeployCommand implements Callable<Integer> {
                     + outcome.generation().map(g -> " and recorded as generation " + g.number()).orElse("") + "."
                     : "Deployment failed and was undone: every target runs what it ran before.")
                     + "\n  failed: " + result.failure().orElseThrow().getMessage());
+            case UNCONFIRMED_ROLLED_BACK -> out.println("Deployment not confirmed: an SSH target could not be reached through a new"
+                    + " connection after its activation and put itself back on its own; the other targets were undone.\n"
+                    + "  " + result.failure().orElseThrow().getMessage());
             case FAILED_NOT_UNDONE -> {
                 out.println("Deployment failed and could NOT be fully undone: the targets are in between. Its journal is kept;"
                         + " the next beckon command on this profile tries again to bring them back.");

@@ -50,7 +50,7 @@ final class WaveOptions {
                     throw new PlanningException("--waves: " + problem.get());
                 }
             }
-            rollout = new Rollout(given, rollout.isStaged() ? rollout.pause() : Rollout.DEFAULT_PAUSE);
+            rollout = new Rollout(given, rollout.isStaged() ? rollout.pause() : Rollout.DEFAULT_PAUSE, rollout.confirmTimeout());
         }
         if (pause != null) {
             Duration parsed;
@@ -59,7 +59,7 @@ final class WaveOptions {
             } catch (IllegalArgumentException e) {
                 throw new PlanningException("--pause: " + e.getMessage());
             }
-            rollout = new Rollout(rollout.waves(), parsed);
+            rollout = new Rollout(rollout.waves(), parsed, rollout.confirmTimeout());
         }
         return Waves.of(rollout, plan, keepDoneWaves);
     }

@@ -20,7 +20,12 @@ public record DeployResult(Outcome outcome, Optional<ActivationException> failur
         /** A change failed and everything done before it was put back. */
         FAILED_AND_UNDONE(1),
         /** A change failed and putting things back failed too: the targets are in between. */
-        FAILED_NOT_UNDONE(3);
+        FAILED_NOT_UNDONE(3),
+        /**
+         * An SSH target could not be confirmed through a new connection after its activation and put itself back on its
+         * own (confirm or roll back); the other targets were undone.
+         */
+        UNCONFIRMED_ROLLED_BACK(4);
 
         private final int exitCode;
 

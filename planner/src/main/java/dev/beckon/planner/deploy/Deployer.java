@@ -12,6 +12,7 @@ import dev.beckon.planner.state.IntentJournal;
 import dev.beckon.planner.target.LocalTargetSession;
 import dev.beckon.planner.target.TargetSessions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -45,6 +46,17 @@ public final class Deployer {
     private final DeployEvents events;
     private final int parallel;
     private final Cancellation cancellation;
+    /** How long an SSH target waits for this deployer to confirm it before it puts itself back. */
+    private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
+
+    /** deploy-rs's: long enough for a slow new SSH connection, short enough that a lost target is soon itself again. */
+    public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Sets how long SSH targets wait for the confirmation after the deployment has activated what changes there. */
+    public Deployer confirmTimeout(Duration timeout) {
+        this.confirmTimeout = timeout;
+        return this;
+    }
 
     /** Opens the journal of a deployment once its steps are known and its targets locked; may return null: no journal. */
     public interface JournalOpener {
@@ -96,7 +108,7 @@ public final class Deployer {
      */
     public DeployResult deploy(Plan plan, Waves waves, JournalOpener journal) throws PlanningException {
         Execution execution = new Execution(sessions.know(plan.desired(), plan.recorded()), events);
-        Steps steps = Steps.of(plan, waves);
+        Steps steps = Steps.of(plan, waves, confirmTimeout);
         // Undone whatever the outcome: the locks.
         UndoLog held = new UndoLog();
         UndoLog changes = new UndoLog();
@@ -138,6 +150,7 @@ public final class Deployer {
                     }
                     wavesDone = next.index() + 1;
                 }
+                schedule(steps.confirmations(), execution, changes, true);
                 return new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of());
             } catch (ActivationException failure) {
                 List<String> notUndone = new ArrayList<>(wave.replay(execution));
@@ -146,6 +159,9 @@ public final class Deployer {
                     notUndone.addAll(changes.replay(execution));
                 }
                 boolean kept = waves.keepDone() && wavesDone > 0 && notUndone.isEmpty();
+                if (!execution.unconfirmed().isEmpty() && notUndone.isEmpty()) {
+                    return new DeployResult(DeployResult.Outcome.UNCONFIRMED_ROLLED_BACK, Optional.of(failure), notUndone);
+                }
                 return new DeployResult(notUndone.isEmpty() ? DeployResult.Outcome.FAILED_AND_UNDONE
                         : DeployResult.Outcome.FAILED_NOT_UNDONE, Optional.of(failure), notUndone, kept ? wavesDone : 0);
             }
@@ -183,6 +199,30 @@ public final class Deployer {
         });
     }
 
+    /**
+     * The confirmations the plan's SSH targets wait for once everything is activated, one per changed target that is
+     * not this machine; journaled, so that a deployer killed before confirming is recovered to what the targets put
+     * themselves back to.
+     */
+    static List<Step> confirmationsOf(Plan plan, Duration timeout) {
+        Set<String> changed = new TreeSet<>(plan.changes().stream().map(Change::target).toList());
+        List<Step> steps = new ArrayList<>();
+        for (String target : changed) {
+            Optional<Manifest.TargetRecord> record = Optional.ofNullable(plan.desired().targets().get(target))
+                    .or(() -> Optional.ofNullable(plan.recorded().targets().get(target)));
+            if (record.isEmpty() || dev.beckon.models.TargetHost.parse(record.get().host()).isLocal()) {
+                continue;
+            }
+            steps.add(new ConfirmTarget(target, Path.of(record.get().stateDirectory()), on(plan.desired(), target),
+                    on(plan.recorded(), target), timeout));
+        }
+        return steps;
+    }
+
+    private static List<ManifestEntry> on(Manifest manifest, String target) {
+        return manifest.entries().stream().filter(entry -> entry.target().equals(target)).toList();
+    }
+
     /** The steps a plan takes, in order, as its journal lists them. */
     static List<String> stepNames(Plan plan) {
         return Steps.of(plan, Waves.NONE).journaled();
@@ -200,7 +240,13 @@ public final class Deployer {
      * The steps of a plan, in phases: those of one phase run in parallel across targets, in order on each;
      * a phase begins when the one before it is done everywhere.
      */
-    private record Steps(List<LockTarget> locks, List<Step> distribute, List<Step> lockInstances, List<WaveSteps> waves) {
+    private record Steps(List<LockTarget> locks, List<Step> distribute, List<Step> lockInstances, List<WaveSteps> waves,
+            List<Step> confirmations) {
+        static Steps of(Plan plan, Waves waves, Duration confirmTimeout) {
+            Steps steps = of(plan, waves);
+            return new Steps(steps.locks, steps.distribute, steps.lockInstances, steps.waves, confirmationsOf(plan, confirmTimeout));
+        }
+
         static Steps of(Plan plan, Waves waves) {
             Map<String, Path> stateDirectories = stateDirectories(plan);
             List<LockTarget> locks = new ArrayList<>();
@@ -228,7 +274,7 @@ public final class Deployer {
 
             if (!waves.isStaged()) {
                 return new Steps(locks, distribute, lockInstances, List.of(new WaveSteps(0, changes(plan, plan.changes(),
-                        stateDirectories.keySet()))));
+                        stateDirectories.keySet()))), List.of());
             }
             List<WaveSteps> staged = new ArrayList<>();
             int last = -1;
@@ -257,7 +303,7 @@ public final class Deployer {
                 }
                 staged.add(new WaveSteps(i, phases));
             }
-            return new Steps(locks, distribute, lockInstances, staged);
+            return new Steps(locks, distribute, lockInstances, staged, List.of());
         }
 
         /** What goes, level by level what comes, and a last reload of each target, for {@code changes} of the plan. */
@@ -275,6 +321,7 @@ public final class Deployer {
             List<String> names = new ArrayList<>();
             distribute.forEach(step -> names.add(step.name()));
             waves.forEach(wave -> wave.phases().forEach(phase -> phase.forEach(step -> names.add(step.name()))));
+            confirmations.forEach(step -> names.add(step.name()));
             return names;
         }
     }

@@ -107,6 +107,14 @@ public final class Deployments implements AutoCloseable {
         this.targets.parallel(targets);
     }
 
+    /** Sets how long SSH targets wait to be confirmed through a new connection before they put themselves back. */
+    public void confirmTimeout(java.time.Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the confirm timeout must be more than 0");
+        }
+        targets.confirmTimeout(timeout);
+    }
+
     /** Lets {@code cancellation} stop this command's deployments (and recoveries) between steps. */
     public void cancellation(Cancellation cancellation) {
         targets.cancellation(cancellation);
