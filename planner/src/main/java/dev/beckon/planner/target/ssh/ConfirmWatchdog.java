@@ -91,14 +91,18 @@ public final class ConfirmWatchdog {
         Path directory = file.getParent();
         String token = name.substring(0, name.length() - ".json".length());
         Armed armed = AgentProtocol.JSON.readValue(Files.readAllBytes(file), new TypeReference<Armed>() {});
+        Path decision = directory.resolve(token + ".decision");
         long left;
-        while ((left = armed.deadlineMillis() - System.currentTimeMillis()) > 0) {
+        // A confirmation ends the wait at once: no watchdog outlives its deployment by more than a look.
+        while ((left = armed.deadlineMillis() - System.currentTimeMillis()) > 0 && !Files.exists(decision)) {
             Thread.sleep(Math.min(left, 200));
         }
         try {
-            Files.createDirectory(directory.resolve(token + ".decision"));
+            Files.createDirectory(decision);
         } catch (FileAlreadyExistsException confirmed) {
             Files.deleteIfExists(file);
+            Files.deleteIfExists(directory.resolve(token + ".log"));
+            Files.deleteIfExists(decision);
             Runtime.getRuntime().halt(0);
         }
         List<String> lines = new ArrayList<>();
