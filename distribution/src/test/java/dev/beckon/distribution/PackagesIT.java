@@ -107,7 +107,7 @@ class PackagesIT {
         List<String> commands = Packaged.commands().stream().filter(c -> c.getParent() != null && c.getParent().getParent() == null)
                 .map(c -> c.getCommandName()).sorted().toList();
         assertEquals(commands, complete(shell, "beckon", ""), "the subcommands of the model, and the hidden one not");
-        assertEquals(List.of("--parallel", "--profile"), complete(shell, "beckon", "deploy", "--p"));
+        assertEquals(List.of("--parallel", "--pause", "--profile"), complete(shell, "beckon", "deploy", "--p"));
         List<String> targets = List.copyOf(ModelLoader.load(Packaged.EXAMPLE).targets().keySet());
         List<String> services = List.copyOf(ModelLoader.load(Packaged.EXAMPLE).services().keySet());
         assertEquals(targets, complete(shell, "beckon", "unlock", ""), "targets of the model in the current directory");

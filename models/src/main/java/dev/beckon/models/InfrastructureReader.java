@@ -40,7 +40,7 @@ final class InfrastructureReader {
 
     void read(TomlFile file) {
         Node root = file.root();
-        values.checkKeys(root, Set.of("targets"), "the infrastructure file");
+        values.checkKeys(root, Set.of("targets", RolloutReader.TABLE), "the infrastructure file");
         root.get("targets").flatMap(values::table).ifPresent(all -> {
             for (String name : all.keys()) {
                 Node node = all.get(name).orElseThrow();
@@ -50,6 +50,7 @@ final class InfrastructureReader {
                 }
             }
         });
+        new RolloutReader(draft, values).read(root);
     }
 
     private Optional<Target> readTarget(String name, Node node) {

@@ -40,6 +40,8 @@ final class ModelDraft {
     boolean servicesKnown;
     boolean targetsKnown;
     boolean distributionKnown;
+    /** The infrastructure file's [rollout]; none: every target at once. */
+    Rollout rollout = Rollout.NONE;
 
     /** A template of a service's exec, environment or listen, with where it was written. */
     record TemplateUse(String service, Template template, SourceLocation where, boolean isListen) {}

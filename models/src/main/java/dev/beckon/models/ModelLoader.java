@@ -71,6 +71,6 @@ public final class ModelLoader {
             throw new InvalidModelException(draft.diagnostics.sorted());
         }
         return new SystemModel(draft.files, new TreeMap<>(draft.services), new TreeMap<>(draft.targets), draft.distribution,
-                order, instances);
+                order, instances, draft.rollout);
     }
 }

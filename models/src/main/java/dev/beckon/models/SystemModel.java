@@ -9,6 +9,7 @@ import java.util.SortedMap;
  *
  * @param activationOrder every service, each after the services it depends on (ties alphabetical)
  * @param instances one per (service, target) of the distribution, by target, then in activation order
+ * @param rollout how a deployment goes through the targets: in waves, or all at once
  */
 public record SystemModel(
         ModelFiles files,
@@ -16,7 +17,13 @@ public record SystemModel(
         SortedMap<String, Target> targets,
         SortedMap<String, List<String>> distribution,
         List<String> activationOrder,
-        List<InstanceSpec> instances) {
+        List<InstanceSpec> instances,
+        Rollout rollout) {
+
+    public SystemModel(ModelFiles files, SortedMap<String, Service> services, SortedMap<String, Target> targets,
+            SortedMap<String, List<String>> distribution, List<String> activationOrder, List<InstanceSpec> instances) {
+        this(files, services, targets, distribution, activationOrder, instances, Rollout.NONE);
+    }
 
     public SystemModel {
         services = Immutables.sortedMap(services);
@@ -24,6 +31,7 @@ public record SystemModel(
         distribution = Immutables.sortedMap(distribution);
         activationOrder = List.copyOf(activationOrder);
         instances = List.copyOf(instances);
+        rollout = rollout == null ? Rollout.NONE : rollout;
     }
 
     /** The instances that run on one target, in activation order. */

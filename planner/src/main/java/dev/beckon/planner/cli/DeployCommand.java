@@ -18,7 +18,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code beckon deploy}: makes the targets run the model, or leaves them as they were. */
-@Command(name = "deploy", description = "Make the targets run the model: plan, activate in dependency order, undo everything on failure, record a generation.")
+@Command(name = "deploy", description = "Make the targets run the model: plan, activate in dependency order, undo everything on failure, record a generation.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:deployed (or nothing to do)", "1:failed and undone: every target runs what it ran before",
+                "2:the command line is wrong", "3:failed and not fully undone: the journal is kept",
+                "4:an SSH target was not confirmed through a new connection and put itself back; the others were undone"})
 final class DeployCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -34,6 +38,14 @@ final class DeployCommand implements Callable<Integer> {
 
     @Mixin
     ParallelOption parallel;
+
+    @Mixin
+    WaveOptions waveOptions;
+
+    @Option(names = "--confirm-timeout", paramLabel = "DURATION", description = "How long each SSH target waits, after its"
+            + " activation, for this beckon to confirm through a new SSH connection before it puts itself back on its own"
+            + " (default: the model's [rollout] confirm-timeout, else 30s); exit 4 when one did.")
+    String confirmTimeout;
 
     @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "A note recorded with the new generation.")
     String message;
@@ -57,9 +69,19 @@ final class DeployCommand implements Callable<Integer> {
                 ValidateCommand.printDiagnostics(e, spec.commandLine().getErr());
                 return ExitCodes.FAILED;
             }
+            try {
+                deployments.confirmTimeout(confirmTimeout == null ? loaded.rollout().confirmTimeout()
+                        : dev.beckon.models.Durations.parse(confirmTimeout));
+            } catch (IllegalArgumentException e) {
+                throw new PlanningException("--confirm-timeout: " + e.getMessage());
+            }
             Manifest desired = deployments.desired(loaded);
             Plan plan = deployments.plan(desired);
+            dev.beckon.planner.plan.Waves waves = waveOptions.resolve(loaded, plan);
             out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
+            if (!plan.isEmpty()) {
+                out.print(WaveOptions.render(waves));
+            }
             if ((plan.isEmpty() && !deployments.currentIsDamaged()) || dryRun) {
                 if (dryRun && !plan.isEmpty()) {
                     out.println("Dry run: nothing was changed.");
@@ -76,7 +98,7 @@ final class DeployCommand implements Callable<Integer> {
                 }
                 out.flush();
             }
-            Deployments.Outcome outcome = deployments.deploy(plan, model.files(), System.getProperty("user.name"),
+            Deployments.Outcome outcome = deployments.deploy(plan, waves, model.files(), System.getProperty("user.name"),
                     message == null ? "" : message, new ProgressPrinter(out));
             return report(out, outcome, Duration.ofNanos(System.nanoTime() - started), "Deployed");
         } catch (PlanningException e) {
@@ -90,8 +112,14 @@ final class DeployCommand implements Callable<Integer> {
         switch (result.outcome()) {
             case DEPLOYED -> out.println(verb + outcome.generation().map(g -> " generation " + g.number()).orElse("")
                     + " in " + ProgressPrinter.seconds(took) + ".");
-            case FAILED_AND_UNDONE -> out.println("Deployment failed and was undone: every target runs what it ran before.\n"
-                    + "  failed: " + result.failure().orElseThrow().getMessage());
+            case FAILED_AND_UNDONE -> out.println((result.wavesKept() > 0
+                    ? "Deployment failed and its last wave was undone; the " + result.wavesKept() + " wave(s) done before it were kept"
+                    + outcome.generation().map(g -> " and recorded as generation " + g.number()).orElse("") + "."
+                    : "Deployment failed and was undone: every target runs what it ran before.")
+                    + "\n  failed: " + result.failure().orElseThrow().getMessage());
+            case UNCONFIRMED_ROLLED_BACK -> out.println("Deployment not confirmed: an SSH target could not be reached through a new"
+                    + " connection after its activation and put itself back on its own; the other targets were undone.\n"
+                    + "  " + result.failure().orElseThrow().getMessage());
             case FAILED_NOT_UNDONE -> {
                 out.println("Deployment failed and could NOT be fully undone: the targets are in between. Its journal is kept;"
                         + " the next beckon command on this profile tries again to bring them back.");

@@ -11,6 +11,11 @@ final class ExitCodes {
     static final int CHANGES = 2;
     /** A deployment failed and could not be fully undone: the targets are in between, its journal kept. */
     static final int NOT_UNDONE = 3;
+    /**
+     * An SSH target was not confirmed through a new connection after its activation and put itself back to what it ran
+     * before, on its own; the other targets were undone, no generation was recorded.
+     */
+    static final int UNCONFIRMED = 4;
 
     private ExitCodes() {}
 

@@ -30,6 +30,9 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the plan as JSON (schema in the README).")
     boolean json;
 
+    @Mixin
+    WaveOptions waveOptions;
+
     @Option(names = "--detailed-exitcode", description = "Exit 0 when there are no changes, 2 when there are, 1 on error.")
     boolean detailedExitCode;
 
@@ -53,6 +56,9 @@ final class PlanCommand implements Callable<Integer> {
             dev.beckon.planner.manifest.Manifest desired = deployments.desired(loaded);
             Plan plan = deployments.plan(desired);
             out.print(json ? PlanJson.render(plan) : TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
+            if (!json && !plan.isEmpty()) {
+                out.print(WaveOptions.render(waveOptions.resolve(loaded, plan)));
+            }
             out.print(security ? ExposureText.render(desired) : "");
             out.flush();
             return detailedExitCode && !plan.isEmpty() ? ExitCodes.CHANGES : ExitCodes.OK;

@@ -7,10 +7,12 @@ import dev.beckon.planner.plan.Action;
 import dev.beckon.planner.plan.Change;
 import dev.beckon.planner.plan.Plan;
 import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.plan.Waves;
 import dev.beckon.planner.state.IntentJournal;
 import dev.beckon.planner.target.LocalTargetSession;
 import dev.beckon.planner.target.TargetSessions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -44,6 +46,17 @@ public final class Deployer {
     private final DeployEvents events;
     private final int parallel;
     private final Cancellation cancellation;
+    /** How long an SSH target waits for this deployer to confirm it before it puts itself back. */
+    private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
+
+    /** deploy-rs's: long enough for a slow new SSH connection, short enough that a lost target is soon itself again. */
+    public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Sets how long SSH targets wait for the confirmation after the deployment has activated what changes there. */
+    public Deployer confirmTimeout(Duration timeout) {
+        this.confirmTimeout = timeout;
+        return this;
+    }
 
     /** Opens the journal of a deployment once its steps are known and its targets locked; may return null: no journal. */
     public interface JournalOpener {
@@ -85,8 +98,17 @@ public final class Deployer {
      *     writable); then no service was changed
      */
     public DeployResult deploy(Plan plan, JournalOpener journal) throws PlanningException {
+        return deploy(plan, Waves.NONE, journal);
+    }
+
+    /**
+     * Deploys the plan in {@code waves}: each wave's changes, then (but for the last) the gate that its instances stay
+     * ready and healthy for the pause. A failure undoes the wave it happened in and, unless the waves keep what is done,
+     * every wave before it.
+     */
+    public DeployResult deploy(Plan plan, Waves waves, JournalOpener journal) throws PlanningException {
         Execution execution = new Execution(sessions.know(plan.desired(), plan.recorded()), events);
-        Steps steps = Steps.of(plan);
+        Steps steps = Steps.of(plan, waves, confirmTimeout);
         // Undone whatever the outcome: the locks.
         UndoLog held = new UndoLog();
         UndoLog changes = new UndoLog();
@@ -112,16 +134,36 @@ public final class Deployer {
                 changes.replay(execution);
                 throw e;
             }
+            // Keeping the waves done: each wave's inverses apart, so that only the failing one's are replayed.
+            UndoLog wave = changes;
+            int wavesDone = 0;
             try {
                 schedule(steps.lockInstances(), execution, held, false);
-                for (List<Step> phase : steps.changes()) {
-                    schedule(phase, execution, changes, true);
+                for (WaveSteps next : steps.waves()) {
+                    if (waves.isStaged()) {
+                        events.notice("Wave " + (next.index() + 1) + " of " + waves.targets().size() + ": "
+                                + String.join(", ", waves.targets().get(next.index())));
+                    }
+                    wave = waves.keepDone() ? new UndoLog() : changes;
+                    for (List<Step> phase : next.phases()) {
+                        schedule(phase, execution, wave, true);
+                    }
+                    wavesDone = next.index() + 1;
                 }
+                schedule(steps.confirmations(), execution, changes, true);
                 return new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of());
             } catch (ActivationException failure) {
-                List<String> notUndone = changes.replay(execution);
+                List<String> notUndone = new ArrayList<>(wave.replay(execution));
+                if (wave != changes && (wavesDone == 0 || !notUndone.isEmpty())) {
+                    // Nothing kept: what was copied into the stores goes too, as after any failure.
+                    notUndone.addAll(changes.replay(execution));
+                }
+                boolean kept = waves.keepDone() && wavesDone > 0 && notUndone.isEmpty();
+                if (!execution.unconfirmed().isEmpty() && notUndone.isEmpty()) {
+                    return new DeployResult(DeployResult.Outcome.UNCONFIRMED_ROLLED_BACK, Optional.of(failure), notUndone);
+                }
                 return new DeployResult(notUndone.isEmpty() ? DeployResult.Outcome.FAILED_AND_UNDONE
-                        : DeployResult.Outcome.FAILED_NOT_UNDONE, Optional.of(failure), notUndone);
+                        : DeployResult.Outcome.FAILED_NOT_UNDONE, Optional.of(failure), notUndone, kept ? wavesDone : 0);
             }
         } catch (ActivationException e) {
             cannotStart = e.getCause() instanceof PlanningException p ? p : new PlanningException(e.getMessage(), e);
@@ -157,17 +199,55 @@ public final class Deployer {
         });
     }
 
+    /**
+     * The confirmations the plan's SSH targets wait for once everything is activated, one per changed target that is
+     * not this machine; journaled, so that a deployer killed before confirming is recovered to what the targets put
+     * themselves back to.
+     */
+    static List<Step> confirmationsOf(Plan plan, Duration timeout) {
+        Set<String> changed = new TreeSet<>(plan.changes().stream().map(Change::target).toList());
+        List<Step> steps = new ArrayList<>();
+        for (String target : changed) {
+            Optional<Manifest.TargetRecord> record = Optional.ofNullable(plan.desired().targets().get(target))
+                    .or(() -> Optional.ofNullable(plan.recorded().targets().get(target)));
+            if (record.isEmpty() || dev.beckon.models.TargetHost.parse(record.get().host()).isLocal()) {
+                continue;
+            }
+            steps.add(new ConfirmTarget(target, Path.of(record.get().stateDirectory()), on(plan.desired(), target),
+                    on(plan.recorded(), target), timeout));
+        }
+        return steps;
+    }
+
+    private static List<ManifestEntry> on(Manifest manifest, String target) {
+        return manifest.entries().stream().filter(entry -> entry.target().equals(target)).toList();
+    }
+
     /** The steps a plan takes, in order, as its journal lists them. */
     static List<String> stepNames(Plan plan) {
-        return Steps.of(plan).journaled();
+        return Steps.of(plan, Waves.NONE).journaled();
     }
+
+    /**
+     * The steps of one wave, in phases: what goes, level by level what comes, a last reload, and (but for the last wave)
+     * the gate.
+     *
+     * @param index the wave's place among the resolved waves, from 0
+     */
+    private record WaveSteps(int index, List<List<Step>> phases) {}
 
     /**
      * The steps of a plan, in phases: those of one phase run in parallel across targets, in order on each;
      * a phase begins when the one before it is done everywhere.
      */
-    private record Steps(List<LockTarget> locks, List<Step> distribute, List<Step> lockInstances, List<List<Step>> changes) {
-        static Steps of(Plan plan) {
+    private record Steps(List<LockTarget> locks, List<Step> distribute, List<Step> lockInstances, List<WaveSteps> waves,
+            List<Step> confirmations) {
+        static Steps of(Plan plan, Waves waves, Duration confirmTimeout) {
+            Steps steps = of(plan, waves);
+            return new Steps(steps.locks, steps.distribute, steps.lockInstances, steps.waves, confirmationsOf(plan, confirmTimeout));
+        }
+
+        static Steps of(Plan plan, Waves waves) {
             Map<String, Path> stateDirectories = stateDirectories(plan);
             List<LockTarget> locks = new ArrayList<>();
             stateDirectories.forEach((target, directory) -> locks.add(new LockTarget(target, directory)));
@@ -192,19 +272,56 @@ public final class Deployer {
             List<Step> lockInstances = new ArrayList<>();
             running.forEach((target, entries) -> lockInstances.add(new LockInstances(target, entries)));
 
-            List<List<Step>> changes = new ArrayList<>();
-            changes.add(deactivations(plan));
-            changes.addAll(levels(plan));
+            if (!waves.isStaged()) {
+                return new Steps(locks, distribute, lockInstances, List.of(new WaveSteps(0, changes(plan, plan.changes(),
+                        stateDirectories.keySet()))), List.of());
+            }
+            List<WaveSteps> staged = new ArrayList<>();
+            int last = -1;
+            for (int i = 0; i < waves.targets().size(); i++) {
+                Set<String> here = new TreeSet<>(waves.targets().get(i));
+                if (plan.changes().stream().anyMatch(c -> here.contains(c.target()))) {
+                    last = i;
+                }
+            }
+            for (int i = 0; i <= last; i++) {
+                Set<String> here = new TreeSet<>(waves.targets().get(i));
+                List<Change> changes = plan.changes().stream().filter(c -> here.contains(c.target())).toList();
+                if (changes.isEmpty()) {
+                    continue;
+                }
+                Set<String> changed = new TreeSet<>();
+                changes.forEach(c -> changed.add(c.target()));
+                List<List<Step>> phases = new ArrayList<>(changes(plan, changes, changed));
+                if (i < last) {
+                    List<Step> gate = new ArrayList<>();
+                    for (String target : changed) {
+                        List<ManifestEntry> wanted = plan.desired().entries().stream().filter(e -> e.target().equals(target)).toList();
+                        gate.add(new HealthyFor(target, i + 1, wanted, waves.pause()));
+                    }
+                    phases.add(gate);
+                }
+                staged.add(new WaveSteps(i, phases));
+            }
+            return new Steps(locks, distribute, lockInstances, staged, List.of());
+        }
+
+        /** What goes, level by level what comes, and a last reload of each target, for {@code changes} of the plan. */
+        private static List<List<Step>> changes(Plan plan, List<Change> changes, Set<String> targets) {
+            List<List<Step>> phases = new ArrayList<>();
+            phases.add(deactivations(plan, changes));
+            phases.addAll(levels(changes));
             List<Step> finish = new ArrayList<>();
-            stateDirectories.keySet().forEach(target -> finish.add(new Reload(target, "the end, and verify")));
-            changes.add(finish);
-            return new Steps(locks, distribute, lockInstances, changes);
+            targets.forEach(target -> finish.add(new Reload(target, "the end, and verify")));
+            phases.add(finish);
+            return phases;
         }
 
         List<String> journaled() {
             List<String> names = new ArrayList<>();
             distribute.forEach(step -> names.add(step.name()));
-            changes.forEach(phase -> phase.forEach(step -> names.add(step.name())));
+            waves.forEach(wave -> wave.phases().forEach(phase -> phase.forEach(step -> names.add(step.name()))));
+            confirmations.forEach(step -> names.add(step.name()));
             return names;
         }
     }
@@ -241,13 +358,13 @@ public final class Deployer {
     }
 
     /** What goes and the old halves of replacements, dependants first: in reverse of the recorded order. */
-    private static List<Step> deactivations(Plan plan) {
+    private static List<Step> deactivations(Plan plan, List<Change> changes) {
         Map<String, Integer> recordedOrder = new HashMap<>();
         List<ManifestEntry> recorded = plan.recorded().entries();
         for (int i = 0; i < recorded.size(); i++) {
             recordedOrder.putIfAbsent(recorded.get(i).id(), i);
         }
-        return plan.changes().stream()
+        return changes.stream()
                 .filter(c -> c.action() == Action.DEACTIVATE || c.action() == Action.REPLACE)
                 .sorted(Comparator.comparing((Change c) -> -recordedOrder.getOrDefault(c.id(), 0)))
                 .map(c -> (Step) new Deactivate(c))
@@ -259,8 +376,8 @@ public final class Deployer {
      * something of level n. Each level installs (one batch per module session), reloads and activates, in
      * the plan's order within the level.
      */
-    private static List<List<Step>> levels(Plan plan) {
-        List<Change> activations = plan.changes().stream().filter(c -> c.action() != Action.DEACTIVATE).toList();
+    private static List<List<Step>> levels(List<Change> changes) {
+        List<Change> activations = changes.stream().filter(c -> c.action() != Action.DEACTIVATE).toList();
         Map<String, List<Change>> byService = new HashMap<>();
         activations.forEach(c -> byService.computeIfAbsent(c.service(), s -> new ArrayList<>()).add(c));
         Map<Change, Integer> level = new IdentityHashMap<>();

@@ -113,6 +113,14 @@ public final class Deployments implements AutoCloseable {
         this.targets.parallel(targets);
     }
 
+    /** Sets how long SSH targets wait to be confirmed through a new connection before they put themselves back. */
+    public void confirmTimeout(java.time.Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the confirm timeout must be more than 0");
+        }
+        targets.confirmTimeout(timeout);
+    }
+
     /** Lets {@code cancellation} stop this command's deployments (and recoveries) between steps. */
     public void cancellation(Cancellation cancellation) {
         targets.cancellation(cancellation);
@@ -233,7 +241,21 @@ public final class Deployments implements AutoCloseable {
      * A plan without changes deploys nothing and records nothing. Needs {@link #lockForChanges}.
      */
     public Outcome deploy(Plan plan, ModelFiles files, String user, String message, DeployEvents events) throws PlanningException {
+        return deploy(plan, dev.beckon.planner.plan.Waves.NONE, files, user, message, events);
+    }
+
+    /**
+     * The same in waves (see {@link dev.beckon.planner.plan.Waves}).
+     *
+     * @throws PlanningException when the plan's dependency order cannot go in these waves; then nothing changed
+     */
+    public Outcome deploy(Plan plan, dev.beckon.planner.plan.Waves waves, ModelFiles files, String user, String message,
+            DeployEvents events) throws PlanningException {
         requireLock();
+        Optional<String> unordered = waves.orderProblem(plan);
+        if (unordered.isPresent()) {
+            throw new PlanningException("the waves do not fit the dependencies: " + unordered.get() + "; nothing was changed");
+        }
         if (plan.isEmpty() && !records.currentIsDamaged()) {
             return GenerationRecorder.nothingDone();
         }
@@ -246,7 +268,7 @@ public final class Deployments implements AutoCloseable {
             throw new PlanningException("cannot read the model files to record them: " + e.getMessage()
                     + "; nothing was changed", e);
         }
-        return recorder.deployAndRecord(plan, models, user, message, events);
+        return recorder.deployAndRecord(plan, waves, models, user, message, events);
     }
 
     /** What {@link #undeploy} would do: deactivate every instance of the current generation, on the targets it names. */

@@ -13,6 +13,8 @@ final class Execution {
     private final TargetSessions targets;
     private final DeployEvents events;
     private IntentJournal journal;
+    /** The SSH targets that were not confirmed and put themselves back: no undo reaches for them. */
+    private final java.util.Set<String> unconfirmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Execution(TargetSessions targets, DeployEvents events) {
         this.targets = targets;
@@ -26,6 +28,14 @@ final class Execution {
     /** The values of the secrets of the instances this command resolved from the model. */
     dev.beckon.planner.manifest.SecretValues secrets() {
         return targets.secrets();
+    }
+
+    void unconfirmed(String target) {
+        unconfirmed.add(target);
+    }
+
+    java.util.Set<String> unconfirmed() {
+        return java.util.Set.copyOf(unconfirmed);
     }
 
     DeployEvents events() {

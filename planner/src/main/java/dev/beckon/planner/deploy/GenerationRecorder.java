@@ -7,6 +7,7 @@ import dev.beckon.planner.generations.GenerationsException;
 import dev.beckon.planner.manifest.ManifestJson;
 import dev.beckon.planner.plan.Plan;
 import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.plan.Waves;
 import dev.beckon.planner.state.IntentJournal;
 import dev.beckon.planner.store.StoreRoots;
 import java.util.Arrays;
@@ -33,6 +34,16 @@ final class GenerationRecorder {
 
     Outcome deployAndRecord(Plan plan, Map<String, byte[]> models, String user, String message, DeployEvents events)
             throws PlanningException {
+        return deployAndRecord(plan, Waves.NONE, models, user, message, events);
+    }
+
+    /**
+     * Deploys in waves. When a failure left the waves done before it in place (their waves keep what is done), what the
+     * targets then run is recorded as a new generation: the new model's instances on those waves' targets, the
+     * current generation's elsewhere, so that the profile says what runs and a rollback goes back from it.
+     */
+    Outcome deployAndRecord(Plan plan, Waves waves, Map<String, byte[]> models, String user, String message, DeployEvents events)
+            throws PlanningException {
         Generations generations = records.generations();
         StoreRoots.protect(plan.desired());
         try {
@@ -48,7 +59,21 @@ final class GenerationRecorder {
                 records.currentRepaired();
                 return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()), Optional.of(generation));
             }
-            Journaled journaled = Journaled.deploy(targets, records, plan, IntentJournal.Kind.DEPLOY, null, models, user, message, events);
+            Journaled journaled = Journaled.deploy(targets, records, plan, waves, IntentJournal.Kind.DEPLOY, null, models, user, message,
+                    events);
+            int kept = journaled.result().wavesKept();
+            if (journaled.result().outcome() == DeployResult.Outcome.FAILED_AND_UNDONE && kept > 0) {
+                String note = "waves 1" + (kept > 1 ? "-" + kept : "") + " of " + waves.targets().size() + " kept after a failure"
+                        + (message.isEmpty() ? "" : ": " + message);
+                try {
+                    Generation generation = new RecordGeneration.NewGeneration(waves.doneBefore(kept, plan), models, user, note).run(records);
+                    journaled.finish();
+                    return new Outcome(journaled.result(), Optional.of(generation));
+                } catch (GenerationsException e) {
+                    throw new PlanningException("the waves done were kept, but their generation could not be recorded: " + e.getMessage()
+                            + "; `beckon status` shows what runs, and `beckon deploy` or `beckon rollback` records it again", e);
+                }
+            }
             if (journaled.result().outcome() != DeployResult.Outcome.DEPLOYED) {
                 return new Outcome(journaled.finishUnlessNotUndone(), Optional.empty());
             }

@@ -69,6 +69,12 @@ sealed interface Inverse {
         }
     }
 
+    /** Of a step that only looks (the health gate between waves): nothing to put back. */
+    record Observed(String target) implements Inverse {
+        @Override
+        public void undo(Execution execution) {}
+    }
+
     /** Of a reload: another one, once what was undone is back on disk. */
     record ReloadAgain(String target) implements Inverse {
         @Override

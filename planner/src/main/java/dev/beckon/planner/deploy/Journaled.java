@@ -4,6 +4,7 @@ import dev.beckon.planner.generations.Generation;
 import dev.beckon.planner.generations.Generations;
 import dev.beckon.planner.plan.Plan;
 import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.plan.Waves;
 import dev.beckon.planner.state.IntentJournal;
 import java.util.Map;
 
@@ -16,10 +17,17 @@ record Journaled(DeployResult result, IntentJournal journal) {
      */
     static Journaled deploy(ProfileTargets targets, ProfileRecords records, Plan plan, IntentJournal.Kind kind, Integer toGeneration,
             Map<String, byte[]> models, String user, String message, DeployEvents events) throws PlanningException {
+        return deploy(targets, records, plan, Waves.NONE, kind, toGeneration, models, user, message, events);
+    }
+
+    /** The same, in waves. */
+    static Journaled deploy(ProfileTargets targets, ProfileRecords records, Plan plan, Waves waves, IntentJournal.Kind kind,
+            Integer toGeneration, Map<String, byte[]> models, String user, String message, DeployEvents events)
+            throws PlanningException {
         Generations generations = records.generations();
         Integer fromGeneration = generations.current().map(Generation::number).orElse(null);
         IntentJournal[] opened = new IntentJournal[1];
-        DeployResult result = targets.deployer(events).deploy(plan, steps -> {
+        DeployResult result = targets.deployer(events).deploy(plan, waves, steps -> {
             IntentJournal.Intent intent = new IntentJournal.Intent(IntentJournal.FORMAT_VERSION, kind, records.profile(), fromGeneration,
                     toGeneration, plan.recorded(), plan.desired(), models, user, message, steps, ProcessHandle.current().pid(),
                     java.time.Instant.now().toString());

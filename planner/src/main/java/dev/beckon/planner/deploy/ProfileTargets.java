@@ -16,6 +16,8 @@ final class ProfileTargets {
     private int parallel = Deployments.DEFAULT_PARALLEL;
     /** What stops this command's deployments: the first Ctrl-C or SIGTERM, when the command line asks it to. */
     private Cancellation cancellation = Cancellation.NEVER;
+    /** How long SSH targets wait to be confirmed after activation before they put themselves back. */
+    private java.time.Duration confirmTimeout = Deployer.DEFAULT_CONFIRM_TIMEOUT;
 
     ProfileTargets(TargetSessions sessions, Map<String, String> environment) {
         this.sessions = sessions;
@@ -34,13 +36,17 @@ final class ProfileTargets {
         this.parallel = targets;
     }
 
+    void confirmTimeout(java.time.Duration timeout) {
+        this.confirmTimeout = timeout;
+    }
+
     void cancellation(Cancellation cancellation) {
         this.cancellation = cancellation;
     }
 
     /** A deployer for this command's targets, reporting to {@code events}. */
     Deployer deployer(DeployEvents events) {
-        return new Deployer(sessions, events, parallel, cancellation);
+        return new Deployer(sessions, events, parallel, cancellation).confirmTimeout(confirmTimeout);
     }
 
     /** What the targets report for each instance of a manifest. */

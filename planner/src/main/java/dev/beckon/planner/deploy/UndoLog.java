@@ -32,7 +32,12 @@ final class UndoLog {
         List<String> notUndone = new ArrayList<>();
         List<Inverse.RemoveFromStore> stores = new ArrayList<>();
         Set<String> touched = new TreeSet<>();
+        Set<String> skipped = execution.unconfirmed();
         for (Inverse inverse = next(); inverse != null; inverse = next()) {
+            if (skipped.contains(inverse.target())) {
+                // It put itself back, on its own; what this deployer did there is undone.
+                continue;
+            }
             if (inverse instanceof Inverse.RemoveFromStore store) {
                 stores.add(store);
                 continue;
@@ -72,7 +77,16 @@ final class UndoLog {
      */
     ActivationException release(Execution execution) {
         ActivationException first = null;
+        Set<String> skipped = execution.unconfirmed();
         for (Inverse inverse = next(); inverse != null; inverse = next()) {
+            if (skipped.contains(inverse.target())) {
+                try {
+                    inverse.undo(execution);
+                } catch (ActivationException e) {
+                    // The old connection is gone too; the lock's holder, the agent, goes with it, so the lock is stale.
+                }
+                continue;
+            }
             try {
                 inverse.undo(execution);
             } catch (ActivationException e) {

@@ -112,6 +112,36 @@ public interface TargetSession extends AutoCloseable {
         throw new PlanningException("this target's beckon agent does not tell what it runs");
     }
 
+    /**
+     * Confirm or roll back: asks the target to put itself back to {@code previous} on its own unless this deployer
+     * confirms within {@code timeout} through a new connection. Only targets over SSH do it; this machine cannot lose
+     * its way to itself.
+     *
+     * @param current what the deployment has just made the target run
+     * @return the confirmation to give; empty when the target needs none
+     */
+    default Optional<Confirmation> armConfirmation(Path stateDirectory, List<ManifestEntry> current, List<ManifestEntry> previous,
+            java.time.Duration timeout) throws ActivationException {
+        return Optional.empty();
+    }
+
+    /** An armed confirmation of an SSH target. */
+    interface Confirmation {
+        /**
+         * Confirms through a new connection.
+         *
+         * @return false when the target had decided first (its timeout passed) and puts itself back
+         * @throws ActivationException when the new connection cannot be made: then the target puts itself back
+         */
+        boolean confirm() throws ActivationException;
+
+        /** When it was not confirmed, what the target recorded of putting itself back, asked once its timeout passed. */
+        List<String> outcome() throws ActivationException;
+
+        /** When the target gives up waiting (epoch milliseconds). */
+        long deadlineMillis();
+    }
+
     @Override
     void close();
 

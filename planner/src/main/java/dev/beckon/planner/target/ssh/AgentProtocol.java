@@ -38,7 +38,23 @@ final class AgentProtocol {
      * none.
      */
     record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
-            String command, List<String> paths, Integer lines, String position) {
+            String command, List<String> paths, Integer lines, String position, List<ManifestEntry> previous, Long timeoutMillis) {
+
+        Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
+                String command, List<String> paths, Integer lines, String position) {
+            this(operation, entry, entries, target, stateDirectory, command, paths, lines, position, null, null);
+        }
+
+        /**
+         * {@code arm-confirm}: the agent puts the target back to {@code previous} by itself unless the deployer confirms
+         * {@code token} within {@code timeoutMillis} through a new connection ({@link ConfirmWatchdog}); {@code entries}
+         * are what the target runs now.
+         */
+        static Request armConfirm(String target, String stateDirectory, String token, List<ManifestEntry> current,
+                List<ManifestEntry> previous, long timeoutMillis) {
+            return new Request("arm-confirm", null, current, target, stateDirectory, null, List.of(token), null, null, previous,
+                    timeoutMillis);
+        }
 
         Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
                 String command, List<String> paths) {

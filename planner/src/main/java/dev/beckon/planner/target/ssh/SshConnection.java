@@ -156,6 +156,46 @@ final class SshConnection implements AutoCloseable {
     }
 
     /**
+     * Runs a shell script on the target through a connection of its own, not the master's: it proves that the target
+     * can be reached now, as a new operator session would, after a change to its sshd or firewall.
+     *
+     * @return its standard output
+     * @throws ActivationException with SSH's words when it cannot connect or the script fails
+     */
+    String runOverNewConnection(String what, String script, long connectSeconds) throws ActivationException {
+        List<String> command = new ArrayList<>();
+        for (String word : base) {
+            command.add(word.startsWith("ControlPath=") ? "ControlPath=none" : word);
+        }
+        command.addAll(command.size() - 1, List.of("-o", "ControlMaster=no", "-o", "ConnectTimeout=" + connectSeconds));
+        command.add(String.join(" ", List.of("sh", "-c", script).stream().map(ShellWords::quote).toList()));
+        try {
+            Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
+            process.getOutputStream().close();
+            var errors = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return String.valueOf(e.getMessage());
+                }
+            });
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int status = process.waitFor();
+            if (status != 0) {
+                throw new ActivationException(target, what + " failed (exit " + status + "): "
+                        + dev.beckon.models.Messages.printable(errors.join().strip().replace("\r", "")));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new ActivationException(target, what + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActivationException(target, "interrupted during " + what, e);
+        }
+    }
+
+    /**
      * A shell that outlives this process, detached from it (its own session, no pipes to it): once this process is
      * gone, however it ended, it stops the master connection and removes the control directory. It ends by itself
      * when {@link #close} removed the directory first.

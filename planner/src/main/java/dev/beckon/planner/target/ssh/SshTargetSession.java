@@ -43,6 +43,7 @@ public final class SshTargetSession implements TargetSession {
     private final AgentLines responses;
     private final Duration callTimeout;
     private final Duration greetingTimeout;
+    private final String beforeConfirm;
     private final Deque<String> agentErrors = new ArrayDeque<>();
 
     private SshTargetSession(String target, SshConnection ssh, Process agent, Map<String, String> environment) {
@@ -51,6 +52,7 @@ public final class SshTargetSession implements TargetSession {
         this.agent = agent;
         this.callTimeout = AgentLines.limit(environment, AgentLines.CALL_TIMEOUT_VARIABLE, AgentLines.DEFAULT_CALL_TIMEOUT);
         this.greetingTimeout = AgentLines.limit(environment, AgentLines.GREETING_TIMEOUT_VARIABLE, AgentLines.DEFAULT_GREETING_TIMEOUT);
+        this.beforeConfirm = environment.get(BEFORE_CONFIRM_VARIABLE);
         this.requests = new BufferedWriter(new OutputStreamWriter(agent.getOutputStream(), StandardCharsets.UTF_8));
         this.responses = new AgentLines(agent.getInputStream(), target);
         Thread errors = new Thread(() -> {
@@ -401,6 +403,47 @@ public final class SshTargetSession implements TargetSession {
     @Override
     public void restoreSnapshot(ManifestEntry entry, String id) throws PlanningException {
         callForPlanning(new AgentProtocol.Request("restore-snapshot", entry, null, null, null, null, List.of(id)));
+    }
+
+    /** For the tests that cut the connection: a shell command run just before confirming. */
+    static final String BEFORE_CONFIRM_VARIABLE = "BECKON_TEST_BEFORE_CONFIRM";
+
+    @Override
+    public Optional<Confirmation> armConfirmation(Path stateDirectory, List<ManifestEntry> current, List<ManifestEntry> previous,
+            Duration timeout) throws ActivationException {
+        String token = java.util.UUID.randomUUID().toString();
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        call(AgentProtocol.Request.armConfirm(target, stateDirectory.toString(), token, current, previous, timeout.toMillis()));
+        return Optional.of(new Confirmation() {
+            @Override
+            public boolean confirm() throws ActivationException {
+                if (beforeConfirm != null && !beforeConfirm.isEmpty()) {
+                    try {
+                        new ProcessBuilder("/bin/sh", "-c", beforeConfirm).inheritIO().start().waitFor();
+                    } catch (IOException e) {
+                        throw new ActivationException(target, "cannot run " + BEFORE_CONFIRM_VARIABLE + ": " + e.getMessage(), e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                long connectSeconds = Math.max(1, (deadline - System.currentTimeMillis()) / 1000);
+                String answer = ssh.runOverNewConnection("confirming the deployment through a new SSH connection",
+                        ConfirmWatchdog.confirmScript(stateDirectory, token), connectSeconds).strip();
+                return answer.equals("confirmed");
+            }
+
+            @Override
+            public List<String> outcome() throws ActivationException {
+                List<String> lines = call(new AgentProtocol.Request("confirm-outcome", null, null, target, stateDirectory.toString(),
+                        null, List.of(token))).paths();
+                return lines == null ? List.of() : printable(lines);
+            }
+
+            @Override
+            public long deadlineMillis() {
+                return deadline;
+            }
+        });
     }
 
     @Override

@@ -140,6 +140,12 @@ public final class TargetAgent {
                     return new AgentProtocol.Response(null, null, null, null, null, null, log, null);
                 }
                 case "flush" -> session.flush();
+                case "arm-confirm" -> ConfirmWatchdog.arm(profile, Path.of(request.stateDirectory()), request.paths().get(0),
+                        request.entries(), request.previous(), request.timeoutMillis());
+                case "confirm-outcome" -> {
+                    return new AgentProtocol.Response(null, null,
+                            ConfirmWatchdog.outcome(Path.of(request.stateDirectory()), request.paths().get(0)), null, null, null);
+                }
                 case "knobs" -> {
                     List<String> lines = new ArrayList<>();
                     session.knobs(request.entry()).forEach((name, value) -> lines.add(name + "=" + value));
