@@ -42,6 +42,11 @@ public final class AtomicFiles {
 
     /** Replaces {@code file} with {@code bytes}, as {@link #write(Path, String, Set)}. */
     public static boolean write(Path file, byte[] bytes, Set<PosixFilePermission> permissions) throws IOException {
+        return write(file, bytes, permissions, null);
+    }
+
+    /** As {@link #write(Path, byte[], Set)}, the directory's sync left to {@code batch} when there is one. */
+    static boolean write(Path file, byte[] bytes, Set<PosixFilePermission> permissions, DirectorySyncs batch) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
         // The directory first: nobody else may have planted what the comparison below reads.
         SafeDirectories.ensureForAtomicWrites(directory);
@@ -64,7 +69,11 @@ public final class AtomicFiles {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot replace " + file + " atomically: " + e.getMessage(), e);
             }
-            syncDirectory(directory);
+            if (batch == null) {
+                syncDirectory(directory);
+            } else {
+                batch.add(directory);
+            }
             return true;
         } finally {
             Files.deleteIfExists(temporary);
@@ -89,7 +98,7 @@ public final class AtomicFiles {
         }
     }
 
-    private static void syncDirectory(Path directory) throws IOException {
+    static void syncDirectory(Path directory) throws IOException {
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
         }

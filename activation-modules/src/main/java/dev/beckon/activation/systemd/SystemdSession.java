@@ -4,6 +4,7 @@ import static dev.beckon.activation.systemd.UnitNames.isTemplate;
 
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.AtomicFiles;
+import dev.beckon.activation.DirectorySyncs;
 import dev.beckon.activation.InstanceLog;
 import dev.beckon.activation.InstanceStatus;
 import dev.beckon.activation.ModuleSession;
@@ -47,6 +48,8 @@ final class SystemdSession implements ModuleSession {
     /** How long a connection may stay queued, unaccepted, while the service's process runs (see {@link ContainerDuration#STUCK_AFTER}). */
     private final Duration stuckAfter;
     private boolean reloadPending;
+    /** The directory syncs of the {@link #install} under way, taken once at its end; null outside one. */
+    private DirectorySyncs installing;
     /**
      * What {@link #install} found and changed, by instance id, for the {@link #activate} of that version
      * that follows. An install that is undone before its activation is followed by the install of the
@@ -74,8 +77,30 @@ final class SystemdSession implements ModuleSession {
 
     @Override
     public void install(List<ServiceInstance> instances) throws ActivationException {
-        for (ServiceInstance instance : instances) {
-            installed.put(instance.id(), new Installed(instance, writeUnits(instance, true)));
+        // One sync of the unit directory for the whole batch, before install returns, not one per file.
+        DirectorySyncs syncs = new DirectorySyncs();
+        installing = syncs;
+        ActivationException failure = null;
+        try {
+            for (ServiceInstance instance : instances) {
+                installed.put(instance.id(), new Installed(instance, writeUnits(instance, true)));
+            }
+        } catch (ActivationException e) {
+            failure = e;
+        } finally {
+            installing = null;
+        }
+        try {
+            syncs.syncAll();
+        } catch (IOException e) {
+            if (failure == null) {
+                throw new ActivationException(target, "cannot sync the unit directory " + unitDirectory + ": "
+                        + dev.beckon.activation.SafeDirectories.describe(e), e);
+            }
+            failure.addSuppressed(e);
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -300,7 +325,8 @@ final class SystemdSession implements ModuleSession {
             for (RenderedFile file : rendering.files()) {
                 Path path = unitDirectory.resolve(file.name());
                 boolean existed = Files.exists(path);
-                if (AtomicFiles.write(path, file.content(), AtomicFiles.READABLE)) {
+                if (installing != null ? installing.write(path, file.content(), AtomicFiles.READABLE)
+                        : AtomicFiles.write(path, file.content(), AtomicFiles.READABLE)) {
                     written = true;
                     // A unit put back after it was removed by hand is no change of settings: what systemd
                     // runs came from the same rendering, so it is not restarted for it.

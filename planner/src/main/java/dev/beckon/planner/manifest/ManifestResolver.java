@@ -109,8 +109,8 @@ public final class ManifestResolver {
         }
         ManifestEntry withoutHash = entry(spec.service(), unplaced, "", Optional.empty(), packageHash, spec.service().dependsOn(), endpoints,
                 new TreeMap<>(), stateSize).withSecrets(secretHashes);
-        String hash = PackageDigest.ofText(new String(ManifestJson.write(new Manifest(Manifest.FORMAT_VERSION, profile,
-                new TreeMap<>(), List.of(withoutHash))), java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
+        String hash = ManifestJson.digest(new Manifest(Manifest.FORMAT_VERSION, profile, new TreeMap<>(), List.of(withoutHash)))
+                .substring(0, 32);
         ServiceInstance instance = withClassData(spec, ServiceInstance.of(spec, profile, packageOnTarget,
                 Store.instanceDirectory(stateDirectory, hash, spec.service().name()), stateDirectory));
         SortedMap<String, String> files = new TreeMap<>();
