@@ -328,6 +328,21 @@ public final class SshTargetSession implements TargetSession {
     }
 
     @Override
+    public java.util.Map<String, InstanceStatus> queryAll(List<ManifestEntry> entries) throws ActivationException {
+        List<InstanceStatus> statuses = call(new AgentProtocol.Request("query-all", null, new ArrayList<>(entries), null, null, null,
+                null)).statuses();
+        if (statuses == null || statuses.size() != entries.size()) {
+            throw new ActivationException(target, "the agent on " + target + " answered " + (statuses == null ? "no" : statuses.size())
+                    + " statuses for " + entries.size() + " instances");
+        }
+        java.util.Map<String, InstanceStatus> byId = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            byId.put(entries.get(i).id(), statuses.get(i));
+        }
+        return byId;
+    }
+
+    @Override
     public InstanceLog log(ManifestEntry entry, int lines, Optional<String> after) throws ActivationException {
         InstanceLog log = call(AgentProtocol.Request.log(entry, lines, after.orElse(null))).log();
         if (log == null) {

@@ -125,6 +125,9 @@ public final class TargetAgent {
                 case "query" -> {
                     return new AgentProtocol.Response(session.query(request.entry()), null, null, null, null, null);
                 }
+                case "query-all" -> {
+                    return AgentProtocol.Response.ofStatuses(List.copyOf(session.queryAll(request.entries()).values()));
+                }
                 case "logs" -> {
                     InstanceLog log = session.log(request.entry(), request.lines() == null ? 20 : request.lines(),
                             java.util.Optional.ofNullable(request.position()));
