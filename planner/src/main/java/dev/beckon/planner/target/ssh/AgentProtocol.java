@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * The messages between beckon and its agent on a target: one JSON object per line, a request from beckon
- * and exactly one response from the agent, in turn. {@code query-all} asks about all its {@code entries} at once and
- * is answered with their {@code statuses} in the same order. The agent's first line says which protocol it speaks;
+ * and exactly one response from the agent, in turn. {@code query} with {@code entries} instead of one {@code entry}
+ * asks about all of them at once and is answered with their {@code statuses} in the same order. The agent's first line says which protocol it speaks;
  * beckon refuses an agent whose protocol is not its own (the runtime is copied by content hash, so both
  * sides normally come from the same build).
  */
@@ -72,7 +72,7 @@ final class AgentProtocol {
             this(status, present, paths, holder, warnings, error, log, snapshots, null);
         }
 
-        /** The answer to query-all: one status per entry asked, in the order asked. */
+        /** The answer to query of several entries: one status per entry asked, in the order asked. */
         static Response ofStatuses(List<InstanceStatus> statuses) {
             return new Response(null, null, null, null, null, null, null, null, statuses);
         }

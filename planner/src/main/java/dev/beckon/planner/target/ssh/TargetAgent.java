@@ -123,10 +123,10 @@ public final class TargetAgent {
                 case "activate" -> session.activate(request.entry());
                 case "deactivate" -> session.deactivate(request.entry());
                 case "query" -> {
+                    if (request.entries() != null) {
+                        return AgentProtocol.Response.ofStatuses(List.copyOf(session.queryAll(request.entries()).values()));
+                    }
                     return new AgentProtocol.Response(session.query(request.entry()), null, null, null, null, null);
-                }
-                case "query-all" -> {
-                    return AgentProtocol.Response.ofStatuses(List.copyOf(session.queryAll(request.entries()).values()));
                 }
                 case "logs" -> {
                     InstanceLog log = session.log(request.entry(), request.lines() == null ? 20 : request.lines(),
