@@ -327,30 +327,6 @@ public final class SshTargetSession implements TargetSession {
         return call(AgentProtocol.Request.of("query", entry)).status();
     }
 
-    /**
-     * Entries asked about in one request: their answers, which carry a failed instance's log tail, stay far below the
-     * longest line beckon reads from an agent ({@link AgentLines#MAX_LINE_BYTES}).
-     */
-    static final int QUERY_BATCH = 200;
-
-    @Override
-    public java.util.Map<String, InstanceStatus> queryAll(List<ManifestEntry> entries) throws ActivationException {
-        java.util.Map<String, InstanceStatus> byId = new java.util.LinkedHashMap<>();
-        for (int from = 0; from < entries.size(); from += QUERY_BATCH) {
-            List<ManifestEntry> batch = entries.subList(from, Math.min(entries.size(), from + QUERY_BATCH));
-            List<InstanceStatus> statuses = call(new AgentProtocol.Request("query", null, new ArrayList<>(batch), null, null, null,
-                    null)).statuses();
-            if (statuses == null || statuses.size() != batch.size()) {
-                throw new ActivationException(target, "the agent on " + target + " answered " + (statuses == null ? "no" : statuses.size())
-                        + " statuses for " + batch.size() + " instances");
-            }
-            for (int i = 0; i < batch.size(); i++) {
-                byId.put(batch.get(i).id(), statuses.get(i));
-            }
-        }
-        return byId;
-    }
-
     @Override
     public InstanceLog log(ManifestEntry entry, int lines, Optional<String> after) throws ActivationException {
         InstanceLog log = call(AgentProtocol.Request.log(entry, lines, after.orElse(null))).log();
