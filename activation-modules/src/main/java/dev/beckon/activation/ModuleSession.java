@@ -51,6 +51,18 @@ public interface ModuleSession extends AutoCloseable {
     InstanceStatus query(ServiceInstance instance) throws ActivationException;
 
     /**
+     * {@link #query} of many instances of this session's target, by instance id in the order given. A module whose
+     * every question is a round trip to its service manager asks them in a batch; by default, one query each.
+     */
+    default java.util.Map<String, InstanceStatus> queryAll(List<ServiceInstance> instances) throws ActivationException {
+        java.util.Map<String, InstanceStatus> statuses = new java.util.LinkedHashMap<>();
+        for (ServiceInstance instance : instances) {
+            statuses.put(instance.id(), query(instance));
+        }
+        return statuses;
+    }
+
+    /**
      * The instance's log (for {@code beckon logs}): its last {@code lines} lines when {@code after} is empty,
      * else what was logged since that position, which an earlier call returned (at most {@code lines}).
      * Reads only. Default: the module keeps no log beckon can read.

@@ -167,6 +167,11 @@ final class SystemdBus implements AutoCloseable {
 
     /** A property of any interface of a unit ({@code org.freedesktop.systemd1.Service}, ...). */
     Object property(String unit, String iface, String property) throws SystemdCallException {
+        Properties found = propertiesOf(unit, property);
+        return call(() -> found.Get(iface, property));
+    }
+
+    private Properties propertiesOf(String unit, String property) throws SystemdCallException {
         Properties properties = unitProperties.get(unit);
         if (properties == null) {
             DBusPath path = call(() -> manager.LoadUnit(unit));
@@ -177,8 +182,70 @@ final class SystemdBus implements AutoCloseable {
             }
             unitProperties.put(unit, properties);
         }
-        Properties found = properties;
-        return call(() -> found.Get(iface, property));
+        return properties;
+    }
+
+    /**
+     * The states of many units in one call ({@code ListUnitsByNames}), by name; their objects are remembered, so that
+     * a property read of one of them after costs no {@code LoadUnit}.
+     */
+    Map<String, SystemdManager.UnitInfo> units(java.util.Collection<String> names) throws SystemdCallException {
+        if (names.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, SystemdManager.UnitInfo> byName = new java.util.HashMap<>();
+        for (SystemdManager.UnitInfo info : call(() -> manager.ListUnitsByNames(List.copyOf(names)))) {
+            byName.put(info.name, info);
+            if (!unitProperties.containsKey(info.name) && info.path != null) {
+                try {
+                    unitProperties.put(info.name, connection.getRemoteObject(SystemdManager.BUS_NAME, info.path.getPath(), Properties.class));
+                } catch (DBusException e) {
+                    // Loaded again by the first property read that needs it.
+                }
+            }
+        }
+        return byName;
+    }
+
+    /**
+     * One property of the {@code org.freedesktop.systemd1.Unit} interface of many units, asked in one burst: every
+     * call is sent before any answer is awaited, so they cost one round trip together, not one each. Units not yet
+     * known to this connection are loaded one by one first; after {@link #units} of the same names, none is.
+     */
+    Map<String, Object> unitPropertyOfEach(java.util.Collection<String> units, String property) throws SystemdCallException {
+        Map<String, org.freedesktop.dbus.DBusAsyncReply<?>> replies = new java.util.LinkedHashMap<>();
+        for (String unit : units) {
+            replies.put(unit, connection.callMethodAsync(propertiesOf(unit, property), "Get", UNIT_INTERFACE, property));
+        }
+        Map<String, Object> values = new java.util.HashMap<>();
+        for (Map.Entry<String, org.freedesktop.dbus.DBusAsyncReply<?>> reply : replies.entrySet()) {
+            try {
+                // The reply object answers only once the answer is in: wait for it as a synchronous call would.
+                reply.getValue().getCall().getReply();
+                Object value = reply.getValue().getReply();
+                values.put(reply.getKey(), value instanceof org.freedesktop.dbus.types.Variant<?> variant ? variant.getValue() : value);
+            } catch (DBusException | DBusExecutionException e) {
+                throw new SystemdCallException("cannot read " + property + " of " + reply.getKey() + ": " + e.getMessage(), e);
+            }
+        }
+        return values;
+    }
+
+    /** The running instances of each of some templates ({@code ...@.service}), by template, in one listing. */
+    Map<String, List<String>> runningTemplateInstances(java.util.Collection<String> templates) throws SystemdCallException {
+        if (templates.isEmpty()) {
+            return Map.of();
+        }
+        List<String> patterns = templates.stream().map(t -> t.replace("@.service", "@*.service")).toList();
+        Map<String, List<String>> running = new java.util.HashMap<>();
+        for (SystemdManager.UnitInfo info : call(() -> manager.ListUnitsByPatterns(List.of(), patterns))) {
+            int at = info.name.indexOf('@');
+            String template = at < 0 ? "" : info.name.substring(0, at + 1) + ".service";
+            if (templates.contains(template) && UnitActivation.RUNNING_STATES.contains(info.activeState)) {
+                running.computeIfAbsent(template, t -> new java.util.ArrayList<>()).add(info.name);
+            }
+        }
+        return running;
     }
 
     /** The manager's unit search path, first entry first. */

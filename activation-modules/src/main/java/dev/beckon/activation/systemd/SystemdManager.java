@@ -37,6 +37,9 @@ interface SystemdManager extends DBusInterface {
 
     List<UnitInfo> ListUnitsByPatterns(List<String> states, List<String> patterns);
 
+    /** One row per name, in order, loading the units not loaded (systemd 227 and later). */
+    List<UnitInfo> ListUnitsByNames(List<String> names);
+
     /** One row of ListUnits: {@code (ssssssouso)}. */
     final class UnitInfo extends Struct {
         @Position(0) public final String name;

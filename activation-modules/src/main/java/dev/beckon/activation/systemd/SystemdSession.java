@@ -177,72 +177,12 @@ final class SystemdSession implements ModuleSession {
 
     @Override
     public InstanceStatus query(ServiceInstance instance) throws ActivationException {
-        Rendering rendering = SystemdUnitRenderer.render(instance);
-        UnitNames names = UnitNames.of(instance);
-        List<String> drift = new ArrayList<>();
-        int present = 0;
-        try {
-            for (RenderedFile file : rendering.files()) {
-                Optional<String> onDisk = AtomicFiles.read(unitDirectory.resolve(file.name()));
-                if (onDisk.isEmpty()) {
-                    drift.add(file.name() + " is missing");
-                    continue;
-                }
-                present++;
-                if (!onDisk.get().equals(file.content())) {
-                    drift.add(file.name() + " differs from what beckon wrote");
-                } else if (!isTemplate(file.name()) && Boolean.parseBoolean(bus.unitProperty(file.name(), "NeedDaemonReload"))) {
-                    drift.add(file.name() + " changed on disk since systemd last loaded it");
-                }
-            }
-            for (String extra : files.existingUnits(instance)) {
-                if (rendering.file(extra).isEmpty()) {
-                    drift.add(extra + " is there but beckon would not write it");
-                }
-            }
-            InstanceStatus.Presence presence = present == rendering.files().size() ? InstanceStatus.Presence.INSTALLED
-                    : present == 0 ? InstanceStatus.Presence.MISSING : InstanceStatus.Presence.PARTIAL;
-            return ReadinessWait.withHealth(instance, activity(instance, names, presence, drift));
-        } catch (IOException e) {
-            throw new ActivationException(instance.id(), "cannot read its unit files in " + unitDirectory + ": " + e, e);
-        } catch (SystemdCallException e) {
-            throw new ActivationException(instance.id(), "cannot ask systemd about it: " + e.getMessage(), e);
-        }
+        return queryAll(List.of(instance)).get(instance.id());
     }
 
-    private InstanceStatus activity(ServiceInstance instance, UnitNames names, InstanceStatus.Presence presence, List<String> drift)
-            throws SystemdCallException, ActivationException {
-        boolean template = isTemplate(names.service());
-        String serviceState = template ? (activation.runningTemplateInstances(names.service()).isEmpty() ? "inactive" : "active")
-                : bus.unitProperty(names.service(), "ActiveState");
-        if (serviceState.equals("failed")) {
-            return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift,
-                    activation.serviceProperty(names.service(), "Result") + " (" + names.service() + ")",
-                    report.failedRunLines(instance, names.service()));
-        }
-        if (UnitActivation.RUNNING_STATES.contains(serviceState)) {
-            Optional<String> stuck = template ? Optional.empty() : stuck(instance, names);
-            if (stuck.isPresent()) {
-                return new InstanceStatus(presence, InstanceStatus.Activity.STUCK, drift, stuck.get(), report.logTail(names.service()));
-            }
-            String usage = LimitUsage.of(bus, instance, template ? activation.runningTemplateInstances(names.service()) : List.of(names.service()));
-            return new InstanceStatus(presence, InstanceStatus.Activity.RUNNING, drift, names.service() + " is " + serviceState + usage);
-        }
-        if (!instance.isOnDemand()) {
-            return new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, names.service() + " is " + serviceState);
-        }
-        for (UnitNames.Socket socket : names.sockets()) {
-            String state = bus.unitProperty(socket.unit(), "ActiveState");
-            if (state.equals("failed")) {
-                return new InstanceStatus(presence, InstanceStatus.Activity.FAILED, drift,
-                        bus.property(socket.unit(), "org.freedesktop.systemd1.Socket", "Result") + " (" + socket.unit() + ")",
-                        report.failedRunLines(instance, socket.unit()));
-            }
-            if (!state.equals("active")) {
-                return new InstanceStatus(presence, InstanceStatus.Activity.INACTIVE, drift, socket.unit() + " is " + state);
-            }
-        }
-        return new InstanceStatus(presence, InstanceStatus.Activity.LISTENING, drift, "no process runs");
+    @Override
+    public Map<String, InstanceStatus> queryAll(List<ServiceInstance> instances) throws ActivationException {
+        return new UnitQuery(bus, unitDirectory, files, report, this::stuck).query(instances);
     }
 
     /**

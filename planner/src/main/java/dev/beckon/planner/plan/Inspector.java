@@ -6,7 +6,10 @@ import dev.beckon.planner.target.LocalTargetSession;
 import dev.beckon.planner.target.TargetSessions;
 import dev.beckon.activation.ActivationException;
 import dev.beckon.activation.InstanceStatus;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -35,27 +38,40 @@ public final class Inspector {
      * @throws PlanningException when a target cannot be asked; the plan must not guess
      */
     public Map<String, InstanceStatus> live(Manifest recorded, Manifest desired) throws PlanningException {
-        Map<String, InstanceStatus> statuses = new LinkedHashMap<>();
-        Set<String> asked = new HashSet<>();
         sessions.know(recorded, desired);
-        {
-            for (ManifestEntry entry : recorded.entries()) {
-                statuses.put(entry.id(), ask(sessions, entry));
-                asked.add(LocalTargetSession.key(entry));
+        // Per target, every recorded instance in one batch; then, also per target, one desired instance of each module
+        // and container not asked yet, only to make sure it answers (its id may be a recorded one's, so apart).
+        Map<String, List<ManifestEntry>> byTarget = new LinkedHashMap<>();
+        Map<String, List<ManifestEntry>> checks = new LinkedHashMap<>();
+        Set<String> asked = new HashSet<>();
+        for (ManifestEntry entry : recorded.entries()) {
+            byTarget.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry);
+            asked.add(LocalTargetSession.key(entry));
+        }
+        for (ManifestEntry entry : desired.entries()) {
+            if (asked.add(LocalTargetSession.key(entry))) {
+                checks.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry);
             }
-            for (ManifestEntry entry : desired.entries()) {
-                if (asked.add(LocalTargetSession.key(entry))) {
-                    ask(sessions, entry);
-                }
-            }
+        }
+        Map<String, InstanceStatus> found = new HashMap<>();
+        for (List<ManifestEntry> entries : byTarget.values()) {
+            found.putAll(ask(entries));
+        }
+        for (List<ManifestEntry> entries : checks.values()) {
+            ask(entries);
+        }
+        Map<String, InstanceStatus> statuses = new LinkedHashMap<>();
+        for (ManifestEntry entry : recorded.entries()) {
+            statuses.put(entry.id(), found.get(entry.id()));
         }
         return statuses;
     }
 
-    private static InstanceStatus ask(TargetSessions sessions, ManifestEntry entry) throws PlanningException {
+    private Map<String, InstanceStatus> ask(List<ManifestEntry> entries) throws PlanningException {
         try {
-            return sessions.of(entry).query(entry);
+            return sessions.of(entries.get(0)).queryAll(entries);
         } catch (ActivationException e) {
+            ManifestEntry entry = entries.stream().filter(one -> one.id().equals(e.instance())).findFirst().orElse(entries.get(0));
             throw new PlanningException("target " + entry.target() + " cannot be asked what runs (" + entry.type() + ", for "
                     + entry.id() + "): " + e.getMessage() + ". Nothing was changed.", e);
         }

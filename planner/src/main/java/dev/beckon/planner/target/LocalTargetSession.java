@@ -244,7 +244,34 @@ public final class LocalTargetSession implements TargetSession {
 
     @Override
     public InstanceStatus query(ManifestEntry entry) throws ActivationException {
-        InstanceStatus status = of(entry).query(instance(entry));
+        return withStoreDrift(entry, of(entry).query(instance(entry)));
+    }
+
+    @Override
+    public Map<String, InstanceStatus> queryAll(List<ManifestEntry> entries) throws ActivationException {
+        // One batch per module session, in the order each session is first met.
+        Map<String, List<ManifestEntry>> bySession = new LinkedHashMap<>();
+        for (ManifestEntry entry : entries) {
+            bySession.computeIfAbsent(key(entry), k -> new ArrayList<>()).add(entry);
+        }
+        Map<String, InstanceStatus> found = new java.util.HashMap<>();
+        for (List<ManifestEntry> batch : bySession.values()) {
+            List<ServiceInstance> instances = new ArrayList<>();
+            for (ManifestEntry entry : batch) {
+                instances.add(instance(entry));
+            }
+            Map<String, InstanceStatus> statuses = of(batch.get(0)).queryAll(instances);
+            for (ManifestEntry entry : batch) {
+                found.put(entry.id(), withStoreDrift(entry, statuses.get(entry.id())));
+            }
+        }
+        Map<String, InstanceStatus> ordered = new LinkedHashMap<>();
+        entries.forEach(entry -> ordered.put(entry.id(), found.get(entry.id())));
+        return ordered;
+    }
+
+    /** A status with what the store says of the instance's package and class-data archive added to its drift. */
+    private InstanceStatus withStoreDrift(ManifestEntry entry, InstanceStatus status) {
         Optional<String> damage = packageDamage(entry);
         Optional<String> staleArchive = ClassDataTraining.staleness(entry);
         if (damage.isEmpty() && staleArchive.isEmpty()) {

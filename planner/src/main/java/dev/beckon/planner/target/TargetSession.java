@@ -69,6 +69,18 @@ public interface TargetSession extends AutoCloseable {
 
     InstanceStatus query(ManifestEntry entry) throws ActivationException;
 
+    /**
+     * {@link #query} of many instances of this target, by entry id in the order given: one request to the target, and
+     * one batch of questions to each of its service managers, not a round trip per instance.
+     */
+    default java.util.Map<String, InstanceStatus> queryAll(List<ManifestEntry> entries) throws ActivationException {
+        java.util.Map<String, InstanceStatus> statuses = new java.util.LinkedHashMap<>();
+        for (ManifestEntry entry : entries) {
+            statuses.put(entry.id(), query(entry));
+        }
+        return statuses;
+    }
+
     /** The instance's log, as its module reads it there (see {@link dev.beckon.activation.ModuleSession#log}). */
     InstanceLog log(ManifestEntry entry, int lines, Optional<String> after) throws ActivationException;
     /**

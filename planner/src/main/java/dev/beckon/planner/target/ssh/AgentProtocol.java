@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * The messages between beckon and its agent on a target: one JSON object per line, a request from beckon
- * and exactly one response from the agent, in turn. The agent's first line says which protocol it speaks;
+ * and exactly one response from the agent, in turn. {@code query} with {@code entries} instead of one {@code entry}
+ * asks about all of them at once and is answered with their {@code statuses} in the same order. The agent's first line says which protocol it speaks;
  * beckon refuses an agent whose protocol is not its own (the runtime is copied by content hash, so both
  * sides normally come from the same build).
  */
@@ -81,9 +82,19 @@ final class AgentProtocol {
 
     /** The agent's answer. {@code error} is set when it failed; its {@code kind} says which exception to raise. */
     record Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error,
-            InstanceLog log, List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots) {
+            InstanceLog log, List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots, List<InstanceStatus> statuses) {
         Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error) {
             this(status, present, paths, holder, warnings, error, null, null);
+        }
+
+        Response(InstanceStatus status, Boolean present, List<String> paths, String holder, List<String> warnings, Failure error,
+                InstanceLog log, List<dev.beckon.planner.store.Snapshots.Snapshot> snapshots) {
+            this(status, present, paths, holder, warnings, error, log, snapshots, null);
+        }
+
+        /** The answer to query of several entries: one status per entry asked, in the order asked. */
+        static Response ofStatuses(List<InstanceStatus> statuses) {
+            return new Response(null, null, null, null, null, null, null, null, statuses);
         }
 
         static Response done() {

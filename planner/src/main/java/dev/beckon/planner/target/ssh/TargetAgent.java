@@ -132,6 +132,9 @@ public final class TargetAgent {
                 case "activate" -> session.activate(request.entry());
                 case "deactivate" -> session.deactivate(request.entry());
                 case "query" -> {
+                    if (request.entries() != null) {
+                        return AgentProtocol.Response.ofStatuses(List.copyOf(session.queryAll(request.entries()).values()));
+                    }
                     return new AgentProtocol.Response(session.query(request.entry()), null, null, null, null, null);
                 }
                 case "logs" -> {
