@@ -78,6 +78,44 @@ public final class BeckonProcess {
         return builder;
     }
 
+    /**
+     * Starts {@code bin/beckon ARGS} stopping at a step boundary ({@code BECKON_TEST_PAUSE_AT}) and returns once it
+     * has paused there, holding whatever it holds at that boundary; its standard output goes to {@code output}. One
+     * that does not pause within 90 s is killed, and the failure shows what it printed.
+     */
+    public static Process pausedAt(int boundary, List<String> args, Path output) throws IOException, InterruptedException {
+        ProcessBuilder builder = withEnvironment(Map.of("BECKON_TEST_PAUSE_AT", String.valueOf(boundary))).builder(args);
+        builder.redirectOutput(output.toFile());
+        Process process = builder.start();
+        CompletableFuture<String> paused = CompletableFuture.supplyAsync(() -> {
+            StringBuilder seen = new StringBuilder();
+            try (java.io.BufferedReader err = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = err.readLine()) != null; ) {
+                    seen.append(line).append('\n');
+                    if (line.startsWith("beckon: paused at step boundary " + boundary + " ")) {
+                        return "paused";
+                    }
+                }
+            } catch (IOException e) {
+                seen.append(e);
+            }
+            return seen.toString();
+        });
+        String outcome;
+        try {
+            outcome = paused.get(90, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            outcome = String.valueOf(e);
+        }
+        if (!outcome.equals("paused")) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            throw new AssertionError("the deployer did not pause at boundary " + boundary + "; its output:\n"
+                    + Files.readString(output) + outcome);
+        }
+        return process;
+    }
+
     /** Runs {@code bin/beckon ARGS}, with the test's own environment, to its end and captures what it printed. */
     public static Run beckon(String... args) {
         return withEnvironment(Map.of()).run(args);
