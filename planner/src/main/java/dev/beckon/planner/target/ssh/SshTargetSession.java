@@ -205,12 +205,6 @@ public final class SshTargetSession implements TargetSession {
      * must not be able to forge a line of beckon's output, or move the cursor.
      */
     private static AgentProtocol.Response printable(AgentProtocol.Response response) {
-        InstanceStatus status = response.status();
-        if (status != null) {
-            status = new InstanceStatus(status.presence(), status.activity(),
-                    status.drift() == null ? List.of() : printable(status.drift()), status.detail() == null ? "" : printable(status.detail()),
-                    printable(status.log()));
-        }
         InstanceLog log = response.log();
         if (log != null) {
             log = new InstanceLog(printable(log.lines()), printable(log.position()), printable(log.note()));
@@ -220,8 +214,17 @@ public final class SshTargetSession implements TargetSession {
             error = new AgentProtocol.Failure(error.kind(), printable(error.instance()), printable(error.message()),
                     error.logTail() == null ? null : printable(error.logTail()));
         }
-        return new AgentProtocol.Response(status, response.present(), response.paths(), printable(response.holder()),
-                response.warnings() == null ? null : printable(response.warnings()), error, log, response.snapshots());
+        List<InstanceStatus> statuses = response.statuses() == null ? null
+                : response.statuses().stream().map(SshTargetSession::printable).toList();
+        return new AgentProtocol.Response(printable(response.status()), response.present(), response.paths(),
+                printable(response.holder()), response.warnings() == null ? null : printable(response.warnings()), error, log,
+                response.snapshots(), statuses);
+    }
+
+    private static InstanceStatus printable(InstanceStatus status) {
+        return status == null ? null : new InstanceStatus(status.presence(), status.activity(),
+                status.drift() == null ? List.of() : printable(status.drift()), status.detail() == null ? "" : printable(status.detail()),
+                printable(status.log()));
     }
 
     private static String printable(String text) {
@@ -339,6 +342,31 @@ public final class SshTargetSession implements TargetSession {
     @Override
     public InstanceStatus query(ManifestEntry entry) throws ActivationException {
         return call(AgentProtocol.Request.of("query", entry)).status();
+    }
+
+    /**
+     * Entries asked about in one request: their answers, which carry a failed instance's log tail, stay far below the
+     * longest line beckon reads from an agent ({@link AgentLines#MAX_LINE_BYTES}).
+     */
+    static final int QUERY_BATCH = 200;
+
+    /** One request per batch of entries, not one per entry: a no-op plan of a target is one round trip. */
+    @Override
+    public java.util.Map<String, InstanceStatus> queryAll(List<ManifestEntry> entries) throws ActivationException {
+        java.util.Map<String, InstanceStatus> byId = new java.util.LinkedHashMap<>();
+        for (int from = 0; from < entries.size(); from += QUERY_BATCH) {
+            List<ManifestEntry> batch = entries.subList(from, Math.min(entries.size(), from + QUERY_BATCH));
+            List<InstanceStatus> statuses = call(new AgentProtocol.Request("query", null, new ArrayList<>(batch), null, null, null,
+                    null)).statuses();
+            if (statuses == null || statuses.size() != batch.size()) {
+                throw new ActivationException(target, "the agent on " + target + " answered " + (statuses == null ? "no" : statuses.size())
+                        + " statuses for " + batch.size() + " instances");
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                byId.put(batch.get(i).id(), statuses.get(i));
+            }
+        }
+        return byId;
     }
 
     @Override
