@@ -43,7 +43,10 @@ class SystemdHardeningTest {
 
     @BeforeEach
     void makeStateDirectory() throws IOException {
-        state = Files.createDirectories(Path.of("target", "hardening-" + UUID.randomUUID()).toAbsolutePath());
+        // A clone under /tmp (as CI's may be) has its target/ there too: then under /var/lib, which root owns.
+        Path module = Path.of("target").toAbsolutePath();
+        Path base = module.startsWith("/tmp") || module.startsWith("/var/tmp") ? Path.of("/var/lib") : module;
+        state = Files.createDirectories(base.resolve("beckon-test-hardening-" + UUID.randomUUID()));
     }
 
     @AfterEach

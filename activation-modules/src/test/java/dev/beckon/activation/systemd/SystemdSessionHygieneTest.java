@@ -96,8 +96,10 @@ class SystemdSessionHygieneTest {
     void anInstallStopsNothingSoInstallingThePreviousVersionUndoesIt() throws Exception {
         int port = dev.beckon.activation.testing.TestServices.freePort();
         ServiceInstance onDemand = fixture.greeter("switch", port, "on demand", java.time.Duration.ofSeconds(30));
-        // The same service always on: its socket unit goes when it is activated, not when it is installed.
-        ServiceInstance alwaysOn = fixture.instance("switch", List.of("/bin/sleep", "3600"), onDemand.ports(), java.util.Optional.empty());
+        // The same service always on: its socket unit goes when it is activated, not when it is installed. It
+        // declares no port, since it listens on none (one declaring a port is ready only once it listens there).
+        ServiceInstance alwaysOn = fixture.instance("switch", List.of("/bin/sleep", "3600"), new java.util.TreeMap<>(),
+                java.util.Optional.empty());
         try (SystemdSession session = fixture.open()) {
             session.activate(onDemand);
         }

@@ -89,7 +89,8 @@ class ManifestSecretsTest {
                 entry.exec(), entry.environment(), entry.ports(), entry.listen(), entry.idleTimeout(), entry.accept(), entry.onDemand(),
                 entry.packageSource(), entry.packageHash(), entry.packagePath(), entry.instanceDirectory(), entry.container(),
                 entry.stateDirectory(), entry.dependsOn(), entry.endpoints(), entry.files(), entry.pass(), entry.startLimit(),
-                entry.stopTimeout(), entry.readiness(), entry.classDataArchive(), entry.knobs(), entry.stateSize(), entry.limits());
+                entry.stopTimeout(), entry.readiness(), entry.classDataArchive(), entry.knobs(), entry.stateSize(), entry.limits(),
+                entry.hardening());
         assertEquals(entry, before);
         assertEquals(entry, before.withSecrets(new TreeMap<>()));
     }
