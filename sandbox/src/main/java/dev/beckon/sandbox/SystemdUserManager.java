@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
  * directory, bus and sockets away from the host's. From outside, its runtime directory is reached
  * through the manager's root: {@code /proc/PID/root/run/user/0}. Its units live in this sandbox's
  * own directory, never in the user's real configuration. Closing it stops the manager and kills,
- * by pid, every process that ran inside it.
+ * by pid, every process that ran inside it; {@link #reboot} then starts a new one on the same directory.
  */
 public final class SystemdUserManager implements AutoCloseable {
     /** The uid the manager sees itself as: root runs it as root, others through a user namespace mapping them to root. */
@@ -54,8 +54,9 @@ public final class SystemdUserManager implements AutoCloseable {
     }
 
     private final Path directory;
-    private final long pid;
-    private final String mountNamespace;
+    /** Not final: {@link #reboot} replaces the manager this object stands for. */
+    private volatile long pid;
+    private volatile String mountNamespace;
 
     private SystemdUserManager(Path directory, long pid, String mountNamespace) {
         this.directory = directory;
@@ -109,7 +110,8 @@ public final class SystemdUserManager implements AutoCloseable {
         command.addAll(List.of("--", "/bin/sh", "-c", script));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
+                // Appended to: a manager started again on the same directory (a reboot) keeps the earlier one's log.
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Map<String, String> environment = builder.environment();
         environment.keySet().removeIf(name -> name.startsWith("LISTEN_") || name.startsWith("DBUS_")
@@ -348,6 +350,23 @@ public final class SystemdUserManager implements AutoCloseable {
         } catch (IOException e) {
             // The pid file is only a hint for attach(), which checks the pid before trusting it.
         }
+    }
+
+    /**
+     * Reboots the sandbox's machine: stops the manager as {@link #close} does (every service dies, and the tmpfs on
+     * {@code /run}, with the runtime directory and everything in it, is gone), then starts a new one on the same
+     * directory, which finds the unit files, their links and its state there, as a manager does after a reboot. Only
+     * what the new manager starts by itself runs: its {@code default.target} and what that wants (enabled sockets).
+     * This object then stands for the new manager: its pid, {@link #runtimeDirectory} and {@link #busAddress}
+     * change; its directory and journal do not.
+     *
+     * @throws IllegalStateException when the new manager cannot start, as {@link #start} does
+     */
+    public synchronized void reboot() throws IOException {
+        close();
+        SystemdUserManager booted = start(directory);
+        mountNamespace = booted.mountNamespace;
+        pid = booted.pid;
     }
 
     /** The sandbox's cgroups, now that no process is left in them; innermost first, as rmdir needs. */

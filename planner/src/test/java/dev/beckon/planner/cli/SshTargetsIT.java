@@ -347,6 +347,52 @@ class SshTargetsIT {
         assertEquals(0, undeployed.exitCode(), undeployed.output());
     }
 
+    /** Warm state over SSH: the region made on a by its agent, snapshots taken and listed there, and one restored. */
+    @Test
+    void warmStateIsSnapshottedListedAndRestoredThroughTheAgent() throws Exception {
+        int port = TestServices.freePort();
+        Path model = model("warm", """
+                [services.note]
+                type = "systemd-unit"
+                package = "%s"
+                exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}:%s", "%s"]
+                class-data-archive = false
+                on-demand = { listen = ["127.0.0.2:%d"], accept = true, pass = "stdin" }
+                state = { size = "64KiB" }
+                """.formatted(classesOf(dev.beckon.planner.cli.testing.StateNote.class), classesOf(dev.beckon.idle.WarmState.class),
+                dev.beckon.planner.cli.testing.StateNote.class.getName(), port), "note = [\"a\"]\n", "");
+        // A profile of its own: the other tests' deployments are not touched.
+        Run deployed = beckon("deploy", model.toString(), "--profile", "warm");
+        assertEquals(0, deployed.exitCode(), deployed.output() + journals());
+        assertTrue(Files.isRegularFile(dir.resolve("state-a/services/warm/note/state")), "the agent on a made the region");
+        assertEquals("OK", dev.beckon.planner.cli.testing.StateNote.ask("127.0.0.2", port, "PUT first"), journals());
+
+        Run first = beckon("snapshot", "note", "--profile", "warm");
+        assertEquals(0, first.exitCode(), first.output());
+        assertTrue(first.out().startsWith("Took snapshot ") && first.out().contains(" of note@a: "), first.out());
+        String firstId = first.out().split(" ")[2];
+        assertEquals("OK", dev.beckon.planner.cli.testing.StateNote.ask("127.0.0.2", port, "PUT second"));
+        Run second = beckon("snapshot", "note", "--profile", "warm");
+        assertEquals(0, second.exitCode(), second.output());
+        String secondId = second.out().split(" ")[2];
+
+        Run listed = beckon("snapshots", "note", "--profile", "warm");
+        assertEquals(0, listed.exitCode(), listed.output());
+        List<String> lines = listed.out().lines().toList();
+        assertEquals(2, lines.size(), listed.out());
+        assertTrue(lines.get(0).startsWith(secondId + "  note@a  ") && lines.get(1).startsWith(firstId + "  note@a  "),
+                "both, newest first: " + listed.out());
+
+        Run restored = beckon("restore", "note", firstId, "--profile", "warm");
+        assertEquals(0, restored.exitCode(), restored.output());
+        assertTrue(restored.out().contains("Restored note@a from snapshot " + firstId), restored.out());
+        assertEquals("first", dev.beckon.planner.cli.testing.StateNote.ask("127.0.0.2", port, "GET"),
+                "the state is the first snapshot's, served again after the restore");
+
+        Run undeployed = beckon("undeploy", "--profile", "warm");
+        assertEquals(0, undeployed.exitCode(), undeployed.output());
+    }
+
     /** {@code -Dbeckon.ssh.scale=true}: 50 services on three SSH targets, one target at a time against the default. */
     @Test
     @EnabledIfSystemProperty(named = "beckon.ssh.scale", matches = "true")

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The hello service's knob {@code greeting-case}, deployed by beckon into a real systemd user manager: flipped by
- * {@code beckon knob set} while a client loops, it changes the greetings of the same process; it outlives a restart;
+ * {@code beckon knob set} while a client loops, it changes the greetings of the same process; it outlives a restart and a reboot;
  * wrong input changes nothing; a new knob layout carries the value over and the plan says so.
  */
 @ExtendWith(SystemdSandboxExtension.class)
@@ -139,6 +139,12 @@ class HelloKnobsIT {
         BeckonProcess.Run outOfRange = beckon("knob", "set", "hello", "repeat=4", "--home", home);
         assertEquals(1, outOfRange.exitCode(), outOfRange.output());
         assertTrue(outOfRange.err().contains("out of range"), outOfRange.err());
+
+        // A reboot: every process dies and /run is emptied. The socket, enabled, listens again in the new manager, and the
+        // first connection starts a process that maps the region in the state directory, which kept the value.
+        systemd.reboot();
+        assertEquals("active", show(systemd, "beckon-default-hello.socket", "ActiveState"), "the new manager listens by itself");
+        assertEquals("HELLO FROM LOCAL\n", greeting(), "after a reboot, the first connection is greeted by the value set before");
     }
 
     private static void awaitAnswers(List<String> answers, int count) throws InterruptedException {

@@ -1,5 +1,6 @@
 package dev.beckon.examples.counter;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The proof of warm state (issue 20, item 3), through bin/beckon against a real systemd user manager: an on-demand
  * counter keeps every acknowledged increment, and none twice, while it is SIGKILLed at random moments and idles out
  * in between (at least after every fourth kill: beckon's failure guard stops the socket of a service that failed
- * five times in a row); its count moves with it from target a to target b ({@code deploy --move-state}); and the restore of an
- * older snapshot brings that snapshot's count back.
+ * five times in a row); its count moves with it from target a to target b ({@code deploy --move-state}); the restore of an
+ * older snapshot brings that snapshot's count back; and a reboot (a new manager on the same directories) keeps its bytes.
  *
  * <p>Small by default (1,000 increments, 10 kills); {@code -Dbeckon.reliability.long=true}, the switch of the
  * reliability suite's long variants, runs the issue's 10,000 increments and 100 kills.
@@ -102,6 +103,14 @@ class WarmCounterIT {
         assertEquals("1", unknown[0], unknown[1] + unknown[2]);
         assertTrue(unknown[2].startsWith("beckon: error: counter@b has no snapshot \"20000101T000000.000Z\"; it has "), unknown[2]);
         assertEquals(INCREMENTS, get(), "a refused restore changes nothing");
+
+        // A reboot: every process dies and /run is emptied. The region keeps its bytes, and the first connection to the
+        // new manager (whose enabled socket listens by itself) starts a counter that counts on from them.
+        Path region = dir.resolve("state-b/services/default/counter/state");
+        byte[] beforeReboot = Files.readAllBytes(region);
+        systemd.reboot();
+        assertArrayEquals(beforeReboot, Files.readAllBytes(region), "a reboot leaves the warm state's bytes as they were");
+        assertEquals(INCREMENTS, get(), "the count after a reboot");
     }
 
     /**
