@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * classes. The log names every class loaded, so this holds or fails the same way on any machine.
  *
  * <p>The plan's model uses an external module that does nothing (a module that prints nothing is trusted to run
- * what it activated), so it reaches no service manager: nothing of D-Bus may load. It still reads the profile's git
- * repository for the recorded manifest, so JGit loads there.
+ * what it activated), so it reaches no service manager: nothing of D-Bus may load; and it finds the recorded
+ * manifest noted beside the profile's repository (the deployment noted it), so nothing of JGit either.
  */
 class CommandClassesIT {
     private static final Pattern LOADED = Pattern.compile("\\] (\\S+) source:");
@@ -68,7 +68,7 @@ class CommandClassesIT {
         BeckonProcess.Run deploy = beckon.run("deploy", model.toString());
         assertEquals(0, deploy.exitCode(), deploy.output());
         List<String> plan = loaded(beckon, "plan", "plan", model.toString());
-        assertNone(plan, "a no-op plan without systemd", DBUS.get(0), DBUS.get(1));
+        assertNone(plan, "a no-op plan without systemd", JGIT, DBUS.get(0), DBUS.get(1));
         assertOnlyCommand(plan, "plan", "PlanCommand");
         assertTrue(plan.contains("dev.beckon.planner.cli.PlanCommand"), "the log is read: " + plan.size() + " classes");
     }
