@@ -124,7 +124,7 @@ public final class Generations implements AutoCloseable {
      * @return empty when no generation has been recorded yet
      * @throws GenerationsException as {@link #current} and {@link #manifest}
      */
-    public Optional<CurrentManifest> currentManifest() {
+    public synchronized Optional<CurrentManifest> currentManifest() {
         requireOpen("read the current generation");
         Optional<CurrentRecord.Current> found = noted;
         noted = Optional.empty();
