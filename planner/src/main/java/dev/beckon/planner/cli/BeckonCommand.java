@@ -10,15 +10,17 @@ import picocli.CommandLine.Command;
         // --help and --version on every subcommand too.
         scope = CommandLine.ScopeType.INHERIT,
         versionProvider = BeckonCommand.Version.class,
-        description = "Declarative deployment of service-oriented systems, with services activated on demand.",
-        subcommands = {ValidateCommand.class, PlanCommand.class, DeployCommand.class, GenerationsCommand.class,
-                RollbackCommand.class, GcCommand.class, StatusCommand.class, GraphCommand.class, UnlockCommand.class,
-                UndeployCommand.class, DiffCommand.class, ShellCommand.class, LogsCommand.class, VerifyCommand.class,
-                SandboxCommand.class, KnobCommand.class,
-                SnapshotCommand.class, SnapshotsCommand.class, RestoreCommand.class,
-                ProfileCommand.class, ReconstructCommand.class,
-                CommandLine.HelpCommand.class, CompletionNamesCommand.class})
+        description = "Declarative deployment of service-oriented systems, with services activated on demand.")
 public final class BeckonCommand implements Runnable {
+    /**
+     * The subcommands, in the order {@code --help} lists them. They are added by {@link #subcommand}, not named in
+     * the annotation: picocli reads every named class's options by reflection (and with them the classes of their
+     * fields) before it parses anything, so a run of one command would load every command's classes.
+     */
+    static final java.util.List<String> SUBCOMMANDS = java.util.List.of("validate", "plan", "deploy", "generations",
+            "rollback", "gc", "status", "graph", "unlock", "undeploy", "diff", "shell", "logs", "verify", "sandbox", "knob",
+            "snapshot", "snapshots", "restore", "profile", "reconstruct", "help", "complete-names");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -31,7 +33,7 @@ public final class BeckonCommand implements Runnable {
             }
             System.exit(ExitCodes.OK);
         }
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 
     /**
@@ -48,13 +50,60 @@ public final class BeckonCommand implements Runnable {
         }
     }
 
-    /** The command line as {@link #main} runs it, for tests that run it in-process. */
+    /** The whole command line, every subcommand in it: for tests that run it in-process, the manual and the completion. */
     public static CommandLine commandLine() {
+        return commandLine(SUBCOMMANDS);
+    }
+
+    /**
+     * The command line {@link #main} runs for {@code args}: when they start with a subcommand's name, only that
+     * subcommand is in it, the one picocli can reach; anything else ({@code --help}, {@code help}, a misspelt
+     * name, nothing) needs the list of them all, so gets them all.
+     */
+    static CommandLine commandLine(String[] args) {
+        boolean one = args.length > 0 && SUBCOMMANDS.contains(args[0]) && !args[0].equals("help");
+        return commandLine(one ? java.util.List.of(args[0]) : SUBCOMMANDS);
+    }
+
+    private static CommandLine commandLine(java.util.List<String> subcommands) {
         quietLibraryLogs();
         // picocli's own exit codes already match ExitCodes: 2 for usage errors, 1 for failures.
         CommandLine commandLine = new CommandLine(new BeckonCommand());
+        for (String name : subcommands) {
+            commandLine.addSubcommand(name, subcommand(name));
+        }
         commandLine.setExecutionExceptionHandler(BeckonCommand::unexpected);
         return commandLine;
+    }
+
+    /** A new instance of the subcommand {@code name}; only the one created is loaded. */
+    static Object subcommand(String name) {
+        return switch (name) {
+            case "validate" -> new ValidateCommand();
+            case "plan" -> new PlanCommand();
+            case "deploy" -> new DeployCommand();
+            case "generations" -> new GenerationsCommand();
+            case "rollback" -> new RollbackCommand();
+            case "gc" -> new GcCommand();
+            case "status" -> new StatusCommand();
+            case "graph" -> new GraphCommand();
+            case "unlock" -> new UnlockCommand();
+            case "undeploy" -> new UndeployCommand();
+            case "diff" -> new DiffCommand();
+            case "shell" -> new ShellCommand();
+            case "logs" -> new LogsCommand();
+            case "verify" -> new VerifyCommand();
+            case "sandbox" -> new SandboxCommand();
+            case "knob" -> new KnobCommand();
+            case "snapshot" -> new SnapshotCommand();
+            case "snapshots" -> new SnapshotsCommand();
+            case "restore" -> new RestoreCommand();
+            case "profile" -> new ProfileCommand();
+            case "reconstruct" -> new ReconstructCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            case "complete-names" -> new CompletionNamesCommand();
+            default -> throw new IllegalArgumentException("no subcommand " + name);
+        };
     }
 
     /**

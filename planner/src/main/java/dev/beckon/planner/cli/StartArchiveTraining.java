@@ -71,7 +71,7 @@ public final class StartArchiveTraining {
     }
 
     private static void run(String... args) {
-        CommandLine commandLine = BeckonCommand.commandLine();
+        CommandLine commandLine = BeckonCommand.commandLine(args);
         PrintWriter nowhere = new PrintWriter(Writer.nullWriter());
         commandLine.setOut(nowhere);
         commandLine.setErr(nowhere);

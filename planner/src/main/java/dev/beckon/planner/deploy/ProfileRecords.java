@@ -59,8 +59,8 @@ final class ProfileRecords {
     /** What the current generation holds; empty before the first deployment. Read once per command. */
     Manifest recorded() throws PlanningException {
         if (recorded == null) {
-            Optional<Generation> current = generations.current();
-            recorded = current.isEmpty() ? Manifest.empty(profile) : manifest(current.get().number());
+            Optional<Generations.CurrentManifest> current = generations.currentManifest();
+            recorded = current.isEmpty() ? Manifest.empty(profile) : read(current.get());
         }
         return recorded;
     }
@@ -124,12 +124,32 @@ final class ProfileRecords {
 
     Manifest manifest(int generation) throws PlanningException {
         try {
-            return ManifestJson.read(generations.manifest(generation), "generation " + generation + " of profile " + profile);
-        } catch (IOException | GenerationsException e) {
-            throw new PlanningException(e.getMessage() + " (in " + generations.directory() + "). Nothing was changed. If "
-                    + "generation " + generation + " is the current one, `beckon rollback --to N` to a readable generation, or a "
-                    + "deployment of the model, makes another one current.", e);
+            return parse(generations.manifest(generation), generation);
+        } catch (GenerationsException e) {
+            throw unreadable(generation, e);
         }
+    }
+
+    private Manifest read(Generations.CurrentManifest current) throws PlanningException {
+        try {
+            return parse(current.manifest(), current.number());
+        } catch (GenerationsException e) {
+            throw unreadable(current.number(), e);
+        }
+    }
+
+    private Manifest parse(byte[] manifest, int generation) throws PlanningException {
+        try {
+            return ManifestJson.read(manifest, "generation " + generation + " of profile " + profile);
+        } catch (IOException e) {
+            throw unreadable(generation, e);
+        }
+    }
+
+    private PlanningException unreadable(int generation, Exception e) {
+        return new PlanningException(e.getMessage() + " (in " + generations.directory() + "). Nothing was changed. If "
+                + "generation " + generation + " is the current one, `beckon rollback --to N` to a readable generation, or a "
+                + "deployment of the model, makes another one current.", e);
     }
 
     void makeCurrent(int number) throws PlanningException {

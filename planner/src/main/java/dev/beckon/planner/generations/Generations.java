@@ -1,35 +1,11 @@
 package dev.beckon.planner.generations;
 
 import dev.beckon.planner.state.ProfileLock;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.SortedMap;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
-
-import org.eclipse.jgit.lib.BatchRefUpdate;
-import org.eclipse.jgit.lib.FileMode;
-import org.eclipse.jgit.lib.NullProgressMonitor;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectReader;
-import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.Ref;
-import org.eclipse.jgit.lib.RefUpdate;
-import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.revwalk.RevCommit;
-import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.transport.ReceiveCommand;
-import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
  * The deployment history of one profile, kept as a bare git repository on the deploying machine.
@@ -53,25 +29,28 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * <p>Every method but {@link #close} holds the profile's lock while it runs, so one instance may be shared by
  * threads, and several processes may use the same repository. Failures to read or write the repository are
  * {@link GenerationsException}s naming its directory.
+ *
+ * <p>The repository is read and written by {@link GitGenerations}, through JGit, opened on first need: a command
+ * that needs only the current generation's manifest ({@link #currentManifest}) finds it noted in a
+ * {@link CurrentRecord} when that still describes the repository exactly, and then starts no JGit at all.
  */
 public final class Generations implements AutoCloseable {
     private static final Duration LOCK_PATIENCE = Duration.ofSeconds(30);
 
     private final Path directory;
     private final String profile;
-    private final Repository repository;
     private final ProfileLock lock;
-    private final GenerationHistory history;
-    private final GenerationWriter writer;
+    /** The repository through JGit; {@code null} until a method needs it. Guarded by {@code this}. */
+    private GitGenerations git;
+    /** What {@link #open} found noted, for the first {@link #currentManifest}; empty when JGit was opened instead. */
+    private Optional<CurrentRecord.Current> noted;
     private volatile boolean closed;
 
-    private Generations(Path directory, String profile, Repository repository) {
+    private Generations(Path directory, String profile, Optional<CurrentRecord.Current> noted) {
         this.directory = directory;
         this.profile = profile;
-        this.repository = repository;
         this.lock = new ProfileLock(directory, LOCK_PATIENCE);
-        this.history = new GenerationHistory(directory, profile, repository);
-        this.writer = new GenerationWriter(directory, profile, repository);
+        this.noted = noted;
     }
 
     /**
@@ -89,8 +68,18 @@ public final class Generations implements AutoCloseable {
      * @throws GenerationsException           when the repository cannot be created or read
      */
     public static Generations open(Path directory, String profile) throws GenerationsException {
-        ProfileRepository.Opened opened = ProfileRepository.open(directory, profile);
-        return new Generations(opened.directory(), profile, opened.repository());
+        Path real = ProfileDirectory.prepare(directory, profile);
+        Generations generations = new Generations(real, profile, Optional.empty());
+        if (CurrentRecord.notedFor(real, profile)) {
+            try (ProfileLock.Held held = generations.lock.acquire("read the current generation")) {
+                generations.noted = CurrentRecord.read(real, profile);
+            }
+        }
+        if (generations.noted.isEmpty()) {
+            // As ever without a record: a repository that cannot be used is said at once, before any other work.
+            generations.git();
+        }
+        return generations;
     }
 
     /** @return the directory of this profile's repository, as a real path */
@@ -103,6 +92,65 @@ public final class Generations implements AutoCloseable {
         return profile;
     }
 
+    /** The current generation's number and its manifest, byte for byte as recorded, or why that cannot be read. */
+    public static final class CurrentManifest {
+        private final int number;
+        private final byte[] manifest;
+        private final GenerationsException unreadable;
+
+        private CurrentManifest(int number, byte[] manifest, GenerationsException unreadable) {
+            this.number = number;
+            this.manifest = manifest;
+            this.unreadable = unreadable;
+        }
+
+        public int number() {
+            return number;
+        }
+
+        /** @throws GenerationsException as {@link Generations#manifest} of this number would */
+        public byte[] manifest() {
+            if (unreadable != null) {
+                throw unreadable;
+            }
+            return manifest.clone();
+        }
+    }
+
+    /**
+     * The current generation's manifest, as {@link #current} and {@link #manifest} would give it: from the record
+     * {@link #open} found, when the refs are still those it was noted under; else through JGit, which notes it again.
+     *
+     * @return empty when no generation has been recorded yet
+     * @throws GenerationsException as {@link #current} and {@link #manifest}
+     */
+    public synchronized Optional<CurrentManifest> currentManifest() {
+        requireOpen("read the current generation");
+        Optional<CurrentRecord.Current> found = noted;
+        noted = Optional.empty();
+        if (found.isPresent()) {
+            try (ProfileLock.Held held = lock.acquire("read the current generation")) {
+                if (found.get().fingerprint().equals(CurrentRecord.fingerprint(directory).orElse(null))) {
+                    return Optional.of(new CurrentManifest(found.get().number(), found.get().manifest(), null));
+                }
+            } catch (java.io.IOException e) {
+                // Read through JGit below, which says what is wrong, if anything.
+            }
+        }
+        Optional<Generation> current = git().current();
+        if (current.isEmpty()) {
+            return Optional.empty();
+        }
+        int number = current.get().number();
+        try {
+            byte[] manifest = git().manifest(number);
+            git().noteCurrent();
+            return Optional.of(new CurrentManifest(number, manifest, null));
+        } catch (GenerationsException unreadable) {
+            return Optional.of(new CurrentManifest(number, null, unreadable));
+        }
+    }
+
     /**
      * The generation the targets run.
      *
@@ -110,10 +158,7 @@ public final class Generations implements AutoCloseable {
      * @throws GenerationsException when the repository cannot be read or is inconsistent
      */
     public Optional<Generation> current() {
-        return locked("read the current generation", walk -> {
-            GenerationHistory.State state = history.readState(walk);
-            return state.current().map(number -> history.describe(state, number));
-        });
+        return git().current();
     }
 
     /**
@@ -123,14 +168,7 @@ public final class Generations implements AutoCloseable {
      * @throws GenerationsException when the repository cannot be read or is inconsistent
      */
     public List<Generation> list() {
-        return locked("list the generations", walk -> {
-            GenerationHistory.State state = history.readState(walk);
-            List<Generation> generations = new ArrayList<>();
-            for (int number : state.kept().keySet()) {
-                generations.add(history.describe(state, number));
-            }
-            return List.copyOf(generations);
-        });
+        return git().list();
     }
 
     /**
@@ -156,54 +194,9 @@ public final class Generations implements AutoCloseable {
      * gives a rebuilt profile's generation the number the lost one had, so later numbers go on from it.
      */
     public Generation record(byte[] manifest, Map<String, byte[]> models, String user, String message, int atLeast) {
-        Objects.requireNonNull(manifest, "manifest");
-        Objects.requireNonNull(models, "models");
-        GenerationWriter.requireUser(user);
-        SortedMap<String, byte[]> checkedModels = GenerationWriter.checkedModels(models);
-        return locked("record a generation", walk -> {
-            if (!repository.getRefDatabase().performsAtomicTransactions()) {
-                throw new GenerationsException(directory, "its ref storage cannot move several refs at once, so no generation"
-                        + " can be recorded safely");
-            }
-            writer.removeLockFilesOfDeadWriters();
-            GenerationHistory.State state = history.readState(walk);
-            Ref tip = repository.exactRef(GenerationHistory.BRANCH);
-            int highestTagged = state.kept().isEmpty() ? 0 : state.kept().lastKey();
-            int highestRecorded = tip == null ? 0 : history.generationNumberOf(history.commitOf(walk, tip), tip.getName());
-            int number = Math.max(Math.max(highestTagged, highestRecorded) + 1, atLeast);
-
-            PersonIdent deployer = new PersonIdent(user, "", Instant.now(), ZoneId.systemDefault());
-            ObjectId commit = writer.writeCommit(number, manifest, checkedModels, tip, deployer, message);
-
-            // Crash safety: the objects above are written (and fsynced, see syncToDisk) before any ref
-            // names them, so a process killed until here leaves only unreferenced objects behind. The tag, the
-            // branch and the current pointer then move in one atomic batch: JGit's RefDirectory applies it by
-            // writing a new packed-refs file and renaming it into place, one rename that either happened or did
-            // not. So there is no state where refs/beckon/current names a generation whose tag is missing, or a
-            // tag exists while the pointer still names the old one: a killed process leaves the old state or the
-            // new one. Each command also checks the ref's old value, so a writer that bypassed the lock fails
-            // instead of overwriting. Lock files a killed writer left behind are removed above, under the lock.
-            BatchRefUpdate batch = repository.getRefDatabase().newBatchUpdate();
-            batch.setAtomic(true);
-            batch.setAllowNonFastForwards(true);
-            batch.setRefLogIdent(deployer);
-            batch.setRefLogMessage("beckon: recorded generation " + number, false);
-            batch.addCommand(new ReceiveCommand(ObjectId.zeroId(), commit, GenerationHistory.tagName(number), ReceiveCommand.Type.CREATE));
-            batch.addCommand(new ReceiveCommand(tip == null ? ObjectId.zeroId() : tip.getObjectId(), commit, GenerationHistory.BRANCH));
-            batch.addCommand(new ReceiveCommand(state.currentRef() == null ? ObjectId.zeroId() : state.currentRef().getObjectId(), commit,
-                    GenerationHistory.CURRENT_REF));
-            batch.execute(walk, NullProgressMonitor.INSTANCE);
-            List<String> failures = batch.getCommands().stream()
-                    .filter(command -> command.getResult() != ReceiveCommand.Result.OK)
-                    .map(command -> command.getRefName() + ": " + command.getResult()
-                            + (command.getMessage() == null ? "" : " (" + command.getMessage() + ")"))
-                    .collect(Collectors.toList());
-            if (!failures.isEmpty()) {
-                throw new GenerationsException(directory, "generation " + number + " was not recorded, its refs could not be moved: "
-                        + String.join("; ", failures));
-            }
-            return GenerationHistory.describeCommit(number, walk.parseCommit(commit), true);
-        });
+        Generation recorded = git().record(manifest, models, user, message, atLeast);
+        git().noteCurrent();
+        return recorded;
     }
 
     /**
@@ -216,29 +209,9 @@ public final class Generations implements AutoCloseable {
      * @throws GenerationsException       when the repository cannot be written; then the current one is unchanged
      */
     public Generation makeCurrent(int number) {
-        return locked("make generation " + number + " current", walk -> {
-            writer.removeLockFilesOfDeadWriters();
-            GenerationHistory.State state = history.readState(walk);
-            RevCommit target = history.keptCommit(state, number);
-            if (state.current().orElse(0) == number) {
-                return history.describe(state, number);
-            }
-            // One ref, moved by writing refs/beckon/current.lock and renaming it over the old file: a killed process
-            // leaves the old pointer or the new one, and both name a kept generation.
-            RefUpdate update = repository.updateRef(GenerationHistory.CURRENT_REF);
-            update.setExpectedOldObjectId(state.currentRef() == null ? ObjectId.zeroId() : state.currentRef().getObjectId());
-            update.setNewObjectId(target);
-            update.setForceUpdate(true);
-            update.setRefLogMessage("beckon: made generation " + number + " current", false);
-            RefUpdate.Result result = update.update(walk);
-            switch (result) {
-                case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> {
-                    return GenerationHistory.describeCommit(number, target, true);
-                }
-                default -> throw new GenerationsException(directory,
-                        "generation " + number + " could not be made current: moving " + GenerationHistory.CURRENT_REF + " failed with " + result);
-            }
-        });
+        Generation current = git().makeCurrent(number);
+        git().noteCurrent();
+        return current;
     }
 
     /**
@@ -250,15 +223,7 @@ public final class Generations implements AutoCloseable {
      * @throws GenerationsException       when the repository cannot be read
      */
     public byte[] manifest(int number) {
-        return locked("read the manifest of generation " + number, walk -> {
-            RevCommit commit = history.keptCommit(history.readState(walk), number);
-            try (TreeWalk entry = TreeWalk.forPath(walk.getObjectReader(), GenerationHistory.MANIFEST_FILE, commit.getTree())) {
-                if (entry == null || !GenerationHistory.isFile(entry.getFileMode(0))) {
-                    throw history.damaged("generation " + number + " (commit " + commit.name() + ") holds no " + GenerationHistory.MANIFEST_FILE);
-                }
-                return GenerationHistory.readBlob(walk.getObjectReader(), entry.getObjectId(0));
-            }
-        });
+        return git().manifest(number);
     }
 
     /**
@@ -270,31 +235,7 @@ public final class Generations implements AutoCloseable {
      * @throws GenerationsException       when the repository cannot be read
      */
     public Map<String, byte[]> models(int number) {
-        return locked("read the models of generation " + number, walk -> {
-            RevCommit commit = history.keptCommit(history.readState(walk), number);
-            ObjectReader reader = walk.getObjectReader();
-            SortedMap<String, byte[]> models = new TreeMap<>();
-            try (TreeWalk directoryEntry = TreeWalk.forPath(reader, GenerationHistory.MODELS_DIRECTORY, commit.getTree())) {
-                if (directoryEntry == null) {
-                    return Collections.unmodifiableSortedMap(models);
-                }
-                if (directoryEntry.getFileMode(0) != FileMode.TREE) {
-                    throw history.damaged("generation " + number + " (commit " + commit.name() + ") has a " + GenerationHistory.MODELS_DIRECTORY
-                            + " that is not a directory");
-                }
-                try (TreeWalk files = new TreeWalk(reader)) {
-                    files.addTree(directoryEntry.getObjectId(0));
-                    while (files.next()) {
-                        if (!GenerationHistory.isFile(files.getFileMode(0))) {
-                            throw history.damaged("generation " + number + " (commit " + commit.name() + ") has " + GenerationHistory.MODELS_DIRECTORY + "/"
-                                    + files.getPathString() + ", which is not a plain file");
-                        }
-                        models.put(files.getPathString(), GenerationHistory.readBlob(reader, files.getObjectId(0)));
-                    }
-                }
-            }
-            return Collections.unmodifiableSortedMap(models);
-        });
+        return git().models(number);
     }
 
     /**
@@ -306,13 +247,7 @@ public final class Generations implements AutoCloseable {
      * @throws GenerationsException when the repository cannot be read or is inconsistent
      */
     public Optional<Generation> previous() {
-        return locked("find the previous generation", walk -> {
-            GenerationHistory.State state = history.readState(walk);
-            return state.current()
-                    .map(current -> state.kept().headMap(current))
-                    .filter(below -> !below.isEmpty())
-                    .map(below -> history.describe(state, below.lastKey()));
-        });
+        return git().previous();
     }
 
     /**
@@ -324,31 +259,13 @@ public final class Generations implements AutoCloseable {
      * @throws GenerationsException       when it is the current generation, or the repository cannot be written
      */
     public void delete(int number) {
-        locked("delete generation " + number, walk -> {
-            writer.removeLockFilesOfDeadWriters();
-            GenerationHistory.State state = history.readState(walk);
-            history.keptCommit(state, number);
-            if (state.current().orElse(0) == number) {
-                throw new GenerationsException(directory, "generation " + number + " of profile '" + profile
-                        + "' is the current one and cannot be deleted; deploy or roll back to another generation first");
-            }
-            // Deleting one ref is atomic on its own: JGit rewrites packed-refs without it, then removes any loose copy.
-            // A killed process leaves the tag in place (old state) or gone (new state).
-            RefUpdate update = repository.updateRef(GenerationHistory.tagName(number));
-            update.setExpectedOldObjectId(state.kept().get(number));
-            update.setForceUpdate(true);
-            RefUpdate.Result result = update.delete(walk);
-            if (result != RefUpdate.Result.FORCED && result != RefUpdate.Result.NO_CHANGE) {
-                throw new GenerationsException(directory, "generation " + number + " could not be deleted: removing "
-                        + GenerationHistory.tagName(number) + " failed with " + result);
-            }
-            return null;
-        });
+        git().delete(number);
+        git().noteCurrent();
     }
 
     /** The sharing of this profile with a team's bare repository ({@code beckon profile push|pull}). */
     public SharedProfile shared() {
-        return new SharedProfile(directory, profile, repository, lock, history);
+        return git().shared();
     }
 
     /** Closes the repository; later calls on this instance fail. */
@@ -356,34 +273,31 @@ public final class Generations implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            repository.close();
+            synchronized (this) {
+                if (git != null) {
+                    git.close();
+                }
+            }
         }
     }
 
-    // ---- locking and errors ----
-
-    @FunctionalInterface
-    private interface RepositoryWork<T> {
-        T run(RevWalk walk) throws IOException;
+    /** Whether JGit has been started for this instance (for tests of the shortcut past it). */
+    synchronized boolean gitOpened() {
+        return git != null;
     }
 
-    private <T> T locked(String purpose, RepositoryWork<T> work) {
+    private void requireOpen(String purpose) {
         if (closed) {
             throw new IllegalStateException("the generations of profile '" + profile + "' in " + directory + " are closed; cannot "
                     + purpose);
         }
-        ProfileLock.Held held = lock.acquire(purpose);
-        try (held; RevWalk walk = new RevWalk(repository)) {
-            return work.run(walk);
-        } catch (GenerationsException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new GenerationsException(directory, "cannot " + purpose + ": " + e, e);
-        } catch (UncheckedIOException e) {
-            throw new GenerationsException(directory, "cannot " + purpose + ": " + e.getCause(), e);
-        } catch (RuntimeException e) {
-            // JGit reports some damage unchecked (RevWalkException, LargeObjectException); say where it happened.
-            throw new GenerationsException(directory, "cannot " + purpose + ": " + e, e);
+    }
+
+    private synchronized GitGenerations git() {
+        requireOpen("read or write the repository");
+        if (git == null) {
+            git = new GitGenerations(directory, profile, lock);
         }
+        return git;
     }
 }

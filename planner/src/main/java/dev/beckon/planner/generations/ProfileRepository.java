@@ -1,13 +1,10 @@
 package dev.beckon.planner.generations;
 
-import dev.beckon.planner.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -19,10 +16,13 @@ import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
- * Opens a profile's bare repository, creating it when its directory is missing or empty, and refuses a directory
- * that holds anything else: another profile's repository, a foreign git repository or other files.
+ * A profile's bare repository through JGit: made in a directory {@link ProfileDirectory} prepared, and opened only
+ * when it is this profile's, refusing another profile's repository, a foreign git repository or other files.
  */
 final class ProfileRepository {
+    private ProfileRepository() {
+    }
+
     static final String CONFIG_SECTION = "beckon";
     static final String CONFIG_PROFILE = "profile";
 
@@ -30,70 +30,7 @@ final class ProfileRepository {
             + " 'generations', tagged generation-N; refs/beckon/current is the deployed one. Written by beckon only;"
             + " inspect it with git log, git tag, git show generation-N:manifest.json.%n";
 
-    /** An opened repository and its directory as a real path, so every alias of it shares one lock. */
-    record Opened(Path directory, Repository repository) {
-    }
-
-    private ProfileRepository() {
-    }
-
-    /** See {@link Generations#open}. */
-    static Opened open(Path directory, String profile) throws GenerationsException {
-        Objects.requireNonNull(directory, "directory");
-        requireProfileName(profile);
-        Path absolute = directory.toAbsolutePath().normalize();
-        try {
-            if (Files.exists(absolute)) {
-                // A symlinked profile directory is renamed over by its target, not by replacing the link.
-                absolute = absolute.toRealPath();
-                if (!Files.isDirectory(absolute)) {
-                    throw new NotAProfileRepositoryException(absolute, profile, "it is a file, not a directory");
-                }
-            }
-            if (isMissingOrEmpty(absolute)) {
-                create(absolute, profile);
-            }
-            Path real = absolute.toRealPath();
-            return new Opened(real, attach(real, profile));
-        } catch (dev.beckon.activation.SafeDirectories.UnsafePathException e) {
-            throw new GenerationsException(absolute, e.getMessage(), e);
-        } catch (IOException e) {
-            throw new GenerationsException(absolute, "cannot open it: " + e, e);
-        }
-    }
-
-
-    private static boolean isMissingOrEmpty(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return true;
-        }
-        try (Stream<Path> entries = Files.list(directory)) {
-            return entries.findAny().isEmpty();
-        }
-    }
-
-    private static void create(Path directory, String profile) throws IOException {
-        Path parent = directory.getParent();
-        dev.beckon.activation.SafeDirectories.ensure(parent);
-        // createTempDirectory makes it private (0700 on POSIX): manifests may carry settings not meant for everyone.
-        Path staging = Files.createTempDirectory(parent, "." + directory.getFileName() + ".creating-");
-        try {
-            initialise(staging, profile);
-            try {
-                // rename(2) also replaces an empty directory, so an existing empty profile directory is taken over.
-                Files.move(staging, directory, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                if (isMissingOrEmpty(directory)) {
-                    throw e;
-                }
-                // Another process created the profile first; its repository is checked by attach like any other.
-            }
-        } finally {
-            Store.deleteTree(staging);
-        }
-    }
-
-    private static void initialise(Path gitDirectory, String profile) throws IOException {
+    static void initialise(Path gitDirectory, String profile) throws IOException {
         FileRepositoryBuilder builder = new FileRepositoryBuilder().setGitDir(gitDirectory.toFile()).setBare();
         try {
             builder.setInitialBranch(GenerationHistory.BRANCH.substring(Constants.R_HEADS.length()));
@@ -111,7 +48,8 @@ final class ProfileRepository {
         Files.writeString(gitDirectory.resolve("description"), String.format(DESCRIPTION, profile), StandardCharsets.UTF_8);
     }
 
-    private static Repository attach(Path directory, String profile) {
+    /** Opens the profile's repository in {@code directory} (a real path), refusing one that is not this profile's. */
+    static Repository attach(Path directory, String profile) {
         Repository repository;
         try {
             repository = new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true).build();
@@ -143,9 +81,4 @@ final class ProfileRepository {
         }
     }
 
-    private static void requireProfileName(String profile) {
-        if (profile == null || profile.isBlank() || profile.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("a profile name must be non-blank text on one line, got '" + profile + "'");
-        }
-    }
 }

@@ -24,11 +24,11 @@ public class BeckonCommandTest {
     /** What one run of the command line printed and returned. */
     public record Run(int exitCode, String out, String err) {}
 
-    /** Runs the command line in this JVM, as {@code bin/beckon ARGS} would. */
+    /** Runs the command line in this JVM, as {@code bin/beckon ARGS} would: with the subcommands main gives it. */
     public static Run beckon(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = BeckonCommand.commandLine();
+        CommandLine commandLine = BeckonCommand.commandLine(args);
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         int exitCode = commandLine.execute(args);
@@ -66,6 +66,23 @@ public class BeckonCommandTest {
             hostname = "127.0.0.9"
             containers = { systemd-unit = {} }
             """;
+
+    /** The names main picks a subcommand by are the ones each declares, and the whole list is all there is. */
+    @Test
+    void everySubcommandIsFoundByItsOwnName() {
+        for (String name : BeckonCommand.SUBCOMMANDS) {
+            assertEquals(name, new CommandLine(BeckonCommand.subcommand(name)).getCommandName());
+            java.util.List<String> reachable = name.equals("help") ? BeckonCommand.SUBCOMMANDS : java.util.List.of(name);
+            assertEquals(reachable, java.util.List.copyOf(BeckonCommand.commandLine(new String[] {name, "x"}).getSubcommands().keySet()), name);
+        }
+        assertEquals(BeckonCommand.SUBCOMMANDS, java.util.List.copyOf(BeckonCommand.commandLine().getSubcommands().keySet()));
+        assertEquals(BeckonCommand.SUBCOMMANDS, java.util.List.copyOf(BeckonCommand.commandLine(new String[] {"plna"}).getSubcommands().keySet()));
+        Run help = beckon("--help");
+        assertEquals(0, help.exitCode(), help.err());
+        for (String name : BeckonCommand.SUBCOMMANDS) {
+            assertTrue(name.equals("complete-names") || help.out().contains("  " + name + " "), name + ": " + help.out());
+        }
+    }
 
     @Test
     void everySubcommandAnswersHelp() {

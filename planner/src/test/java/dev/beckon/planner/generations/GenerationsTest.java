@@ -57,6 +57,49 @@ class GenerationsTest {
         return generations.current().orElseThrow().number();
     }
 
+    /**
+     * The current manifest comes from the noted record, without JGit, only while it describes the repository: refs
+     * moved behind its back, or an object it vouches for gone, and the repository is read (and the damage said) as ever.
+     */
+    @Test
+    void theCurrentManifestSkipsJGitOnlyWhileTheNotedRecordDescribesTheRepository() throws Exception {
+        String third;
+        try (Generations generations = open()) {
+            recordSome(generations, 3);
+            generations.makeCurrent(2);
+            third = generations.list().get(2).commit();
+        }
+        try (Generations generations = open()) {
+            Generations.CurrentManifest current = generations.currentManifest().orElseThrow();
+            assertEquals(2, current.number());
+            assertArrayEquals(manifestNumber(2), current.manifest());
+            assertFalse(generations.gitOpened(), "answered from the record");
+        }
+        // As `git update-ref refs/beckon/current` would: the record no longer describes the refs.
+        Files.writeString(profileDirectory().resolve("refs/beckon/current"), third + "\n");
+        try (Generations generations = open()) {
+            assertTrue(generations.gitOpened(), "a record of other refs is not used");
+            assertArrayEquals(manifestNumber(3), generations.currentManifest().orElseThrow().manifest());
+            assertEquals(3, currentNumber(generations));
+        }
+        try (Generations generations = open()) {
+            assertEquals(3, generations.currentManifest().orElseThrow().number());
+            assertFalse(generations.gitOpened(), "the read through JGit noted it again");
+        }
+        byte[] manifest = manifestNumber(3);
+        byte[] object = new byte[("blob " + manifest.length + "\0").length() + manifest.length];
+        System.arraycopy(bytes("blob " + manifest.length + "\0"), 0, object, 0, object.length - manifest.length);
+        System.arraycopy(manifest, 0, object, object.length - manifest.length, manifest.length);
+        String blob = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(object));
+        Files.delete(profileDirectory().resolve("objects").resolve(blob.substring(0, 2)).resolve(blob.substring(2)));
+        try (Generations generations = open()) {
+            assertTrue(generations.gitOpened(), "an object gone is noticed");
+            Generations.CurrentManifest current = generations.currentManifest().orElseThrow();
+            GenerationsException missing = assertThrows(GenerationsException.class, current::manifest);
+            assertEquals(assertThrows(GenerationsException.class, () -> generations.manifest(3)).getMessage(), missing.getMessage());
+        }
+    }
+
     @Test
     void opensAMissingDirectoryAsANewProfileWithoutGenerations() {
         try (Generations generations = open()) {
