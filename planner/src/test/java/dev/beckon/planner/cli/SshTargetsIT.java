@@ -429,8 +429,8 @@ class SshTargetsIT {
         exited.waitFor();
         Path store = dir.resolve("state-a/store");
         String partial = "." + "0".repeat(64) + "-left.partial-" + exited.pid();
-        Files.writeString(Files.createDirectories(store.resolve(partial)).resolve("half"), "cut short");
         List<String> runtime = runtimeIn("a");
+        Files.writeString(Files.createDirectories(store.resolve(partial)).resolve("half"), "cut short");
 
         Run dryRun = beckon("gc", "--profile", "gc", "--keep", "1", "--dry-run");
         assertEquals(0, dryRun.exitCode(), dryRun.output());
@@ -469,7 +469,7 @@ class SshTargetsIT {
                 state-dir = "%s"
                 [targets.r.containers.remote-only]
                 """.formatted(hosts.get(0).destination(), remoteState));
-        Run withoutModule = beckon("plan", remote.toString(), "--profile", "remote-module");
+        Run withoutModule = beckon("plan", remote.toString(), "--profile", "remotemodule");
         assertEquals(1, withoutModule.exitCode(), withoutModule.output());
         assertTrue(withoutModule.err().contains("no activation module of type remote-only")
                 && withoutModule.err().contains(remoteState.resolve("modules/remote-only") + " (missing)"),
@@ -478,12 +478,12 @@ class SshTargetsIT {
                 + "#!/bin/sh\n"
                 + "case \"$1\" in activate) touch \"$2/activated-on-target\" ;; deactivate) rm -f \"$2/activated-on-target\" ;; esac\n"
                 + "exit 0\nEOF\nchmod 755 " + remoteState.resolve("modules/remote-only"));
-        Run deployed = beckon("deploy", remote.toString(), "--profile", "remote-module");
+        Run deployed = beckon("deploy", remote.toString(), "--profile", "remotemodule");
         assertEquals(0, deployed.exitCode(), deployed.output());
         assertTrue(deployed.out().contains("[r] + odd  activated"), deployed.out());
         String activated = onMachine(0, "ls " + remoteState.resolve("store") + "/*-odd/");
         assertTrue(activated.contains("activated-on-target") && activated.contains("launcher"), activated);
-        Run undeployed = beckon("undeploy", "--profile", "remote-module");
+        Run undeployed = beckon("undeploy", "--profile", "remotemodule");
         assertEquals(0, undeployed.exitCode(), undeployed.output());
         assertFalse(onMachine(0, "ls " + remoteState.resolve("store") + "/*-odd/ 2>&1 || true").contains("activated-on-target"));
     }
