@@ -50,12 +50,15 @@ public final class InetdDaemon implements AutoCloseable {
         InetdDaemon daemon = new InetdDaemon("inetd", process, pidFile, log);
         // In debug mode it logs each service it adds; an empty configuration logs nothing, so give up waiting quietly.
         daemon.awaitLog(text -> !Files.exists(config) || text.contains("ADD:") || configIsEmpty(config));
+        // It logs each service once bound, but binds the next one after: all are bound once it waits for work.
+        daemon.awaitEventLoop();
         return daemon;
     }
 
     /**
-     * Starts xinetd ({@code xinetd -dontfork -f CONFIG -pidfile FILE}) and waits until it has written
-     * its pid file, which it does once its services are bound.
+     * Starts xinetd ({@code xinetd -dontfork -f CONFIG -pidfile FILE}) and waits until it has written its pid file and
+     * then waits for work: it writes the pid file before it binds its services (strace shows it), so the file alone
+     * lets a client in before the port is open.
      */
     public static InetdDaemon xinetd(Path config, Path directory) throws IOException {
         Path binary = Files.isExecutable(UNPACKED_XINETD) ? UNPACKED_XINETD : Path.of("/usr/sbin/xinetd");
@@ -71,6 +74,7 @@ public final class InetdDaemon implements AutoCloseable {
                 "-pidfile", pidFile.toString()), log);
         InetdDaemon daemon = new InetdDaemon("xinetd", process, pidFile, log);
         daemon.awaitPid(pidFile);
+        daemon.awaitEventLoop();
         return daemon;
     }
 
@@ -118,6 +122,59 @@ public final class InetdDaemon implements AutoCloseable {
         close();
         throw new IllegalStateException(name + " wrote no " + file + " within " + START_LIMIT.toSeconds() + " s; its log:\n"
                 + Processes.tail(logFile, 20));
+    }
+
+    /**
+     * Waits until the daemon waits for work in its event loop: every thread blocked in a system call, the same one on
+     * two looks a moment apart. After reading its configuration a daemon makes no other blocking call before its loop's
+     * poll, and a thread that runs, or is preempted, shows as running. Where the kernel does not let this process look
+     * ({@code /proc/PID/task/TID/syscall} needs the right to trace the daemon), it returns at once.
+     */
+    private void awaitEventLoop() {
+        Instant deadline = Instant.now().plus(START_LIMIT);
+        Optional<String> before = Optional.empty();
+        while (Instant.now().isBefore(deadline)) {
+            failIfExited();
+            Optional<String> calls = blockingCalls();
+            if (calls.isEmpty() && !canLook()) {
+                return;
+            }
+            if (calls.isPresent() && calls.equals(before)) {
+                return;
+            }
+            before = calls;
+            Processes.sleep(Duration.ofMillis(20));
+        }
+        close();
+        throw new IllegalStateException(name + " did not wait for work within " + START_LIMIT.toSeconds() + " s; its log:\n"
+                + Processes.tail(logFile, 20));
+    }
+
+    /** Each thread's system call number, by thread, when every thread is blocked in one; empty when one is not. */
+    private Optional<String> blockingCalls() {
+        StringBuilder calls = new StringBuilder();
+        try (java.nio.file.DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            for (Path thread : threads) {
+                String[] fields = Files.readString(thread.resolve("syscall")).trim().split(" ");
+                // "running", or "-1 SP PC" for a thread blocked outside a system call.
+                if (fields.length < 3 || fields[0].equals("running") || fields[0].equals("-1")) {
+                    return Optional.empty();
+                }
+                calls.append(thread.getFileName()).append('=').append(fields[0]).append(' ');
+            }
+        } catch (IOException | RuntimeException cannotLook) {
+            return Optional.empty();
+        }
+        return calls.isEmpty() ? Optional.empty() : Optional.of(calls.toString());
+    }
+
+    private boolean canLook() {
+        try {
+            Files.readString(Path.of("/proc", Long.toString(process.pid()), "syscall"));
+            return true;
+        } catch (IOException e) {
+            return !process.isAlive();
+        }
     }
 
     private static boolean holdsPid(Path file) {

@@ -68,7 +68,7 @@ final class GcCommand implements Callable<Integer> {
                 continue;
             }
             text.append(store.targets().size() == 1 ? "target " : "targets ").append(String.join(", ", store.targets()))
-                    .append(" (").append(store.stateDirectory()).append("), ").append(report.dryRun() ? "would remove" : "removed")
+                    .append(" (").append(store.stateDirectory()).append(store.host().isEmpty() ? "" : " on " + store.host()).append("), ").append(report.dryRun() ? "would remove" : "removed")
                     .append(":\n");
             int width = store.removed().stream().mapToInt(e -> e.name().length()).max().orElse(0);
             for (GarbageCollector.StoreEntry entry : store.removed()) {

@@ -129,7 +129,8 @@ public final class Deployments implements AutoCloseable {
     /** What the model asks for. */
     public Manifest desired(SystemModel model) throws PlanningException {
         return new ManifestResolver(modules, (Target t) -> StateDirectories.of(t, environment), targets.sessions().secrets(),
-                dev.beckon.planner.manifest.SecretHashes.withKeyIn(home)).resolve(model, profile);
+                dev.beckon.planner.manifest.SecretHashes.withKeyIn(home)).renderingOnTargets(targets.sessions()::render)
+                .resolve(model, profile);
     }
 
     /** What the current generation holds; empty before the first deployment. Read once per command. */
@@ -326,7 +327,7 @@ public final class Deployments implements AutoCloseable {
 
     /** Drops this profile's old generations and the store entries only they needed ({@code beckon gc}). */
     public GarbageCollector garbageCollector() {
-        return new GarbageCollector(generations);
+        return new GarbageCollector(generations, targets.sessions().storesAsRecorded());
     }
 
     /**

@@ -45,7 +45,7 @@ final class GenerationRecorder {
     Outcome deployAndRecord(Plan plan, Waves waves, Map<String, byte[]> models, String user, String message, DeployEvents events)
             throws PlanningException {
         Generations generations = records.generations();
-        StoreRoots.protect(plan.desired());
+        StoreRoots.protect(plan.desired(), targets.sessions().stores());
         try {
             if (plan.isEmpty()) {
                 // The targets run what the model says, but the current generation's record is damaged: a new one
@@ -91,7 +91,7 @@ final class GenerationRecorder {
                         + "; the next beckon command on profile " + records.profile() + " will record it from the journal", e);
             }
         } finally {
-            StoreRoots.release(plan.desired());
+            StoreRoots.release(plan.desired(), targets.sessions().stores());
         }
     }
 }

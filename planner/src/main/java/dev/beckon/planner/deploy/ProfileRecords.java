@@ -45,6 +45,11 @@ final class ProfileRecords {
         this.targetRecords = targetRecords;
     }
 
+    /** The store sessions of this command's targets, for the store roots; this machine's alone until targets are set. */
+    dev.beckon.planner.store.StoreSession.OfTarget stores() {
+        return targetRecords == null ? dev.beckon.planner.store.LocalStore.sessions(profile) : targetRecords.stores();
+    }
+
     /** After {@code generation} became current with {@code manifest}: its targets record it. */
     void recordedOnTargets(Generation generation, Manifest manifest) {
         if (targetRecords != null) {

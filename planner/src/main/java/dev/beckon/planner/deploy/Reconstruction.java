@@ -98,7 +98,7 @@ public final class Reconstruction {
         } catch (GenerationsException e) {
             throw new PlanningException("cannot record the reconstructed generation: " + e.getMessage(), e);
         }
-        StoreRoots.addRecorded(parsed);
+        StoreRoots.addRecorded(parsed, targets.sessions().stores());
         return new Result(generation, List.copyOf(new TreeSet<>(newest.keySet())), notes);
     }
 }

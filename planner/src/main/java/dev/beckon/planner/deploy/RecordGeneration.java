@@ -36,7 +36,7 @@ sealed interface RecordGeneration {
         public Generation run(ProfileRecords records) throws PlanningException {
             records.forget();
             Generation generation = records.generations().record(ManifestJson.write(manifest), models, user, message);
-            StoreRoots.addRecorded(manifest);
+            StoreRoots.addRecorded(manifest, records.stores());
             records.recordedOnTargets(generation, manifest);
             return generation;
         }
@@ -48,7 +48,7 @@ sealed interface RecordGeneration {
         public Generation run(ProfileRecords records) throws PlanningException {
             records.forget();
             Generation generation = records.generations().makeCurrent(number);
-            StoreRoots.addRecorded(manifest);
+            StoreRoots.addRecorded(manifest, records.stores());
             records.recordedOnTargets(generation, manifest);
             return generation;
         }

@@ -37,7 +37,7 @@ final class Rollbacks {
 
     /** Carries out {@code plan}, the rollback plan to generation {@code to}, and makes {@code to} current. */
     Outcome rollback(Plan plan, Generation to, DeployEvents events) throws PlanningException {
-        StoreRoots.protect(plan.desired());
+        StoreRoots.protect(plan.desired(), targets.sessions().stores());
         try {
             if (!plan.isEmpty()) {
                 Journaled journaled = Journaled.deploy(targets, records, plan, IntentJournal.Kind.ROLLBACK, to.number(), Map.of(),
@@ -51,7 +51,7 @@ final class Rollbacks {
                 makeCurrent(plan, to);
             }
         } finally {
-            StoreRoots.release(plan.desired());
+            StoreRoots.release(plan.desired(), targets.sessions().stores());
         }
         return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()),
                 records.generations().current().filter(g -> g.number() == to.number()));

@@ -23,6 +23,11 @@ final class TargetRecords {
         this.sessions = sessions;
     }
 
+    /** The store sessions of the same targets. */
+    dev.beckon.planner.store.StoreSession.OfTarget stores() {
+        return sessions.stores();
+    }
+
     void recorded(ProfileRecords records, Generation generation, Manifest manifest, Consumer<String> notices) {
         byte[] recorded;
         try {

@@ -37,6 +37,30 @@ public final class ManifestResolver {
     private final SecretHashes secretHashes;
     /** Each service's secrets are read once per resolver, however many targets it runs on: a command may ask for a passphrase. */
     private final Map<String, SortedMap<String, byte[]>> readSecrets = new HashMap<>();
+    /** Where the external modules of SSH targets render; null: every module is found on this machine. */
+    private OnTarget onTargets;
+    /** Whether a type is built in, once per type: finding out scans the class path. */
+    private final Map<String, Boolean> builtIn = new HashMap<>();
+
+    /** Renders an instance's files on its target, by the module found there. */
+    @FunctionalInterface
+    public interface OnTarget {
+        /**
+         * @param entry the instance's entry, complete but for its files
+         * @return the files the module there renders, by name
+         */
+        SortedMap<String, String> render(Manifest.TargetRecord target, ManifestEntry entry) throws PlanningException;
+    }
+
+    /**
+     * Renders the instances of SSH targets whose module is not built in on their target, by the module there: the one
+     * that activates them, which may exist only there ({@code STATE_DIR/modules} of the target). Built-in modules render
+     * here, the same code as there.
+     */
+    public ManifestResolver renderingOnTargets(OnTarget onTargets) {
+        this.onTargets = onTargets;
+        return this;
+    }
 
     /** A resolver whose secrets' values are dropped and hashed under a key of this process (benchmarks, tests). */
     public ManifestResolver(ModuleFinder modules, Function<Target, Path> stateDirectories) {
@@ -75,13 +99,14 @@ public final class ManifestResolver {
         List<ManifestEntry> entries = new ArrayList<>();
         for (String service : model.activationOrder()) {
             for (InstanceSpec spec : byService.getOrDefault(service, List.of())) {
-                entries.add(resolve(spec, profile, stateDirectories.apply(spec.target()), packageHashes));
+                entries.add(resolve(spec, profile, targets.get(spec.target().name()), stateDirectories.apply(spec.target()), packageHashes));
             }
         }
         return new Manifest(Manifest.FORMAT_VERSION, profile, targets, entries);
     }
 
-    private ManifestEntry resolve(InstanceSpec spec, String profile, Path stateDirectory, Map<Path, String> packageHashes)
+    private ManifestEntry resolve(InstanceSpec spec, String profile, Manifest.TargetRecord target, Path stateDirectory,
+            Map<Path, String> packageHashes)
             throws PlanningException {
         Optional<Path> source = spec.service().packagePath();
         String packageHash = "";
@@ -115,9 +140,14 @@ public final class ManifestResolver {
                 Store.instanceDirectory(stateDirectory, hash, spec.service().name()), stateDirectory));
         SortedMap<String, String> files = new TreeMap<>();
         try {
-            ActivationModule module = moduleFor(instance.type(), stateDirectory);
-            for (RenderedFile file : module.render(instance).files()) {
-                files.put(file.name(), file.content());
+            if (onTargets != null && !spec.target().host().isLocal() && !isBuiltIn(instance.type())) {
+                files.putAll(onTargets.render(target, entry(spec.service(), instance, hash, source, packageHash, spec.service().dependsOn(),
+                        endpoints, new TreeMap<>(), stateSize).withSecrets(secretHashes)));
+            } else {
+                ActivationModule module = moduleFor(instance.type(), stateDirectory);
+                for (RenderedFile file : module.render(instance).files()) {
+                    files.put(file.name(), file.content());
+                }
             }
         } catch (ActivationException e) {
             throw new PlanningException(e.getMessage(), e);
@@ -175,6 +205,10 @@ public final class ManifestResolver {
             return instance;
         }
         return instance.withExec(ClassDataArchive.using(instance.exec(), ClassDataArchive.path(instance.instanceDirectory())));
+    }
+
+    private boolean isBuiltIn(String type) {
+        return builtIn.computeIfAbsent(type, t -> dev.beckon.activation.ActivationModules.builtIn(t).isPresent());
     }
 
     private ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {

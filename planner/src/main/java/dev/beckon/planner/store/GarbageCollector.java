@@ -1,21 +1,14 @@
 package dev.beckon.planner.store;
 
 import dev.beckon.planner.manifest.Manifest;
-import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.manifest.ManifestJson;
 import dev.beckon.planner.plan.PlanningException;
-import dev.beckon.planner.state.DeploymentLock;
 import dev.beckon.planner.generations.Generation;
 import dev.beckon.planner.generations.Generations;
 import dev.beckon.planner.generations.GenerationsException;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,8 +17,6 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code beckon gc}: drops a profile's old generations and removes the store entries on its targets that nothing
@@ -39,37 +30,53 @@ import java.util.regex.Pattern;
  * this profile's dropped generations is not protected until a gc of that profile writes its roots.
  * Temporary copies ({@code .NAME.partial-PID}) left by a deployer that died are removed too.
  *
+ * <p>Every store of every generation's targets is collected where it is: this machine's in this process, an SSH
+ * target's by beckon's agent there ({@link StoreSession}), which roots that target's deployments the same way.
+ *
  * <p>It holds the lock of every state directory it cleans, so no deployment puts an entry there meanwhile, and
- * fails without changing anything when one is locked. It works in an order that a crash at any point leaves safe:
+ * fails without changing anything when one is locked or cannot be reached. It works in an order that a crash at any point leaves safe:
  * first the dropped generations' tags, then the roots, then the store entries; the next gc finishes the job.
  */
 public final class GarbageCollector {
     /** How many of the newest generations are kept unless told otherwise, besides the current one. */
     public static final int DEFAULT_KEEP = 5;
 
-    /** What {@link Store#put} copies into before renaming; the PID is the copying process's. */
-    private static final Pattern PARTIAL = Pattern.compile("\\..+\\.partial-([0-9]{1,19})");
-
     private final Generations generations;
+    private final StoreSession.OfTarget sessions;
 
-    /** A collector of one profile's generations; the caller keeps them open while it is used. */
+    /** A collector of one profile's generations whose targets are all on this machine (tests). */
     public GarbageCollector(Generations generations) {
+        this(generations, LocalStore.sessions(generations.profile()));
+    }
+
+    /**
+     * A collector of one profile's generations; the caller keeps them open while it is used.
+     *
+     * @param sessions the store session of each target: in this process for this machine's, the agent for an SSH target's
+     */
+    public GarbageCollector(Generations generations, StoreSession.OfTarget sessions) {
         this.generations = generations;
+        this.sessions = sessions;
     }
 
     /** A store entry, or a leftover temporary copy, and the bytes its files take. */
     public record StoreEntry(String name, long bytes) {}
 
     /**
-     * One state directory's store.
+     * One store: a state directory of this machine, or of an SSH target's host.
      *
+     * @param host empty on this machine, else the SSH destination of its targets
      * @param targets the profile's targets that keep their state there (usually one)
      * @param removed what gc removed, or would remove, by name
      */
-    public record StoreReport(Path stateDirectory, SortedSet<String> targets, List<StoreEntry> removed) {
+    public record StoreReport(String host, Path stateDirectory, SortedSet<String> targets, List<StoreEntry> removed) {
         public StoreReport {
             targets = new TreeSet<>(targets);
             removed = List.copyOf(removed);
+        }
+
+        public StoreReport(Path stateDirectory, SortedSet<String> targets, List<StoreEntry> removed) {
+            this("", stateDirectory, targets, removed);
         }
 
         public long bytes() {
@@ -82,7 +89,7 @@ public final class GarbageCollector {
      *
      * @param kept the generations kept, oldest first
      * @param dropped the generations dropped, oldest first
-     * @param stores every state directory looked at, by path
+     * @param stores every store looked at, this machine's by path first, then SSH targets' by host and path
      */
     public record Report(String profile, List<Generation> kept, List<Generation> dropped, List<StoreReport> stores, boolean dryRun) {
         public Report {
@@ -107,12 +114,14 @@ public final class GarbageCollector {
 
     /**
      * Drops every generation but the {@code keep} newest and the current one, and removes the store entries that
-     * only they needed.
+     * only they needed, on every target of every generation: this machine's in this process, SSH targets' through
+     * beckon's agent there.
      *
      * @param dryRun only find out what would go: nothing is locked, written or removed
-     * @throws PlanningException when a target is locked (nothing is changed then), a generation's manifest is damaged
-     *                           or unreadable (nothing is changed), or removing fails part way (the message says what
-     *                           is done; running gc again finishes)
+     * @throws PlanningException when a target is locked or cannot be reached (nothing is changed then), a generation's
+     *                           manifest is damaged or unreadable, or a store's roots cannot be read (nothing is
+     *                           changed), or removing fails part way (the message says what is done; running gc again
+     *                           finishes)
      */
     public Report collect(int keep, boolean dryRun, java.util.function.Consumer<String> warnings) throws PlanningException {
         if (keep < 0) {
@@ -120,58 +129,36 @@ public final class GarbageCollector {
         }
         Map<Integer, Manifest> manifests = new HashMap<>();
         List<Generation> listed = list();
-        SortedMap<Path, SortedSet<String>> targets = new TreeMap<>();
+        SortedSet<Integer> keptNumbers = new TreeSet<>();
+        listed.stream().skip(Math.max(0, listed.size() - keep)).forEach(g -> keptNumbers.add(g.number()));
+        listed.stream().filter(Generation::current).forEach(g -> keptNumbers.add(g.number()));
+        List<Generation> kept = listed.stream().filter(g -> keptNumbers.contains(g.number())).toList();
+        List<Generation> dropped = listed.stream().filter(g -> !keptNumbers.contains(g.number())).toList();
+
+        SortedMap<String, Found> stores = new TreeMap<>();
         for (Generation generation : listed) {
-            addTargets(targets, manifest(generation, manifests), generation);
+            for (StoreRoots.Used used : used(generation, manifests)) {
+                Found store = stores.computeIfAbsent((used.host().isEmpty() ? "0" : "1" + used.host()) + "\0" + used.stateDirectory(),
+                        key -> new Found(used.host(), used.stateDirectory(), new TreeMap<>(), new TreeSet<>(), new TreeSet<>()));
+                used.targets().forEach(store.targets()::putIfAbsent);
+                (keptNumbers.contains(generation.number()) ? store.kept() : store.dropped()).addAll(used.entries());
+            }
         }
-        // A state directory that is gone holds nothing to remove, and gc must not create one by locking it.
-        targets.keySet().removeIf(stateDirectory -> !Files.isDirectory(stateDirectory));
+        // A state directory of this machine that is gone holds nothing to remove, and gc must not create one by locking
+        // it; an SSH target's agent finds the same there.
+        stores.values().removeIf(store -> store.host().isEmpty() && !Files.isDirectory(store.stateDirectory()));
         if (dryRun) {
-            try {
-                return examine(keep, targets, manifests).report(true);
-            } catch (IOException e) {
-                throw new PlanningException("cannot read a store or its roots: " + e.getMessage(), e);
-            }
+            return report(kept, dropped, stores.values(), true);
         }
-        List<DeploymentLock> locks = new ArrayList<>();
+        List<StoreSession.Lock> locks = new ArrayList<>();
         try {
-            for (Map.Entry<Path, SortedSet<String>> store : targets.entrySet()) {
-                locks.add(DeploymentLock.acquire(DeploymentLock.targetLockFile(store.getKey()), "target " + store.getValue().first(),
-                        generations.profile(), "gc", warnings));
+            for (Found store : stores.values()) {
+                locks.add(session(store).lockStore(store.targets().firstKey(), store.stateDirectory(), "gc", warnings));
             }
-            try (StoreRoots.Locked roots = StoreRoots.lock(targets.keySet())) {
-                // The roots are read before the generations, so a deployment recorded meanwhile is either among the
-                // generations listed or still protected by its temporary roots.
-                Examination examination = examine(keep, targets, manifests);
-                examination.carryOut();
-                return examination.report(false);
-            } catch (IOException e) {
-                throw new PlanningException("cannot read or change a store or its roots: " + e.getMessage(), e);
-            }
-        } finally {
-            for (DeploymentLock lock : locks) {
-                lock.close();
-            }
-        }
-    }
-
-    /** What was found in one state directory. */
-    private record Found(Path stateDirectory, SortedSet<String> targets, StoreRoots.TargetRoots roots, SortedSet<String> kept,
-            List<StoreEntry> entries, List<StoreEntry> partials) {}
-
-    /** Everything gc will change, computed before anything is. */
-    private final class Examination {
-        private final List<Generation> kept;
-        private final List<Generation> dropped;
-        private final List<Found> stores;
-
-        private Examination(List<Generation> kept, List<Generation> dropped, List<Found> stores) {
-            this.kept = kept;
-            this.dropped = dropped;
-            this.stores = stores;
-        }
-
-        void carryOut() throws PlanningException, IOException {
+            // Every store is examined first, so that one whose roots cannot be read stops gc before anything changes.
+            report(kept, dropped, stores.values(), true);
+            // Then the tags, the roots and the entries, in an order a crash anywhere leaves safe: a dropped generation's
+            // entries stay in the profile's roots until its store is collected, so the next gc finds them.
             for (Generation generation : dropped) {
                 try {
                     generations.delete(generation.number());
@@ -180,145 +167,41 @@ public final class GarbageCollector {
                             + " from the stores: " + e.getMessage(), e);
                 }
             }
-            for (Found store : stores) {
-                StoreRoots.rewrite(store.stateDirectory(), generations.profile(), store.kept());
-                for (StoreEntry entry : store.entries()) {
-                    remove(store.stateDirectory(), entry);
-                }
-                for (StoreEntry partial : store.partials()) {
-                    remove(store.stateDirectory(), partial);
-                }
-                for (Path leftover : store.roots().leftovers()) {
-                    Files.deleteIfExists(leftover);
-                }
+            return report(kept, dropped, stores.values(), false);
+        } finally {
+            for (StoreSession.Lock lock : locks) {
+                lock.close();
             }
-        }
-
-        Report report(boolean dryRun) {
-            List<StoreReport> reports = new ArrayList<>();
-            for (Found store : stores) {
-                List<StoreEntry> removed = new ArrayList<>(store.entries());
-                removed.addAll(store.partials());
-                reports.add(new StoreReport(store.stateDirectory(), store.targets(), removed));
-            }
-            return new Report(generations.profile(), kept, dropped, reports, dryRun);
         }
     }
 
-    private Examination examine(int keep, SortedMap<Path, SortedSet<String>> targets, Map<Integer, Manifest> manifests)
-            throws PlanningException, IOException {
-        Map<Path, StoreRoots.TargetRoots> roots = new TreeMap<>();
-        for (Path stateDirectory : targets.keySet()) {
-            roots.put(stateDirectory, StoreRoots.read(stateDirectory));
-        }
-        List<Generation> listed = list();
-        SortedSet<Integer> keptNumbers = new TreeSet<>();
-        listed.stream().skip(Math.max(0, listed.size() - keep)).forEach(g -> keptNumbers.add(g.number()));
-        listed.stream().filter(Generation::current).forEach(g -> keptNumbers.add(g.number()));
-        List<Generation> kept = listed.stream().filter(g -> keptNumbers.contains(g.number())).toList();
-        List<Generation> dropped = listed.stream().filter(g -> !keptNumbers.contains(g.number())).toList();
+    /** One store, and what the profile's kept and dropped generations reference there. */
+    private record Found(String host, Path stateDirectory, SortedMap<String, Manifest.TargetRecord> targets, SortedSet<String> kept,
+            SortedSet<String> dropped) {}
 
-        List<Found> stores = new ArrayList<>();
-        for (Map.Entry<Path, SortedSet<String>> target : targets.entrySet()) {
-            Path stateDirectory = target.getKey();
-            SortedSet<String> keptEntries = referenced(kept, stateDirectory, manifests);
-            SortedSet<String> candidates = new TreeSet<>(roots.get(stateDirectory).of(generations.profile()));
-            candidates.addAll(referenced(dropped, stateDirectory, manifests));
-            candidates.removeAll(keptEntries);
-            candidates.removeAll(roots.get(stateDirectory).neededByOthers(generations.profile()));
-            List<StoreEntry> entries = new ArrayList<>();
-            for (String name : candidates) {
-                Path entry = StoreRoots.store(stateDirectory).resolve(name);
-                if (Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    entries.add(new StoreEntry(name, bytes(entry)));
-                }
-            }
-            stores.add(new Found(stateDirectory, target.getValue(), roots.get(stateDirectory), keptEntries, entries,
-                    partialsOfDeadProcesses(stateDirectory)));
-        }
-        return new Examination(kept, dropped, stores);
-    }
-
-    private SortedSet<String> referenced(List<Generation> selected, Path stateDirectory, Map<Integer, Manifest> manifests)
+    private Report report(List<Generation> kept, List<Generation> dropped, java.util.Collection<Found> stores, boolean dryRun)
             throws PlanningException {
-        SortedSet<String> names = new TreeSet<>();
-        for (Generation generation : selected) {
-            names.addAll(StoreRoots.referenced(manifest(generation, manifests), where(generation))
-                    .getOrDefault(stateDirectory, new TreeSet<>()));
+        List<StoreReport> reports = new ArrayList<>();
+        for (Found store : stores) {
+            SortedSet<String> referencedByDropped = new TreeSet<>(store.dropped());
+            referencedByDropped.removeAll(store.kept());
+            List<StoreEntry> removed = session(store).collectStore(store.stateDirectory(), store.kept(), referencedByDropped, dryRun);
+            reports.add(new StoreReport(store.host(), store.stateDirectory(), new TreeSet<>(store.targets().keySet()), removed));
         }
-        return names;
+        return new Report(generations.profile(), kept, dropped, reports, dryRun);
     }
 
-    /** Temporary copies whose copying process is gone. */
-    private static List<StoreEntry> partialsOfDeadProcesses(Path stateDirectory) throws IOException {
-        List<StoreEntry> partials = new ArrayList<>();
-        Path store = StoreRoots.store(stateDirectory);
-        if (!Files.isDirectory(store, LinkOption.NOFOLLOW_LINKS)) {
-            return partials;
-        }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(store)) {
-            for (Path entry : entries) {
-                Matcher partial = PARTIAL.matcher(entry.getFileName().toString());
-                if (partial.matches() && !StoreRoots.isAlive(partial.group(1))) {
-                    partials.add(new StoreEntry(entry.getFileName().toString(), bytes(entry)));
-                }
-            }
-        }
-        partials.sort((a, b) -> a.name().compareTo(b.name()));
-        return partials;
+    private StoreSession session(Found store) throws PlanningException {
+        return sessions.of(store.targets().get(store.targets().firstKey()));
     }
 
-    /** Removes one name from a store; the guard keeps a damaged name from ever reaching outside it. */
-    private static void remove(Path stateDirectory, StoreEntry entry) throws PlanningException {
-        Path store = StoreRoots.store(stateDirectory);
-        Path path = store.resolve(entry.name());
-        if (!store.equals(path.getParent()) || entry.name().equals(".") || entry.name().equals("..")) {
-            throw new IllegalStateException(path + " is not an entry of the store " + store + " (this is a bug)");
-        }
+    private List<StoreRoots.Used> used(Generation generation, Map<Integer, Manifest> manifests) throws PlanningException {
+        Manifest manifest = manifest(generation, manifests);
         try {
-            Store.removeEntry(path);
-        } catch (IOException e) {
-            throw new PlanningException("cannot remove " + path + ": " + e.getMessage() + "; run gc again to finish", e);
+            return StoreRoots.used(manifest, where(generation));
+        } catch (PlanningException e) {
+            throw new PlanningException(e.getMessage() + " (in " + generations.directory() + ")" + dropAdvice(generation), e);
         }
-    }
-
-    private static long bytes(Path entry) throws IOException {
-        long[] total = {0};
-        Files.walkFileTree(entry, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                if (attributes.isRegularFile()) {
-                    total[0] += attributes.size();
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        return total[0];
-    }
-
-    private void addTargets(SortedMap<Path, SortedSet<String>> targets, Manifest manifest, Generation generation)
-            throws PlanningException {
-        StoreRoots.referenced(manifest, where(generation));
-        for (Manifest.TargetRecord target : manifest.targets().values()) {
-            if (StoreRoots.onThisMachine(manifest, target.name())) {
-                addTarget(targets, target.name(), target.stateDirectory(), generation);
-            }
-        }
-        for (ManifestEntry entry : manifest.entries()) {
-            if (StoreRoots.onThisMachine(manifest, entry.target())) {
-                addTarget(targets, entry.target(), entry.stateDirectory(), generation);
-            }
-        }
-    }
-
-    private void addTarget(SortedMap<Path, SortedSet<String>> targets, String target, String stateDirectory, Generation generation)
-            throws PlanningException {
-        // A relative one would be resolved against wherever gc happens to run.
-        if (!Path.of(stateDirectory).isAbsolute()) {
-            throw new PlanningException(where(generation) + ": target " + target + " has the state directory " + stateDirectory
-                    + ", which is not an absolute path; the manifest is damaged (in " + generations.directory() + ")" + dropAdvice(generation));
-        }
-        targets.computeIfAbsent(Path.of(stateDirectory), d -> new TreeSet<>()).add(target);
     }
 
     private Manifest manifest(Generation generation, Map<Integer, Manifest> manifests) throws PlanningException {

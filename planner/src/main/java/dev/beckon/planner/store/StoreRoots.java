@@ -58,64 +58,144 @@ public final class StoreRoots {
     private StoreRoots() {}
 
     /**
-     * Before a deployment or rollback puts anything into the stores: names the manifest's store entries in this
-     * process's temporary roots file on each of its state directories, so no gc removes them while it runs.
+     * Before a deployment or rollback puts anything into the stores: names the manifest's store entries in the
+     * temporary roots of each store it uses, through that store's session (so an SSH target's are written by the agent
+     * there, under its PID), so no gc removes them while it runs.
      *
-     * @throws PlanningException when a state directory cannot be written; nothing has been deployed then
+     * @throws PlanningException when a store cannot be written; nothing has been deployed then
      */
-    public static void protect(Manifest manifest) throws PlanningException {
-        for (Map.Entry<Path, SortedSet<String>> store : referenced(manifest, "the manifest being deployed").entrySet()) {
-            Path file = deployingFile(store.getKey(), manifest.profile(), ProcessHandle.current().pid());
-            try {
-                // The first write of a deployment into a state directory: it, and all it holds, is checked first.
-                StateDirectories.verify(store.getKey());
-                AtomicFiles.write(file, text(store.getValue()), AtomicFiles.READABLE);
-            } catch (SafeDirectories.UnsafePathException e) {
-                throw new PlanningException(e.getMessage() + ". Nothing was changed.", e);
-            } catch (IOException e) {
-                throw new PlanningException("cannot write " + file + " to protect this deployment's store entries from gc, so"
-                        + " nothing was deployed: " + e.getMessage(), e);
-            }
+    public static void protect(Manifest manifest, StoreSession.OfTarget sessions) throws PlanningException {
+        for (Used store : used(manifest, "the manifest being deployed")) {
+            sessions.of(store.first()).protectStoreEntries(store.stateDirectory(), store.entries());
         }
     }
 
-    /** After a deployment or rollback that recorded nothing: removes this process's temporary roots files again. */
-    public static void release(Manifest manifest) throws PlanningException {
-        for (Path stateDirectory : referenced(manifest, "the manifest being deployed").keySet()) {
-            Path file = deployingFile(stateDirectory, manifest.profile(), ProcessHandle.current().pid());
-            try {
-                AtomicFiles.delete(file);
-            } catch (IOException e) {
-                throw new PlanningException("cannot remove " + file + ": " + e.getMessage() + " (it only keeps gc from removing"
-                        + " store entries; gc removes it once this process is gone)", e);
+    /** After a deployment or rollback that recorded nothing: removes the temporary roots {@link #protect} wrote. */
+    public static void release(Manifest manifest, StoreSession.OfTarget sessions) throws PlanningException {
+        for (Used store : used(manifest, "the manifest being deployed")) {
+            sessions.of(store.first()).releaseStoreEntries(store.stateDirectory());
+        }
+    }
+
+    /**
+     * After a deployment or rollback is recorded: adds its manifest's store entries to the profile's roots in each
+     * store it uses, and removes the temporary roots there.
+     *
+     * @throws PlanningException when a store cannot be written
+     */
+    public static void addRecorded(Manifest manifest, StoreSession.OfTarget sessions) throws PlanningException {
+        for (Used store : used(manifest, "the recorded manifest")) {
+            sessions.of(store.first()).addStoreRoots(store.stateDirectory(), store.entries());
+        }
+    }
+
+    /** {@link StoreSession#protectStoreEntries}, in this process: its PID names the temporary roots. */
+    static void protect(Path stateDirectory, String profile, SortedSet<String> entries) throws PlanningException {
+        requireEntryNames(entries, stateDirectory);
+        Path file = deployingFile(stateDirectory, profile, ProcessHandle.current().pid());
+        try {
+            // The first write of a deployment into a state directory: it, and all it holds, is checked first.
+            StateDirectories.verify(stateDirectory);
+            AtomicFiles.write(file, text(entries), AtomicFiles.READABLE);
+        } catch (SafeDirectories.UnsafePathException e) {
+            throw new PlanningException(e.getMessage() + ". Nothing was changed.", e);
+        } catch (IOException e) {
+            throw new PlanningException("cannot write " + file + " to protect this deployment's store entries from gc, so"
+                    + " nothing was deployed: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link StoreSession#releaseStoreEntries}, in this process. */
+    static void release(Path stateDirectory, String profile) throws PlanningException {
+        Path file = deployingFile(stateDirectory, profile, ProcessHandle.current().pid());
+        try {
+            AtomicFiles.delete(file);
+        } catch (IOException e) {
+            throw new PlanningException("cannot remove " + file + ": " + e.getMessage() + " (it only keeps gc from removing"
+                    + " store entries; gc removes it once this process is gone)", e);
+        }
+    }
+
+    /** {@link StoreSession#addStoreRoots}, in this process. */
+    static void addRecorded(Path stateDirectory, String profile, SortedSet<String> entries) throws PlanningException {
+        requireEntryNames(entries, stateDirectory);
+        Path file = profileFile(stateDirectory, profile);
+        try (Locked locked = lock(List.of(stateDirectory))) {
+            SortedSet<String> roots = names(file);
+            roots.addAll(entries);
+            AtomicFiles.write(file, text(roots), AtomicFiles.READABLE);
+            AtomicFiles.delete(deployingFile(stateDirectory, profile, ProcessHandle.current().pid()));
+        } catch (IOException e) {
+            throw new PlanningException("the deployment is recorded, but its store entries could not be added to " + file
+                    + ": " + e.getMessage() + "; until they are, a gc of another profile on that target may remove those it"
+                    + " shares with this one (a gc of this profile writes them)", e);
+        }
+    }
+
+    /** Refuses anything but store entry names: what a session is given may come from another machine. */
+    static void requireEntryNames(SortedSet<String> entries, Path stateDirectory) throws PlanningException {
+        for (String name : entries) {
+            if (!isEntryName(name)) {
+                throw new PlanningException(Messages.quote(name) + " is not the name of an entry of the store "
+                        + Messages.quote(store(stateDirectory).toString()) + "; nothing was changed there");
             }
         }
     }
 
     /**
-     * After a deployment or rollback is recorded: adds its manifest's store entries to the profile's roots on each
-     * of its state directories and removes this process's temporary roots file there.
-     *
-     * @throws PlanningException when a state directory cannot be written
+     * One store a manifest uses: a state directory on this machine ({@code host} empty) or on an SSH target's host, the
+     * manifest's targets that keep their state there, and the store entries it references there.
      */
-    public static void addRecorded(Manifest manifest) throws PlanningException {
-        for (Map.Entry<Path, SortedSet<String>> store : referenced(manifest, "the recorded manifest").entrySet()) {
-            Path file = profileFile(store.getKey(), manifest.profile());
-            try (Locked locked = lock(List.of(store.getKey()))) {
-                SortedSet<String> roots = names(file);
-                roots.addAll(store.getValue());
-                AtomicFiles.write(file, text(roots), AtomicFiles.READABLE);
-                AtomicFiles.delete(deployingFile(store.getKey(), manifest.profile(), ProcessHandle.current().pid()));
-            } catch (IOException e) {
-                throw new PlanningException("the deployment is recorded, but its store entries could not be added to " + file
-                        + ": " + e.getMessage() + "; until they are, a gc of another profile on that target may remove those it"
-                        + " shares with this one (a gc of this profile writes them)", e);
-            }
+    record Used(String host, Path stateDirectory, SortedMap<String, Manifest.TargetRecord> targets, SortedSet<String> entries) {
+        /** The target whose session works on the store: the first by name. */
+        Manifest.TargetRecord first() {
+            return targets.get(targets.firstKey());
         }
     }
 
     /**
-     * The store entries a manifest references, by state directory: each instance's package and instance directory.
+     * The stores a manifest uses, each once: the targets of one host (every target of this machine counts as one) that
+     * share a state directory share its store. Targets without instances are among them, with no entries.
+     *
+     * @throws PlanningException when an entry's path is not directly in its state directory's store (a damaged
+     *                           manifest), or a state directory is not an absolute path
+     */
+    static List<Used> used(Manifest manifest, String where) throws PlanningException {
+        SortedMap<String, Used> stores = new TreeMap<>();
+        for (Manifest.TargetRecord target : manifest.targets().values()) {
+            usedBy(stores, manifest, target.name(), target.stateDirectory(), where);
+        }
+        for (ManifestEntry entry : manifest.entries()) {
+            Used store = usedBy(stores, manifest, entry.target(), entry.stateDirectory(), where);
+            for (String path : entry.packagePath().isEmpty() ? List.of(entry.instanceDirectory())
+                    : List.of(entry.packagePath(), entry.instanceDirectory())) {
+                store.entries().add(entryName(store.stateDirectory(), path).orElseThrow(() -> new PlanningException(where + ": "
+                        + entry.id() + " names " + Messages.quote(path) + ", which is not an entry of the store "
+                        + Messages.quote(store(store.stateDirectory()).toString()) + "; the manifest is damaged")));
+            }
+        }
+        return List.copyOf(stores.values());
+    }
+
+    private static Used usedBy(SortedMap<String, Used> stores, Manifest manifest, String target, String stateDirectory, String where)
+            throws PlanningException {
+        // A relative one would be resolved against wherever gc happens to run.
+        if (!Path.of(stateDirectory).isAbsolute()) {
+            throw new PlanningException(where + ": target " + target + " has the state directory " + Messages.quote(stateDirectory)
+                    + ", which is not an absolute path; the manifest is damaged");
+        }
+        Manifest.TargetRecord record = manifest.targets().getOrDefault(target,
+                new Manifest.TargetRecord(target, "localhost", "localhost", stateDirectory));
+        String host = onThisMachine(manifest, target) ? "" : record.host();
+        Used store = stores.computeIfAbsent(host + "\0" + stateDirectory,
+                key -> new Used(host, Path.of(stateDirectory), new TreeMap<>(), new TreeSet<>()));
+        store.targets().putIfAbsent(target, new Manifest.TargetRecord(record.name(), record.host(), record.hostname(), stateDirectory));
+        return store;
+    }
+
+    /**
+     * The store entries a manifest references on this machine, by state directory: each instance's package and
+     * instance directory.
      *
      * @param where names the manifest in the error, for example "generation 3 of profile default"
      * @throws PlanningException when an entry's path is not directly in its state directory's store (a damaged
@@ -123,26 +203,15 @@ public final class StoreRoots {
      */
     static SortedMap<Path, SortedSet<String>> referenced(Manifest manifest, String where) throws PlanningException {
         SortedMap<Path, SortedSet<String>> entries = new TreeMap<>();
-        for (ManifestEntry entry : manifest.entries()) {
-            if (!onThisMachine(manifest, entry.target())) {
-                continue;
-            }
-            Path stateDirectory = Path.of(entry.stateDirectory());
-            SortedSet<String> names = entries.computeIfAbsent(stateDirectory, d -> new TreeSet<>());
-            for (String path : entry.packagePath().isEmpty() ? List.of(entry.instanceDirectory())
-                    : List.of(entry.packagePath(), entry.instanceDirectory())) {
-                names.add(entryName(stateDirectory, path).orElseThrow(() -> new PlanningException(where + ": " + entry.id()
-                        + " names " + Messages.quote(path) + ", which is not an entry of the store "
-                        + Messages.quote(store(stateDirectory).toString()) + "; the manifest is damaged")));
+        for (Used store : used(manifest, where)) {
+            if (store.host().isEmpty()) {
+                entries.computeIfAbsent(store.stateDirectory(), d -> new TreeSet<>()).addAll(store.entries());
             }
         }
         return entries;
     }
 
-    /**
-     * Whether a target's store is on this machine. The stores of SSH targets are neither rooted nor collected
-     * yet: their entries stay until removed by hand.
-     */
+    /** Whether a target's store is on this machine; an SSH target's is rooted and collected by beckon's agent there. */
     static boolean onThisMachine(Manifest manifest, String target) {
         Manifest.TargetRecord record = manifest.targets().get(target);
         return record == null || dev.beckon.models.TargetHost.parse(record.host()).isLocal();
@@ -270,9 +339,9 @@ public final class StoreRoots {
     }
 
     /**
-     * Whether a process of this machine runs with that PID. Right while every target is local. FIXME: with targets
-     * over SSH, a {@code .deploying-PID} names a process on the deploying machine and a {@code .partial-PID} one on
-     * the target, so each must be asked where it lives.
+     * Whether a process of this machine runs with that PID. Every {@code .deploying-PID} and {@code .partial-PID} of a
+     * store names a process of the machine the store is on: an SSH target's are written by beckon's agent there and by
+     * the copies it receives, and read there by gc.
      */
     static boolean isAlive(String pid) {
         try {

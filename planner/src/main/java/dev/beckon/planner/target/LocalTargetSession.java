@@ -32,12 +32,15 @@ import java.util.function.Consumer;
 public final class LocalTargetSession implements TargetSession {
     private final String profile;
     private final ModuleFinder modules;
+    /** This machine's stores, for the profile: locks, roots and gc. */
+    private final dev.beckon.planner.store.LocalStore store;
     private final Map<String, ModuleSession> open = new LinkedHashMap<>();
     private final Map<String, Optional<String>> checkedPackages = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LocalTargetSession(String profile, ModuleFinder modules) {
         this.profile = profile;
         this.modules = modules;
+        this.store = new dev.beckon.planner.store.LocalStore(profile);
     }
 
     /** Entries with the same key share one module session. */
@@ -63,15 +66,43 @@ public final class LocalTargetSession implements TargetSession {
 
     @Override
     public Handle lockTarget(String target, Path stateDirectory, String command, Consumer<String> warnings) throws PlanningException {
-        try {
-            StateDirectories.verify(stateDirectory);
-        } catch (IOException e) {
-            throw new PlanningException("target " + target + ": " + (e instanceof SafeDirectories.UnsafePathException ? ""
-                    : "cannot use its state directory " + stateDirectory + ": ") + e.getMessage() + ". Nothing was changed.", e);
-        }
-        DeploymentLock lock = DeploymentLock.acquire(DeploymentLock.targetLockFile(stateDirectory),
-                "target " + target, profile, command, warnings);
+        dev.beckon.planner.store.StoreSession.Lock lock = store.lockStore(target, stateDirectory, command, warnings);
         return lock::close;
+    }
+
+    @Override
+    public java.util.SortedMap<String, String> render(ManifestEntry entry) throws ActivationException {
+        java.util.SortedMap<String, String> files = new java.util.TreeMap<>();
+        try {
+            for (dev.beckon.activation.RenderedFile file : modules.forType(entry.type(), Path.of(entry.stateDirectory()))
+                    .render(instance(entry)).files()) {
+                files.put(file.name(), file.content());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ActivationException(entry.id(), e.getMessage(), e);
+        }
+        return files;
+    }
+
+    @Override
+    public void protectStoreEntries(Path stateDirectory, java.util.SortedSet<String> entries) throws PlanningException {
+        store.protectStoreEntries(stateDirectory, entries);
+    }
+
+    @Override
+    public void releaseStoreEntries(Path stateDirectory) throws PlanningException {
+        store.releaseStoreEntries(stateDirectory);
+    }
+
+    @Override
+    public void addStoreRoots(Path stateDirectory, java.util.SortedSet<String> entries) throws PlanningException {
+        store.addStoreRoots(stateDirectory, entries);
+    }
+
+    @Override
+    public List<dev.beckon.planner.store.GarbageCollector.StoreEntry> collectStore(Path stateDirectory, java.util.SortedSet<String> kept,
+            java.util.SortedSet<String> dropped, boolean dryRun) throws PlanningException {
+        return store.collectStore(stateDirectory, kept, dropped, dryRun);
     }
 
     @Override

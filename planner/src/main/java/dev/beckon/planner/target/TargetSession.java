@@ -15,9 +15,16 @@ import java.util.function.Consumer;
  * another over SSH, through beckon's agent there. One per target per command; the deployer uses it from
  * one thread at a time.
  */
-public interface TargetSession extends AutoCloseable {
+public interface TargetSession extends AutoCloseable, dev.beckon.planner.store.StoreSession {
     /** Takes the target's deployment lock; closing the handle releases it. */
     Handle lockTarget(String target, Path stateDirectory, String command, Consumer<String> warnings) throws PlanningException;
+
+    /** {@link #lockTarget}, for gc. */
+    @Override
+    default Lock lockStore(String target, Path stateDirectory, String command, Consumer<String> warnings) throws PlanningException {
+        Handle lock = lockTarget(target, stateDirectory, command, warnings);
+        return lock::close;
+    }
 
     /** Removes the target's lock if its holder is gone; returns whose it was. */
     Optional<String> removeStaleLock(Path stateDirectory) throws PlanningException;
@@ -51,6 +58,13 @@ public interface TargetSession extends AutoCloseable {
             throw new PlanningException(entry.id() + ": this target's beckon agent does not take secrets");
         }
     }
+
+    /**
+     * The files the module of the entry's type on the target renders for it (for modules that may exist only there).
+     *
+     * @throws ActivationException when the target has no module of that type; the message says where it looked
+     */
+    java.util.SortedMap<String, String> render(ManifestEntry entry) throws ActivationException;
 
     /** Removes entries of the target's store, as after a deployment that failed and was undone; only under {@code store/}. */
     void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException;

@@ -4,6 +4,8 @@ import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.manifest.ModuleFinder;
 import dev.beckon.activation.ActivationException;
+import dev.beckon.planner.plan.PlanningException;
+import dev.beckon.planner.store.StoreSession;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +22,8 @@ public final class TargetSessions implements AutoCloseable {
     private final String profile;
     private final SortedMap<String, Manifest.TargetRecord> targets;
     private final Map<String, TargetSession> open = new LinkedHashMap<>();
+    /** gc's sessions, one set per host the generations name (see {@link #storesAsRecorded}). */
+    private final Map<String, TargetSessions> byHost = new LinkedHashMap<>();
     private final dev.beckon.planner.manifest.SecretValues secrets = new dev.beckon.planner.manifest.SecretValues();
 
     public TargetSessions(TargetConnector connector, String profile) {
@@ -44,6 +48,54 @@ public final class TargetSessions implements AutoCloseable {
             manifest.targets().forEach(targets::putIfAbsent);
         }
         return this;
+    }
+
+    /**
+     * The store sessions of a deployment: the very sessions (and agents) it deploys through, so the temporary roots it
+     * writes are its own.
+     */
+    public StoreSession.OfTarget stores() {
+        return record -> storeSession(know(record), record);
+    }
+
+    /** Makes a target known as {@code record} unless it is known already. */
+    public synchronized TargetSessions know(Manifest.TargetRecord record) {
+        targets.putIfAbsent(record.name(), record);
+        return this;
+    }
+
+    /** The files of {@code entry}, rendered on its target by the module there ({@link TargetSession#render}). */
+    public java.util.SortedMap<String, String> render(Manifest.TargetRecord target, ManifestEntry entry) throws PlanningException {
+        try {
+            return know(target).of(target.name()).render(entry);
+        } catch (ActivationException e) {
+            throw new PlanningException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * gc's store sessions: a target is reached on the host each generation recorded for it, so a target that moved to
+     * another host has its old store collected there, never confused with the new one.
+     */
+    public StoreSession.OfTarget storesAsRecorded() {
+        return record -> {
+            TargetSessions onHost;
+            synchronized (byHost) {
+                onHost = byHost.computeIfAbsent(record.host(), host -> new TargetSessions(connector, profile));
+            }
+            return storeSession(onHost.know(record), record);
+        };
+    }
+
+    private static StoreSession storeSession(TargetSessions sessions, Manifest.TargetRecord record) throws PlanningException {
+        try {
+            return sessions.of(record.name());
+        } catch (ActivationException e) {
+            String prefix = e.instance() + ": ";
+            String message = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+            throw new PlanningException("target " + record.name() + " cannot be reached to work on its store: " + message
+                    + ". Nothing was changed there.", e);
+        }
     }
 
     /** The session of a target; opening it may connect to the target. */
@@ -85,5 +137,11 @@ public final class TargetSessions implements AutoCloseable {
             open.clear();
         }
         sessions.forEach(TargetSession::close);
+        List<TargetSessions> hosts;
+        synchronized (byHost) {
+            hosts = new ArrayList<>(byHost.values());
+            byHost.clear();
+        }
+        hosts.forEach(TargetSessions::close);
     }
 }

@@ -427,4 +427,110 @@ class SshTargetsIT {
             assertEquals(0, beckon("deploy", empty.toString(), "--profile", "scale").exitCode());
         }
     }
+
+    /** A command run on machine {@code i} over SSH, as its user; its standard output. */
+    private static String onMachine(int i, String command) throws Exception {
+        Process ssh = new ProcessBuilder("ssh", "-F", sshConfig.toString(), "-p", String.valueOf(hosts.get(i).port()),
+                System.getProperty("user.name") + "@" + hosts.get(i).address(), command).redirectErrorStream(true).start();
+        String output = new String(ssh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, ssh.waitFor(), command + ": " + output);
+        return output;
+    }
+
+    private static java.util.SortedSet<String> roots(String target, String profile) throws IOException {
+        return new java.util.TreeSet<>(Files.readAllLines(dir.resolve("state-" + target).resolve("roots").resolve(profile)));
+    }
+
+    /**
+     * gc collects an SSH target's store through the agent there, which roots the target's deployments the same way: the
+     * dropped generation's package and instance directory go, and a copy left by a process of the target that died; the
+     * kept generation's entries, beckon's runtime and what the service runs stay. And a module that exists only on its
+     * target (under the machine's own /run) renders and activates there.
+     */
+    @Test
+    void gcCollectsSshTargetsStoresThroughTheirAgentsAndAModuleOnlyOnItsTargetRendersThere() throws Exception {
+        Path source = Files.createDirectories(dir.resolve("gc-package"));
+        Files.writeString(source.resolve("version"), "1");
+        Path model = model("gc", """
+                [services.keeper]
+                type = "systemd-unit"
+                package = "%s"
+                exec = ["/bin/sleep", "infinity"]
+                """.formatted(source), "keeper = [\"a\"]\n", "");
+        Run first = beckon("deploy", model.toString(), "--profile", "gc");
+        assertEquals(0, first.exitCode(), first.output());
+        java.util.SortedSet<String> firstEntries = roots("a", "gc");
+        assertEquals(2, firstEntries.size(), "its package and its instance directory, rooted on a by the agent: " + firstEntries);
+        Files.writeString(source.resolve("version"), "2");
+        Run second = beckon("deploy", model.toString(), "--profile", "gc");
+        assertEquals(0, second.exitCode(), second.output());
+        java.util.SortedSet<String> secondEntries = roots("a", "gc");
+        secondEntries.removeAll(firstEntries);
+        assertEquals(2, secondEntries.size(), roots("a", "gc").toString());
+        try (Stream<Path> files = Files.list(dir.resolve("state-a/roots"))) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("gc.deploying-")).toList(),
+                    "the agent's temporary roots are gone once the generation is recorded");
+        }
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        Path store = dir.resolve("state-a/store");
+        String partial = "." + "0".repeat(64) + "-left.partial-" + exited.pid();
+        List<String> runtime = runtimeIn("a");
+        Files.writeString(Files.createDirectories(store.resolve(partial)).resolve("half"), "cut short");
+
+        Run dryRun = beckon("gc", "--profile", "gc", "--keep", "1", "--dry-run");
+        assertEquals(0, dryRun.exitCode(), dryRun.output());
+        assertTrue(dryRun.out().contains("target a (" + dir.resolve("state-a") + " on " + hosts.get(0).destination() + "), would remove:"),
+                dryRun.out());
+        for (String entry : firstEntries) {
+            assertTrue(dryRun.out().contains("  - " + entry), dryRun.out());
+            assertTrue(Files.exists(store.resolve(entry)), "a dry run removes nothing: " + entry);
+        }
+        Run collected = beckon("gc", "--profile", "gc", "--keep", "1");
+        assertEquals(0, collected.exitCode(), collected.output());
+        assertTrue(collected.out().contains("Profile gc: dropped generation 1; keeping generation 2 (2 is current).")
+                && collected.out().contains(" in 3 store entries on 1 target."), collected.out());
+        for (String entry : firstEntries) {
+            assertFalse(Files.exists(store.resolve(entry)), entry + " of the dropped generation: " + collected.out());
+        }
+        assertFalse(Files.exists(store.resolve(partial)), "the dead process's copy: " + collected.out());
+        for (String entry : secondEntries) {
+            assertTrue(Files.exists(store.resolve(entry)), entry + " of the kept generation");
+        }
+        assertEquals(secondEntries, roots("a", "gc"), "the roots name what the kept generation references");
+        assertEquals(runtime, runtimeIn("a"), "beckon's runtime is no entry of any generation");
+        assertEquals("active", unitState(0, "beckon-gc-keeper.service"));
+        assertEquals(0, beckon("undeploy", "--profile", "gc").exitCode());
+
+        // A module only machine 0 has: in the state directory of target r there, under the machine's private /run.
+        Path remoteState = Path.of("/run/beckon-remote-module");
+        assertFalse(Files.exists(remoteState), "the test process cannot see it");
+        Path remote = model("remote-module", """
+                [services.odd]
+                type = "remote-only"
+                exec = ["/bin/sleep", "infinity"]
+                """, "odd = [\"r\"]\n", """
+                [targets.r]
+                host = "%s"
+                state-dir = "%s"
+                [targets.r.containers.remote-only]
+                """.formatted(hosts.get(0).destination(), remoteState));
+        Run withoutModule = beckon("plan", remote.toString(), "--profile", "remotemodule");
+        assertEquals(1, withoutModule.exitCode(), withoutModule.output());
+        assertTrue(withoutModule.err().contains("no activation module of type remote-only")
+                && withoutModule.err().contains(remoteState.resolve("modules/remote-only") + " (missing)"),
+                "looked for on the target: " + withoutModule.err());
+        onMachine(0, "mkdir -p " + remoteState.resolve("modules") + " && cat > " + remoteState.resolve("modules/remote-only") + " <<'EOF'\n"
+                + "#!/bin/sh\n"
+                + "case \"$1\" in activate) touch \"$2/activated-on-target\" ;; deactivate) rm -f \"$2/activated-on-target\" ;; esac\n"
+                + "exit 0\nEOF\nchmod 755 " + remoteState.resolve("modules/remote-only"));
+        Run deployed = beckon("deploy", remote.toString(), "--profile", "remotemodule");
+        assertEquals(0, deployed.exitCode(), deployed.output());
+        assertTrue(deployed.out().contains("[r] + odd  activated"), deployed.out());
+        String activated = onMachine(0, "ls " + remoteState.resolve("store") + "/*-odd/");
+        assertTrue(activated.contains("activated-on-target") && activated.contains("launcher"), activated);
+        Run undeployed = beckon("undeploy", "--profile", "remotemodule");
+        assertEquals(0, undeployed.exitCode(), undeployed.output());
+        assertFalse(onMachine(0, "ls " + remoteState.resolve("store") + "/*-odd/ 2>&1 || true").contains("activated-on-target"));
+    }
 }

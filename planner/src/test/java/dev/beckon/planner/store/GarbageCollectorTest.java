@@ -93,7 +93,7 @@ class GarbageCollectorTest {
         }
         profile.record(ManifestJson.write(manifest), Map.of(), "tester", null);
         if (withRoots) {
-            StoreRoots.addRecorded(manifest);
+            StoreRoots.addRecorded(manifest, LocalStore.sessions(manifest.profile()));
         }
         return manifest;
     }
@@ -209,7 +209,7 @@ class GarbageCollectorTest {
         deploy(generations, Map.of("web", "b"));
         deploy(generations, Map.of("web", "c"));
         Manifest underWay = manifest("other", List.of(entry("other", "api", "a")));
-        StoreRoots.protect(underWay);
+        StoreRoots.protect(underWay, LocalStore.sessions(underWay.profile()));
         Path dead = state.resolve("roots").resolve("other.deploying-" + deadPid());
         Files.writeString(dead, pkg("b") + "\n");
 
@@ -218,7 +218,7 @@ class GarbageCollectorTest {
         assertTrue(inStore(pkg("a")), "a deployment of this process is under way with it");
         assertFalse(inStore(pkg("b")), "the process that wanted it is gone");
         assertFalse(Files.exists(dead));
-        StoreRoots.addRecorded(underWay);
+        StoreRoots.addRecorded(underWay, LocalStore.sessions(underWay.profile()));
         assertFalse(Files.exists(state.resolve("roots").resolve("other.deploying-" + ProcessHandle.current().pid())),
                 "recording the deployment ends its temporary roots");
         assertEquals(List.of(pkg("a"), instance("other", "api", "a")).stream().sorted().toList(), roots("other"));

@@ -24,6 +24,16 @@ final class AgentProtocol {
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
 
+    /** {@code collect-store}'s {@code paths}: the entries its kept generations reference there, and its dropped ones. */
+    static final String KEPT = "kept=";
+    static final String DROPPED = "dropped=";
+    /** {@code collect-store}'s {@code command}: find what would go, or remove it. */
+    static final String DRY_RUN = "dry-run";
+    static final String COLLECT = "collect";
+    /** A line of {@code collect-store}'s answer: the bytes an entry took, a space, its name. */
+    static final java.util.regex.Pattern REMOVED_ENTRY = java.util.regex.Pattern.compile("([0-9]{1,18}) ([^/\\x00]+)",
+            java.util.regex.Pattern.DOTALL);
+
     private AgentProtocol() {}
 
     /** The agent's first line. */
@@ -36,7 +46,10 @@ final class AgentProtocol {
      * generation's number and manifest as the two {@code paths}, and {@code read-deployed} answers them so (none when the
      * target records nothing for the profile); {@code put-secrets} passes each secret
      * as {@code NAME=BASE64} in {@code paths} (this stream is the only way a value reaches a target), {@code check-secrets}
-     * none.
+     * none; {@code protect-store-entries} and {@code add-store-roots} pass store entry names in {@code paths};
+     * {@code collect-store} passes {@link #KEPT} and {@link #DROPPED} names in {@code paths} and {@link #DRY_RUN} or
+     * {@link #COLLECT} as {@code command}, and is answered with {@link #REMOVED_ENTRY} lines in {@code paths}; {@code render}
+     * is answered with each file's name and content in turn in {@code paths}.
      */
     record Request(String operation, ManifestEntry entry, List<ManifestEntry> entries, String target, String stateDirectory,
             String command, List<String> paths, Integer lines, String position, List<ManifestEntry> previous, Long timeoutMillis) {

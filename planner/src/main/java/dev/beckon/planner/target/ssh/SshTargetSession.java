@@ -314,6 +314,64 @@ public final class SshTargetSession implements TargetSession {
                 entries.stream().map(Path::toString).toList()));
     }
 
+    /** The agent answers with the files' names and contents in turn, as {@code paths}. */
+    @Override
+    public java.util.SortedMap<String, String> render(ManifestEntry entry) throws ActivationException {
+        List<String> answer = call(AgentProtocol.Request.of("render", entry)).paths();
+        if (answer == null || answer.size() % 2 != 0) {
+            throw new ActivationException(entry.id(), "the agent on " + target + " answered render with no files");
+        }
+        java.util.SortedMap<String, String> files = new java.util.TreeMap<>();
+        for (int i = 0; i < answer.size(); i += 2) {
+            // A file name goes into the instance directory: only a plain name, as the modules render them.
+            if (!answer.get(i).matches("[A-Za-z0-9._@-]{1,100}") || answer.get(i).startsWith(".")) {
+                throw new ActivationException(entry.id(), "the agent on " + target + " rendered a file named "
+                        + Messages.quote(shortened(answer.get(i))) + ", which is not a plain file name");
+            }
+            files.put(answer.get(i), answer.get(i + 1));
+        }
+        return files;
+    }
+
+    @Override
+    public void protectStoreEntries(Path stateDirectory, java.util.SortedSet<String> entries) throws PlanningException {
+        callForPlanning(new AgentProtocol.Request("protect-store-entries", null, null, target, stateDirectory.toString(), null,
+                List.copyOf(entries)));
+    }
+
+    @Override
+    public void releaseStoreEntries(Path stateDirectory) throws PlanningException {
+        callForPlanning(AgentProtocol.Request.onState("release-store-entries", target, stateDirectory.toString()));
+    }
+
+    @Override
+    public void addStoreRoots(Path stateDirectory, java.util.SortedSet<String> entries) throws PlanningException {
+        callForPlanning(new AgentProtocol.Request("add-store-roots", null, null, target, stateDirectory.toString(), null,
+                List.copyOf(entries)));
+    }
+
+    /** The agent collects the store there; what it says it removed is checked and made printable before anyone sees it. */
+    @Override
+    public List<dev.beckon.planner.store.GarbageCollector.StoreEntry> collectStore(Path stateDirectory, java.util.SortedSet<String> kept,
+            java.util.SortedSet<String> dropped, boolean dryRun) throws PlanningException {
+        List<String> names = new ArrayList<>();
+        kept.forEach(name -> names.add(AgentProtocol.KEPT + name));
+        dropped.forEach(name -> names.add(AgentProtocol.DROPPED + name));
+        List<String> answer = callForPlanning(new AgentProtocol.Request("collect-store", null, null, target, stateDirectory.toString(),
+                dryRun ? AgentProtocol.DRY_RUN : AgentProtocol.COLLECT, names)).paths();
+        List<dev.beckon.planner.store.GarbageCollector.StoreEntry> removed = new ArrayList<>();
+        for (String line : answer == null ? List.<String>of() : answer) {
+            java.util.regex.Matcher entry = AgentProtocol.REMOVED_ENTRY.matcher(line);
+            if (!entry.matches()) {
+                throw new PlanningException("target " + target + ": the agent's answer to collect-store is not one beckon sends ("
+                        + Messages.quote(shortened(line)) + ")");
+            }
+            removed.add(new dev.beckon.planner.store.GarbageCollector.StoreEntry(Messages.printable(entry.group(2)),
+                    Long.parseLong(entry.group(1))));
+        }
+        return removed;
+    }
+
     @Override
     public void lock(ManifestEntry entry) throws ActivationException {
         call(AgentProtocol.Request.of("lock", entry));

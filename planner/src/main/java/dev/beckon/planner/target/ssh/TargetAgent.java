@@ -126,6 +126,21 @@ public final class TargetAgent {
                 }
                 case "remove-from-store" -> session.removeFromStore(Path.of(request.stateDirectory()),
                         request.paths().stream().map(Path::of).toList());
+                case "render" -> {
+                    List<String> files = new ArrayList<>();
+                    session.render(request.entry()).forEach((name, content) -> {
+                        files.add(name);
+                        files.add(content);
+                    });
+                    return new AgentProtocol.Response(null, null, files, null, null, null);
+                }
+                case "protect-store-entries" -> session.protectStoreEntries(Path.of(request.stateDirectory()),
+                        new java.util.TreeSet<>(request.paths()));
+                case "release-store-entries" -> session.releaseStoreEntries(Path.of(request.stateDirectory()));
+                case "add-store-roots" -> session.addStoreRoots(Path.of(request.stateDirectory()), new java.util.TreeSet<>(request.paths()));
+                case "collect-store" -> {
+                    return new AgentProtocol.Response(null, null, collectStore(request), null, null, null);
+                }
                 case "lock" -> session.lock(request.entry());
                 case "unlock" -> session.unlock(request.entry());
                 case "install" -> session.install(request.entries());
@@ -183,6 +198,31 @@ public final class TargetAgent {
         } catch (PlanningException | IOException | RuntimeException e) {
             return failure("planning", request.target() == null ? "agent" : request.target(), String.valueOf(e.getMessage()), List.of());
         }
+    }
+
+    /** {@code collect-store}: the names given split into kept and dropped, and what went, as {@code BYTES NAME} lines. */
+    private List<String> collectStore(AgentProtocol.Request request) throws PlanningException {
+        java.util.SortedSet<String> kept = new java.util.TreeSet<>();
+        java.util.SortedSet<String> dropped = new java.util.TreeSet<>();
+        for (String name : request.paths()) {
+            if (name.startsWith(AgentProtocol.KEPT)) {
+                kept.add(name.substring(AgentProtocol.KEPT.length()));
+            } else if (name.startsWith(AgentProtocol.DROPPED)) {
+                dropped.add(name.substring(AgentProtocol.DROPPED.length()));
+            } else {
+                throw new PlanningException("collect-store: " + dev.beckon.models.Messages.quote(name) + " is neither kept nor dropped");
+            }
+        }
+        if (!List.of(AgentProtocol.DRY_RUN, AgentProtocol.COLLECT).contains(request.command())) {
+            throw new PlanningException("collect-store: " + dev.beckon.models.Messages.quote(String.valueOf(request.command()))
+                    + " is neither " + AgentProtocol.DRY_RUN + " nor " + AgentProtocol.COLLECT);
+        }
+        List<String> removed = new ArrayList<>();
+        for (dev.beckon.planner.store.GarbageCollector.StoreEntry entry : session.collectStore(Path.of(request.stateDirectory()), kept,
+                dropped, request.command().equals(AgentProtocol.DRY_RUN))) {
+            removed.add(entry.bytes() + " " + entry.name());
+        }
+        return removed;
     }
 
     private static AgentProtocol.Response failure(String kind, String instance, String message, List<String> logTail) {
