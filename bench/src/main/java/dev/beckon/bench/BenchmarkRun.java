@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
         description = {"Runs beckon's benchmarks in one go and writes docs/benchmarks.md and docs/benchmarks/*.svg.",
                 "Needs root (the private systemd user manager). The defaults fit in about ten minutes on a 2-core machine:",
                 "they stop a planning run after 60 s, long before the 50k-instance model is planned; to see it end, add",
-                "--plan-limit 900 (several minutes more)."})
+                "--plan-limit 900 (several minutes more). The many-SSH-targets benchmark (scale) adds about 14 minutes",
+                "on a loaded 2-core machine."})
 public final class BenchmarkRun implements Callable<Integer> {
     private static final Set<String> BENCHMARKS = Set.of("plan", "deploy", "cold", "idle", "upgrade", "slowloris", "scale");
 
@@ -128,6 +129,11 @@ public final class BenchmarkRun implements Callable<Integer> {
         if (!BENCHMARKS.containsAll(selected)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--only takes plan, deploy, cold, idle, upgrade, slowloris, scale; got "
                     + selected);
+        }
+        if (selected.contains("scale") && (scaleTargets < 2 || scaleTargets > 200 || scaleServices < 1 || scaleRounds < 1 || scaleParallel < 1)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--scale-targets takes 2 to 200 (addresses 127.0.0.2 up), "
+                    + "--scale-services, --scale-rounds and --scale-parallel at least 1; got " + scaleTargets + ", " + scaleServices + ", "
+                    + scaleRounds + ", " + scaleParallel);
         }
         long began = System.nanoTime();
         Machine machine = Machine.describe();
