@@ -28,7 +28,7 @@ final class ScaleBenchmark {
     static final String PROFILE_MANY = "many";
     static final String PROFILE_ONE = "one";
 
-    /** When the progress lines of one deployment arrived, in ms after its start; per target, its master connection and its agent. */
+    /** When the progress lines of one deployment arrived, in ms after its start, also per target; and what the coordinator used. */
     record Deploy(double millis, double planPrinted, double firstStep, double lastActivated, double deployed,
             Map<String, Double> firstStepOf, Map<String, Double> lastActivatedOf, CoordinatorSampler.Usage usage) {}
 
