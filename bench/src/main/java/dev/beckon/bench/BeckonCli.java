@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /** {@code bin/beckon} as a user runs it: a process of its own, with its own JVM options, timed to its exit. */
 final class BeckonCli {
@@ -23,6 +24,14 @@ final class BeckonCli {
     }
 
     Command.Result run(String... arguments) throws IOException {
+        return run(Map.of(), process -> {}, arguments);
+    }
+
+    /**
+     * As {@link #run(String...)}, with {@code extra} added to the environment (BECKON_SSH_COMMAND, say), telling
+     * {@code started} about the process ({@code bin/beckon} execs its JVM: the same pid) as soon as it runs.
+     */
+    Command.Result run(Map<String, String> extra, Consumer<ProcessHandle> started, String... arguments) throws IOException {
         List<String> command = new ArrayList<>(List.of(root.resolve("bin/beckon").toString()));
         command.addAll(List.of(arguments));
         // The models name their bus; nothing of the calling shell's session may leak in.
@@ -31,7 +40,8 @@ final class BeckonCli {
                 "BECKON_DEBUG", "JAVA_TOOL_OPTIONS")) {
             environment.put(name, null);
         }
-        return Command.run(command, environment, LIMIT);
+        environment.putAll(extra);
+        return Command.run(command, environment, LIMIT, started);
     }
 
     /** The floor of any Java command line: a JVM with beckon's options running an empty main. */

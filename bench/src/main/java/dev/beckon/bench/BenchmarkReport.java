@@ -48,6 +48,7 @@ final class BenchmarkReport {
     private final Optional<IdleCostBenchmark.Result> idle;
     private final Optional<UpgradeRefusalBenchmark.Result> upgrade;
     private final Optional<SlowlorisBenchmark.Result> slowloris;
+    private final Optional<ScaleBenchmark.Result> scale;
     private final List<Aim> aims = new ArrayList<>();
 
     BenchmarkReport(Machine machine, String command, String loadAtStart, String loadAtEnd, double runMinutes,
@@ -67,6 +68,15 @@ final class BenchmarkReport {
             Optional<PlanningBenchmark.Result> planning, Optional<DeployBenchmark.Result> deploy,
             Optional<ColdActivationBenchmark.Result> cold, Optional<IdleCostBenchmark.Result> idle,
             Optional<UpgradeRefusalBenchmark.Result> upgrade, Optional<SlowlorisBenchmark.Result> slowloris) {
+        this(machine, command, loadAtStart, loadAtEnd, runMinutes, planning, deploy, cold, idle, upgrade, slowloris, Optional.empty());
+    }
+
+    BenchmarkReport(Machine machine, String command, String loadAtStart, String loadAtEnd, double runMinutes,
+            Optional<PlanningBenchmark.Result> planning, Optional<DeployBenchmark.Result> deploy,
+            Optional<ColdActivationBenchmark.Result> cold, Optional<IdleCostBenchmark.Result> idle,
+            Optional<UpgradeRefusalBenchmark.Result> upgrade, Optional<SlowlorisBenchmark.Result> slowloris,
+            Optional<ScaleBenchmark.Result> scale) {
+        this.scale = scale;
         this.slowloris = slowloris;
         this.machine = machine;
         this.command = command;
@@ -97,6 +107,7 @@ final class BenchmarkReport {
         idle.ifPresent(result -> idleSection(page, result));
         upgrade.ifPresent(result -> UpgradeRefusalSection.write(page, result, aims));
         slowloris.ifPresent(result -> SlowlorisSection.write(page, result, aims));
+        scale.ifPresent(result -> ScaleSection.write(page, result, aims));
         closingNote(page);
         Path file = docs.resolve("benchmarks.md");
         Files.writeString(file, page);
@@ -134,6 +145,7 @@ final class BenchmarkReport {
         cold.ifPresent(r -> page.append("; cold activation ").append(r.loadAverage()));
         idle.ifPresent(r -> page.append("; idle cost ").append(r.loadAverage()));
         slowloris.ifPresent(r -> page.append("; slowloris ").append(r.loadAverage()));
+        scale.ifPresent(r -> page.append("; many SSH targets ").append(r.loadAverage()));
         page.append("; at the end ").append(loadAtEnd).append(" |\n")
                 .append("| run | `").append(command).append("` |\n\n");
         double peakLoad = maxLoad();
@@ -157,6 +169,8 @@ final class BenchmarkReport {
         deploy.ifPresent(r -> loads.add(r.loadAverage()));
         cold.ifPresent(r -> loads.add(r.loadAverage()));
         idle.ifPresent(r -> loads.add(r.loadAverage()));
+        slowloris.ifPresent(r -> loads.add(r.loadAverage()));
+        scale.ifPresent(r -> loads.add(r.loadAverage()));
         double max = 0;
         for (String load : loads) {
             try {

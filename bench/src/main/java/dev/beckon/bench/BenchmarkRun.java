@@ -27,9 +27,10 @@ import picocli.CommandLine.Option;
         description = {"Runs beckon's benchmarks in one go and writes docs/benchmarks.md and docs/benchmarks/*.svg.",
                 "Needs root (the private systemd user manager). The defaults fit in about ten minutes on a 2-core machine:",
                 "they stop a planning run after 60 s, long before the 50k-instance model is planned; to see it end, add",
-                "--plan-limit 900 (several minutes more)."})
+                "--plan-limit 900 (several minutes more). The many-SSH-targets benchmark (scale) adds about 14 minutes",
+                "on a loaded 2-core machine."})
 public final class BenchmarkRun implements Callable<Integer> {
-    private static final Set<String> BENCHMARKS = Set.of("plan", "deploy", "cold", "idle", "upgrade", "slowloris");
+    private static final Set<String> BENCHMARKS = Set.of("plan", "deploy", "cold", "idle", "upgrade", "slowloris", "scale");
 
     @Option(names = "--plan-sizes", split = ",", paramLabel = "N", description = "Instances of the synthetic models (default: ${DEFAULT-VALUE}).",
             defaultValue = "1000,10000,50000")
@@ -79,7 +80,23 @@ public final class BenchmarkRun implements Callable<Integer> {
             defaultValue = "500")
     int slowlorisBound;
 
-    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these of plan, deploy, cold, idle, upgrade, slowloris (default: all).")
+    @Option(names = "--scale-targets", paramLabel = "T", description = "SSH targets of the many-targets benchmark (default: ${DEFAULT-VALUE}).",
+            defaultValue = "20")
+    int scaleTargets;
+
+    @Option(names = "--scale-services", paramLabel = "S", description = "Services on each of them (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10")
+    int scaleServices;
+
+    @Option(names = "--scale-rounds", paramLabel = "R", description = "Pairs of T targets against one (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    int scaleRounds;
+
+    @Option(names = "--scale-parallel", paramLabel = "N", description = "beckon deploy --parallel for them (default: beckon's own, ${DEFAULT-VALUE}).",
+            defaultValue = "" + dev.beckon.planner.deploy.Deployments.DEFAULT_PARALLEL)
+    int scaleParallel;
+
+    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these of plan, deploy, cold, idle, upgrade, slowloris, scale (default: all).")
     List<String> only;
 
     @Option(names = "--docs", paramLabel = "DIR", description = "Where benchmarks.md goes (default: ${DEFAULT-VALUE}).", defaultValue = "docs")
@@ -108,10 +125,15 @@ public final class BenchmarkRun implements Callable<Integer> {
         if (!Files.isRegularFile(root.resolve("bin/beckon"))) {
             throw new IllegalStateException("run me from the repository's root (bench/run does)");
         }
-        List<String> selected = only == null ? List.of("plan", "deploy", "cold", "idle", "upgrade", "slowloris") : only;
+        List<String> selected = only == null ? List.of("plan", "deploy", "cold", "idle", "upgrade", "slowloris", "scale") : only;
         if (!BENCHMARKS.containsAll(selected)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--only takes plan, deploy, cold, idle, upgrade, slowloris; got "
+            throw new CommandLine.ParameterException(new CommandLine(this), "--only takes plan, deploy, cold, idle, upgrade, slowloris, scale; got "
                     + selected);
+        }
+        if (selected.contains("scale") && (scaleTargets < 2 || scaleTargets > 200 || scaleServices < 1 || scaleRounds < 1 || scaleParallel < 1)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--scale-targets takes 2 to 200 (addresses 127.0.0.2 up), "
+                    + "--scale-services, --scale-rounds and --scale-parallel at least 1; got " + scaleTargets + ", " + scaleServices + ", "
+                    + scaleRounds + ", " + scaleParallel);
         }
         long began = System.nanoTime();
         Machine machine = Machine.describe();
@@ -130,6 +152,7 @@ public final class BenchmarkRun implements Callable<Integer> {
             Optional<IdleCostBenchmark.Result> idle = Optional.empty();
             Optional<UpgradeRefusalBenchmark.Result> upgrade = Optional.empty();
             Optional<SlowlorisBenchmark.Result> slowloris = Optional.empty();
+            Optional<ScaleBenchmark.Result> scale = Optional.empty();
             if (selected.contains("plan")) {
                 heading("planning at scale: " + planSizes.stream().map(String::valueOf).collect(Collectors.joining(", ")) + " instances");
                 planning = Optional.of(new PlanningBenchmark(Files.createDirectories(work.resolve("planning")), planSizes, planTargets,
@@ -159,9 +182,14 @@ public final class BenchmarkRun implements Callable<Integer> {
                 slowloris = Optional.of(new SlowlorisBenchmark(Files.createDirectories(work.resolve("slowloris")), slowlorisClients,
                         slowlorisBound).run());
             }
+            if (selected.contains("scale")) {
+                heading(String.format(Locale.ROOT, "%d services on each of %d SSH targets, against the same on one", scaleServices, scaleTargets));
+                scale = Optional.of(new ScaleBenchmark(Files.createDirectories(work.resolve("scale")), helloServer, beckon, scaleTargets,
+                        scaleServices, scaleRounds, scaleParallel).run());
+            }
             double minutes = (System.nanoTime() - began) / 60e9;
             BenchmarkReport report = new BenchmarkReport(machine, commandLine(), loadAtStart, Machine.loadAverage(), minutes, planning,
-                    deploy, cold, idle, upgrade, slowloris);
+                    deploy, cold, idle, upgrade, slowloris, scale);
             Path page = report.write(docs.toAbsolutePath());
             heading("aims");
             for (BenchmarkReport.Aim aim : report.aims()) {

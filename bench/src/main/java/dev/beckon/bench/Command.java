@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A child process timed from just before it is started to its exit, with each line of its output
@@ -56,6 +57,12 @@ final class Command {
      * variable); stops it after {@code limit}.
      */
     static Result run(List<String> command, Map<String, String> environment, Duration limit) throws IOException {
+        return run(command, environment, limit, process -> {});
+    }
+
+    /** As {@link #run(List, Map, Duration)}, telling {@code started} about the process as soon as it runs, for sampling it. */
+    static Result run(List<String> command, Map<String, String> environment, Duration limit, Consumer<ProcessHandle> started)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         environment.forEach((name, value) -> {
@@ -68,6 +75,7 @@ final class Command {
         List<Line> lines = new ArrayList<>();
         long began = System.nanoTime();
         Process process = builder.start();
+        started.accept(process.toHandle());
         Thread watchdog = new Thread(() -> {
             try {
                 if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
