@@ -168,7 +168,7 @@ public final class Deployments implements AutoCloseable {
     /** The plan from what runs now (recorded and live) to {@code desired}. */
     public Plan plan(Manifest desired) throws PlanningException {
         Manifest current = records.baseline();
-        return Planner.plan(desired, current, new Inspector(targets.sessions()).live(current, desired));
+        return Planner.plan(desired, current, targets.inspector().live(current, desired));
     }
 
     /** A deployment's result and, when it succeeded with changes, the generation it became. */

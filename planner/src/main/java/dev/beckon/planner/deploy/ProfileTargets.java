@@ -51,6 +51,11 @@ final class ProfileTargets {
 
     /** What the targets report for each instance of a manifest. */
     Map<String, InstanceStatus> live(Manifest manifest) throws PlanningException {
-        return new Inspector(sessions).live(manifest);
+        return inspector().live(manifest);
+    }
+
+    /** Asks as many targets at once as a deployment works on. */
+    Inspector inspector() {
+        return new Inspector(sessions, parallel);
     }
 }

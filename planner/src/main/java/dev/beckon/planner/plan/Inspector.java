@@ -14,12 +14,26 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** Asks the targets' modules what runs now, for the instances a plan would otherwise trust to be as recorded. */
+/**
+ * Asks the targets' modules what runs now, for the instances a plan would otherwise trust to be as recorded: several
+ * targets at once, since asking one over SSH is mostly waiting (its connection, its agent's start, its answer).
+ */
 public final class Inspector {
     private final TargetSessions sessions;
+    /** How many targets are asked at once. */
+    private final int parallel;
 
     public Inspector(TargetSessions sessions) {
+        this(sessions, 1);
+    }
+
+    /** An inspector that asks up to {@code parallel} targets at once. */
+    public Inspector(TargetSessions sessions, int parallel) {
+        if (parallel < 1) {
+            throw new IllegalArgumentException("cannot ask " + parallel + " targets at once");
+        }
         this.sessions = sessions;
+        this.parallel = parallel;
     }
 
     /**
@@ -53,18 +67,82 @@ public final class Inspector {
                 checks.computeIfAbsent(entry.target(), t -> new ArrayList<>()).add(entry);
             }
         }
+        Set<String> targets = new java.util.LinkedHashSet<>(byTarget.keySet());
+        targets.addAll(checks.keySet());
         Map<String, InstanceStatus> found = new HashMap<>();
-        for (List<ManifestEntry> entries : byTarget.values()) {
-            found.putAll(ask(entries));
-        }
-        for (List<ManifestEntry> entries : checks.values()) {
-            ask(entries);
+        for (Map<String, InstanceStatus> answer : askAll(targets, byTarget, checks)) {
+            found.putAll(answer);
         }
         Map<String, InstanceStatus> statuses = new LinkedHashMap<>();
         for (ManifestEntry entry : recorded.entries()) {
             statuses.put(entry.id(), found.get(entry.id()));
         }
         return statuses;
+    }
+
+    /**
+     * Each target's answers, in the order of {@code targets}, asked up to {@link #parallel} at a time. When several
+     * cannot be asked, the first of them in that order is the error, whichever failed first.
+     */
+    private List<Map<String, InstanceStatus>> askAll(Set<String> targets, Map<String, List<ManifestEntry>> byTarget,
+            Map<String, List<ManifestEntry>> checks) throws PlanningException {
+        List<java.util.concurrent.Callable<Map<String, InstanceStatus>>> questions = new ArrayList<>();
+        for (String target : targets) {
+            questions.add(() -> {
+                Map<String, InstanceStatus> answer = byTarget.containsKey(target) ? ask(byTarget.get(target)) : Map.of();
+                if (checks.containsKey(target)) {
+                    ask(checks.get(target));
+                }
+                return answer;
+            });
+        }
+        if (questions.size() <= 1 || parallel == 1) {
+            List<Map<String, InstanceStatus>> answers = new ArrayList<>();
+            for (java.util.concurrent.Callable<Map<String, InstanceStatus>> question : questions) {
+                answers.add(call(question));
+            }
+            return answers;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(parallel, questions.size()),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "beckon-inspect");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        try {
+            List<java.util.concurrent.Future<Map<String, InstanceStatus>>> futures = pool.invokeAll(questions);
+            List<Map<String, InstanceStatus>> answers = new ArrayList<>();
+            for (java.util.concurrent.Future<Map<String, InstanceStatus>> future : futures) {
+                try {
+                    answers.add(future.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof PlanningException planning) {
+                        throw planning;
+                    }
+                    if (e.getCause() instanceof RuntimeException runtime) {
+                        throw runtime;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+            return answers;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PlanningException("interrupted while asking the targets what runs. Nothing was changed.", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Map<String, InstanceStatus> call(java.util.concurrent.Callable<Map<String, InstanceStatus>> question)
+            throws PlanningException {
+        try {
+            return question.call();
+        } catch (PlanningException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Map<String, InstanceStatus> ask(List<ManifestEntry> entries) throws PlanningException {
