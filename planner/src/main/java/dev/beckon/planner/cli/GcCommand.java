@@ -28,6 +28,10 @@ final class GcCommand implements Callable<Integer> {
             description = "Keep the N newest generations, and the current one whatever N is (default: ${DEFAULT-VALUE}).")
     int keep;
 
+    @Option(names = "--keep-snapshots", paramLabel = "N", defaultValue = "" + dev.beckon.planner.store.Snapshots.KEEP,
+            description = "Keep the N newest warm-state snapshots of each service on each target (default: ${DEFAULT-VALUE}).")
+    int keepSnapshots;
+
     @Option(names = "--dry-run", description = "Only print what would be dropped and removed; change nothing.")
     boolean dryRun;
 
@@ -36,9 +40,12 @@ final class GcCommand implements Callable<Integer> {
         if (keep < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--keep must be 0 or more, not " + keep);
         }
+        if (keepSnapshots < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--keep-snapshots must be 0 or more, not " + keepSnapshots);
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (Deployments deployments = dryRun ? profile.open(spec.commandLine().getErr()) : profile.openForChanges(out, "gc")) {
-            out.print(text(deployments.garbageCollector().collect(keep, dryRun, new ProgressPrinter(out)::notice)));
+            out.print(text(deployments.garbageCollector().collect(keep, keepSnapshots, dryRun, new ProgressPrinter(out)::notice)));
             out.flush();
             return ExitCodes.OK;
         } catch (PlanningException e) {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
 /** {@code beckon snapshot SERVICE}: a consistent copy of a running service's warm state, kept on its target. */
 @Command(name = "snapshot", description = {"Take a snapshot of a deployed service's warm state ([services.X.state]) while it runs,"
         + " kept on its target; only committed units are copied, and the service never waits.",
-        "The target keeps the " + dev.beckon.planner.store.Snapshots.KEEP + " newest snapshots of each service."})
+        "`beckon gc` keeps the " + dev.beckon.planner.store.Snapshots.KEEP + " newest snapshots of each service (--keep-snapshots N)."})
 final class SnapshotCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

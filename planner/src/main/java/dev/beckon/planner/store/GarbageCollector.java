@@ -43,6 +43,8 @@ public final class GarbageCollector {
 
     private final Generations generations;
     private final StoreSession.OfTarget sessions;
+    /** How many snapshots of each service the collection under way keeps. */
+    private int keepSnapshots = Snapshots.KEEP;
 
     /** A collector of one profile's generations whose targets are all on this machine (tests). */
     public GarbageCollector(Generations generations) {
@@ -124,6 +126,19 @@ public final class GarbageCollector {
      *                           finishes)
      */
     public Report collect(int keep, boolean dryRun, java.util.function.Consumer<String> warnings) throws PlanningException {
+        return collect(keep, Snapshots.KEEP, dryRun, warnings);
+    }
+
+    /**
+     * {@link #collect(int, boolean, java.util.function.Consumer)}, keeping {@code keepSnapshots} of each service's snapshots,
+     * the newest, in every store.
+     */
+    public Report collect(int keep, int keepSnapshots, boolean dryRun, java.util.function.Consumer<String> warnings)
+            throws PlanningException {
+        if (keepSnapshots < 0) {
+            throw new IllegalArgumentException("cannot keep " + keepSnapshots + " snapshots");
+        }
+        this.keepSnapshots = keepSnapshots;
         if (keep < 0) {
             throw new IllegalArgumentException("cannot keep " + keep + " generations");
         }
@@ -185,7 +200,8 @@ public final class GarbageCollector {
         for (Found store : stores) {
             SortedSet<String> referencedByDropped = new TreeSet<>(store.dropped());
             referencedByDropped.removeAll(store.kept());
-            List<StoreEntry> removed = session(store).collectStore(store.stateDirectory(), store.kept(), referencedByDropped, dryRun);
+            List<StoreEntry> removed = session(store).collectStore(store.stateDirectory(), store.kept(), referencedByDropped, keepSnapshots,
+                    dryRun);
             reports.add(new StoreReport(store.host(), store.stateDirectory(), new TreeSet<>(store.targets().keySet()), removed));
         }
         return new Report(generations.profile(), kept, dropped, reports, dryRun);

@@ -57,7 +57,7 @@ public final class LocalStore implements StoreSession {
 
     @Override
     public List<GarbageCollector.StoreEntry> collectStore(Path stateDirectory, SortedSet<String> kept, SortedSet<String> dropped,
-            boolean dryRun) throws PlanningException {
-        return StoreCollection.collect(stateDirectory, profile, kept, dropped, dryRun);
+            int keepSnapshots, boolean dryRun) throws PlanningException {
+        return StoreCollection.collect(stateDirectory, profile, kept, dropped, keepSnapshots, dryRun);
     }
 }

@@ -25,10 +25,11 @@ import java.util.regex.Pattern;
 /**
  * A service's warm-state snapshots on its target: {@code STATE_DIR/snapshots/PROFILE/SERVICE/ID.state}, each a whole
  * region ({@link WarmStateSnapshot}) named by when it was taken ({@code 20261202T020812.345Z}), so names sort by age.
- * Written atomically and durably; only the newest {@link #KEEP} are kept.
+ * Written atomically and durably. Taking one removes none: {@code beckon gc} keeps the newest {@link #KEEP} of each
+ * service, or as many as it is told ({@link #trim}).
  */
 public final class Snapshots {
-    /** How many snapshots of a service a target keeps: taking one more removes the oldest. */
+    /** How many snapshots of each service {@code beckon gc} keeps unless told otherwise. */
     public static final int KEEP = 5;
 
     private static final String SUFFIX = ".state";
@@ -45,10 +46,7 @@ public final class Snapshots {
         return stateDirectory.resolve("snapshots").resolve(profile).resolve(service);
     }
 
-    /**
-     * Copies the committed content of {@code region} into a new snapshot in {@code directory}, then removes all but the
-     * {@link #KEEP} newest.
-     */
+    /** Copies the committed content of {@code region} into a new snapshot in {@code directory}. */
     public static Snapshot take(Path region, Path directory) throws IOException {
         if (!Files.isRegularFile(region, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(region.toString(), null, "there is no warm state yet (beckon makes it when it deploys the service)");
@@ -71,11 +69,39 @@ public final class Snapshots {
         } finally {
             Files.deleteIfExists(temporary);
         }
-        List<Snapshot> all = list(directory);
-        for (Snapshot old : all.subList(Math.min(KEEP, all.size()), all.size())) {
-            Files.deleteIfExists(directory.resolve(old.id() + SUFFIX));
-        }
         return new Snapshot(id, Files.size(file), copied.highestSequence());
+    }
+
+    /**
+     * gc's part: every snapshot of the profile's services in the state directory but each service's {@code keep} newest,
+     * removed unless {@code dryRun}; named by their path below the state directory. The caller holds the target's lock,
+     * under which snapshots are taken and restored.
+     */
+    static List<GarbageCollector.StoreEntry> trim(Path stateDirectory, String profile, int keep, boolean dryRun) throws IOException {
+        List<GarbageCollector.StoreEntry> removed = new ArrayList<>();
+        Path profileDirectory = stateDirectory.resolve("snapshots").resolve(profile);
+        if (!Files.isDirectory(profileDirectory, LinkOption.NOFOLLOW_LINKS)) {
+            return removed;
+        }
+        List<Path> services = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(profileDirectory)) {
+            entries.forEach(services::add);
+        }
+        services.sort(Comparator.naturalOrder());
+        for (Path service : services) {
+            if (!Files.isDirectory(service, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            List<Snapshot> all = list(service);
+            for (Snapshot old : all.subList(Math.min(keep, all.size()), all.size())) {
+                removed.add(new GarbageCollector.StoreEntry(stateDirectory.relativize(service.resolve(old.id() + SUFFIX)).toString(),
+                        old.bytes()));
+                if (!dryRun) {
+                    Files.deleteIfExists(service.resolve(old.id() + SUFFIX));
+                }
+            }
+        }
+        return removed;
     }
 
     /** The snapshots in {@code directory}, newest first; none when it does not exist. */

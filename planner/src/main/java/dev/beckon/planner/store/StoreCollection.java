@@ -33,13 +33,17 @@ final class StoreCollection {
      * Finds, and unless {@code dryRun} removes, what the profile's roots or its dropped generations name there and
      * neither its kept generations nor another profile's roots nor a running deployment need, and the copies of
      * processes that died; then rewrites the profile's roots to {@code kept} and removes the temporary roots of
-     * processes that died. The roots are read and rewritten under their lock, so roots added meanwhile are neither lost
+     * processes that died; and every snapshot of the profile's services there but each one's {@code keepSnapshots}
+     * newest. The roots are read and rewritten under their lock, so roots added meanwhile are neither lost
      * nor missed. A state directory that is gone holds nothing.
      *
      * @return what was removed, or would be: the entries by name, then the copies
      */
     static List<GarbageCollector.StoreEntry> collect(Path stateDirectory, String profile, SortedSet<String> kept,
-            SortedSet<String> dropped, boolean dryRun) throws PlanningException {
+            SortedSet<String> dropped, int keepSnapshots, boolean dryRun) throws PlanningException {
+        if (keepSnapshots < 0) {
+            throw new IllegalArgumentException("cannot keep " + keepSnapshots + " snapshots");
+        }
         StoreRoots.requireEntryNames(kept, stateDirectory);
         StoreRoots.requireEntryNames(dropped, stateDirectory);
         if (!Files.isDirectory(stateDirectory, LinkOption.NOFOLLOW_LINKS)) {
@@ -47,7 +51,9 @@ final class StoreCollection {
         }
         try {
             if (dryRun) {
-                return examine(stateDirectory, profile, kept, dropped).removed();
+                List<GarbageCollector.StoreEntry> removed = new ArrayList<>(examine(stateDirectory, profile, kept, dropped).removed());
+                removed.addAll(Snapshots.trim(stateDirectory, profile, keepSnapshots, true));
+                return removed;
             }
             try (StoreRoots.Locked locked = StoreRoots.lock(List.of(stateDirectory))) {
                 Examination examination = examine(stateDirectory, profile, kept, dropped);
@@ -58,7 +64,9 @@ final class StoreCollection {
                 for (Path leftover : examination.roots().leftovers()) {
                     Files.deleteIfExists(leftover);
                 }
-                return examination.removed();
+                List<GarbageCollector.StoreEntry> removed = new ArrayList<>(examination.removed());
+                removed.addAll(Snapshots.trim(stateDirectory, profile, keepSnapshots, false));
+                return removed;
             }
         } catch (IOException e) {
             throw new PlanningException("cannot read or change the store " + StoreRoots.store(stateDirectory) + " or its roots: "

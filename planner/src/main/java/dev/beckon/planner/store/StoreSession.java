@@ -38,11 +38,12 @@ public interface StoreSession {
      *
      * @param kept the entries there that the generations gc keeps reference
      * @param dropped the entries there that the generations gc drops reference
+     * @param keepSnapshots how many of each service's snapshots there to keep, the newest
      * @param dryRun only find out what would go; nothing is written
      * @return what was removed, or would be
      */
-    List<GarbageCollector.StoreEntry> collectStore(Path stateDirectory, SortedSet<String> kept, SortedSet<String> dropped, boolean dryRun)
-            throws PlanningException;
+    List<GarbageCollector.StoreEntry> collectStore(Path stateDirectory, SortedSet<String> kept, SortedSet<String> dropped,
+            int keepSnapshots, boolean dryRun) throws PlanningException;
 
     /** A held target lock. */
     interface Lock extends AutoCloseable {

@@ -101,8 +101,8 @@ public final class LocalTargetSession implements TargetSession {
 
     @Override
     public List<dev.beckon.planner.store.GarbageCollector.StoreEntry> collectStore(Path stateDirectory, java.util.SortedSet<String> kept,
-            java.util.SortedSet<String> dropped, boolean dryRun) throws PlanningException {
-        return store.collectStore(stateDirectory, kept, dropped, dryRun);
+            java.util.SortedSet<String> dropped, int keepSnapshots, boolean dryRun) throws PlanningException {
+        return store.collectStore(stateDirectory, kept, dropped, keepSnapshots, dryRun);
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Snapshots of warm state on a target: taken, listed newest first, the newest few kept, restored, refused by name. */
+/** Snapshots of warm state on a target: taken, listed newest first, the newest few kept by gc, restored, refused by name. */
 class SnapshotsTest {
     @Test
     void theNewestSnapshotsAreKeptNewestFirstAndRestoreBringsBackWhatOneHeld(@TempDir Path dir) throws Exception {
@@ -29,6 +29,13 @@ class SnapshotsTest {
             assertEquals(i, snapshot.sequence(), "each count was one committed transaction");
             taken.add(snapshot.id());
         }
+        assertEquals(Snapshots.KEEP + 2, Snapshots.list(snapshots).size(), "taking one removes none; gc does");
+        List<GarbageCollector.StoreEntry> wouldGo = Snapshots.trim(dir, "default", Snapshots.KEEP, true);
+        assertEquals(List.of("snapshots/default/counter/" + taken.get(0) + ".state", "snapshots/default/counter/" + taken.get(1) + ".state"),
+                wouldGo.stream().map(GarbageCollector.StoreEntry::name).sorted().toList());
+        assertEquals(Snapshots.KEEP + 2, Snapshots.list(snapshots).size(), "a dry run removes nothing");
+        assertEquals(wouldGo, Snapshots.trim(dir, "default", Snapshots.KEEP, false));
+        assertEquals(List.of(), Snapshots.trim(dir, "other", 0, false), "another profile's snapshots are not looked at");
         List<Snapshots.Snapshot> kept = Snapshots.list(snapshots);
         assertEquals(Snapshots.KEEP, kept.size());
         assertEquals(taken.get(taken.size() - 1), kept.get(0).id(), "newest first");

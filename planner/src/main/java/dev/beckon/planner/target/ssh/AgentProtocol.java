@@ -27,6 +27,8 @@ final class AgentProtocol {
     /** {@code collect-store}'s {@code paths}: the entries its kept generations reference there, and its dropped ones. */
     static final String KEPT = "kept=";
     static final String DROPPED = "dropped=";
+    /** {@code collect-store}'s {@code paths}: how many snapshots of each service to keep. */
+    static final String KEEP_SNAPSHOTS = "keep-snapshots=";
     /** {@code collect-store}'s {@code command}: find what would go, or remove it. */
     static final String DRY_RUN = "dry-run";
     static final String COLLECT = "collect";
@@ -47,7 +49,7 @@ final class AgentProtocol {
      * target records nothing for the profile); {@code put-secrets} passes each secret
      * as {@code NAME=BASE64} in {@code paths} (this stream is the only way a value reaches a target), {@code check-secrets}
      * none; {@code protect-store-entries} and {@code add-store-roots} pass store entry names in {@code paths};
-     * {@code collect-store} passes {@link #KEPT} and {@link #DROPPED} names in {@code paths} and {@link #DRY_RUN} or
+     * {@code collect-store} passes {@link #KEPT} and {@link #DROPPED} names and {@link #KEEP_SNAPSHOTS} in {@code paths} and {@link #DRY_RUN} or
      * {@link #COLLECT} as {@code command}, and is answered with {@link #REMOVED_ENTRY} lines in {@code paths}; {@code render}
      * is answered with each file's name and content in turn in {@code paths}.
      */

@@ -353,8 +353,9 @@ public final class SshTargetSession implements TargetSession {
     /** The agent collects the store there; what it says it removed is checked and made printable before anyone sees it. */
     @Override
     public List<dev.beckon.planner.store.GarbageCollector.StoreEntry> collectStore(Path stateDirectory, java.util.SortedSet<String> kept,
-            java.util.SortedSet<String> dropped, boolean dryRun) throws PlanningException {
+            java.util.SortedSet<String> dropped, int keepSnapshots, boolean dryRun) throws PlanningException {
         List<String> names = new ArrayList<>();
+        names.add(AgentProtocol.KEEP_SNAPSHOTS + keepSnapshots);
         kept.forEach(name -> names.add(AgentProtocol.KEPT + name));
         dropped.forEach(name -> names.add(AgentProtocol.DROPPED + name));
         List<String> answer = callForPlanning(new AgentProtocol.Request("collect-store", null, null, target, stateDirectory.toString(),

@@ -204,8 +204,11 @@ public final class TargetAgent {
     private List<String> collectStore(AgentProtocol.Request request) throws PlanningException {
         java.util.SortedSet<String> kept = new java.util.TreeSet<>();
         java.util.SortedSet<String> dropped = new java.util.TreeSet<>();
+        int keepSnapshots = -1;
         for (String name : request.paths()) {
-            if (name.startsWith(AgentProtocol.KEPT)) {
+            if (name.startsWith(AgentProtocol.KEEP_SNAPSHOTS) && name.substring(AgentProtocol.KEEP_SNAPSHOTS.length()).matches("[0-9]{1,9}")) {
+                keepSnapshots = Integer.parseInt(name.substring(AgentProtocol.KEEP_SNAPSHOTS.length()));
+            } else if (name.startsWith(AgentProtocol.KEPT)) {
                 kept.add(name.substring(AgentProtocol.KEPT.length()));
             } else if (name.startsWith(AgentProtocol.DROPPED)) {
                 dropped.add(name.substring(AgentProtocol.DROPPED.length()));
@@ -213,13 +216,16 @@ public final class TargetAgent {
                 throw new PlanningException("collect-store: " + dev.beckon.models.Messages.quote(name) + " is neither kept nor dropped");
             }
         }
+        if (keepSnapshots < 0) {
+            throw new PlanningException("collect-store: how many snapshots to keep is not said");
+        }
         if (!List.of(AgentProtocol.DRY_RUN, AgentProtocol.COLLECT).contains(request.command())) {
             throw new PlanningException("collect-store: " + dev.beckon.models.Messages.quote(String.valueOf(request.command()))
                     + " is neither " + AgentProtocol.DRY_RUN + " nor " + AgentProtocol.COLLECT);
         }
         List<String> removed = new ArrayList<>();
         for (dev.beckon.planner.store.GarbageCollector.StoreEntry entry : session.collectStore(Path.of(request.stateDirectory()), kept,
-                dropped, request.command().equals(AgentProtocol.DRY_RUN))) {
+                dropped, keepSnapshots, request.command().equals(AgentProtocol.DRY_RUN))) {
             removed.add(entry.bytes() + " " + entry.name());
         }
         return removed;
