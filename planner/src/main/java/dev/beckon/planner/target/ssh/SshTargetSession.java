@@ -191,48 +191,13 @@ public final class SshTargetSession implements TargetSession {
         if (response == null) {
             throw agentFailure("beckon's agent answered what is not a response (" + Messages.quote(shortened(line)) + ")");
         }
-        response = printable(response);
+        response = PrintableResponses.of(response);
         if (response.error() != null) {
             AgentProtocol.Failure failure = response.error();
             throw new ActivationException(failure.instance() == null ? target : failure.instance(), String.valueOf(failure.message()),
                     failure.logTail() == null ? List.of() : failure.logTail(), null);
         }
         return response;
-    }
-
-    /**
-     * The response with every text a target sent made printable, before any of it can reach a terminal: a target
-     * must not be able to forge a line of beckon's output, or move the cursor.
-     */
-    private static AgentProtocol.Response printable(AgentProtocol.Response response) {
-        InstanceLog log = response.log();
-        if (log != null) {
-            log = new InstanceLog(printable(log.lines()), printable(log.position()), printable(log.note()));
-        }
-        AgentProtocol.Failure error = response.error();
-        if (error != null) {
-            error = new AgentProtocol.Failure(error.kind(), printable(error.instance()), printable(error.message()),
-                    error.logTail() == null ? null : printable(error.logTail()));
-        }
-        List<InstanceStatus> statuses = response.statuses() == null ? null
-                : response.statuses().stream().map(SshTargetSession::printable).toList();
-        return new AgentProtocol.Response(printable(response.status()), response.present(), response.paths(),
-                printable(response.holder()), response.warnings() == null ? null : printable(response.warnings()), error, log,
-                response.snapshots(), statuses);
-    }
-
-    private static InstanceStatus printable(InstanceStatus status) {
-        return status == null ? null : new InstanceStatus(status.presence(), status.activity(),
-                status.drift() == null ? List.of() : printable(status.drift()), status.detail() == null ? "" : printable(status.detail()),
-                printable(status.log()));
-    }
-
-    private static String printable(String text) {
-        return text == null ? null : Messages.printable(text);
-    }
-
-    private static List<String> printable(List<String> texts) {
-        return texts.stream().map(SshTargetSession::printable).toList();
     }
 
     private AgentProtocol.Response callForPlanning(AgentProtocol.Request request) throws PlanningException {
@@ -443,7 +408,7 @@ public final class SshTargetSession implements TargetSession {
         java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
         for (String line : lines == null ? List.<String>of() : lines) {
             int equals = line.indexOf('=');
-            values.put(printable(line.substring(0, Math.max(equals, 0))), printable(line.substring(equals + 1)));
+            values.put(PrintableResponses.text(line.substring(0, Math.max(equals, 0))), PrintableResponses.text(line.substring(equals + 1)));
         }
         return values;
     }
@@ -523,7 +488,7 @@ public final class SshTargetSession implements TargetSession {
             public List<String> outcome() throws ActivationException {
                 List<String> lines = call(new AgentProtocol.Request("confirm-outcome", null, null, target, stateDirectory.toString(),
                         null, List.of(token))).paths();
-                return lines == null ? List.of() : printable(lines);
+                return lines == null ? List.of() : PrintableResponses.lines(lines);
             }
 
             @Override
