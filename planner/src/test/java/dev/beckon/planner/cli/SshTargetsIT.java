@@ -533,4 +533,44 @@ class SshTargetsIT {
         assertEquals(0, undeployed.exitCode(), undeployed.output());
         assertFalse(onMachine(0, "ls " + remoteState.resolve("store") + "/*-odd/ 2>&1 || true").contains("activated-on-target"));
     }
+
+    /**
+     * A profile shared through an SSH URL: JGit's transport runs the system's OpenSSH as {@code BECKON_SSH_COMMAND} says,
+     * as targets are reached. One operator deploys, the other pulls the same generation, byte for byte.
+     */
+    @Test
+    void aProfileIsSharedThroughAnSshUrl() throws Exception {
+        Path bare = dir.resolve("team/shared.git");
+        Process init = new ProcessBuilder("git", "init", "--quiet", "--bare", bare.toString()).redirectErrorStream(true).start();
+        assertEquals(0, init.waitFor(), new String(init.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        String url = "ssh://" + System.getProperty("user.name") + "@" + hosts.get(1).address() + ":" + hosts.get(1).port() + bare;
+        Path alice = dir.resolve("alice");
+        Path bob = dir.resolve("bob");
+        Path model = model("shared", """
+                [services.talker]
+                type = "systemd-unit"
+                exec = ["/bin/sleep", "infinity"]
+                """, "talker = [\"c\"]\n", "");
+        for (Path home : List.of(alice, bob)) {
+            Run remote = beckon("profile", "remote", url, "--profile", "team", "--home", home.toString());
+            assertEquals(0, remote.exitCode(), remote.output());
+        }
+        Run deployed = beckon("deploy", model.toString(), "--profile", "team", "--home", alice.toString());
+        assertEquals(0, deployed.exitCode(), deployed.output());
+        Run pulled = beckon("profile", "pull", "--profile", "team", "--home", bob.toString());
+        assertEquals(0, pulled.exitCode(), pulled.output());
+        byte[] recorded;
+        try (dev.beckon.planner.generations.Generations generations = dev.beckon.planner.generations.Generations.open(
+                alice.resolve("profiles/team"), "team")) {
+            recorded = generations.manifest(generations.current().orElseThrow().number());
+        }
+        try (dev.beckon.planner.generations.Generations generations = dev.beckon.planner.generations.Generations.open(
+                bob.resolve("profiles/team"), "team")) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(recorded, generations.manifest(generations.current().orElseThrow().number()),
+                    "bob has alice's generation, pulled over SSH");
+        }
+        Run undeployed = beckon("undeploy", "--profile", "team", "--home", bob.toString());
+        assertEquals(0, undeployed.exitCode(), undeployed.output());
+        assertEquals("inactive", unitState(2, "beckon-team-talker.service").replace("unknown", "inactive"));
+    }
 }
