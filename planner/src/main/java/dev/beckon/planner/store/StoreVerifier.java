@@ -56,7 +56,11 @@ public final class StoreVerifier {
                 throw new PlanningException(e.getMessage() + " (in " + generations.directory() + "); its entries cannot be"
                         + " checked: `beckon gc` drops it once another generation is current", e);
             }
-            StoreRoots.referenced(manifest, where); // refuses paths outside a store before any is read
+            try {
+                StoreRoots.referenced(manifest, where); // refuses paths outside a store before any is read
+            } catch (PlanningException e) {
+                throw new PlanningException(e.getMessage() + " (in " + generations.directory() + ")", e);
+            }
             for (ManifestEntry entry : manifest.entries()) {
                 if (entry.packagePath().isEmpty() || !StoreRoots.onThisMachine(manifest, entry.target())) {
                     continue;
