@@ -91,7 +91,7 @@ final class GenerationRecorder {
                         + "; the next beckon command on profile " + records.profile() + " will record it from the journal", e);
             }
         } finally {
-            StoreRoots.release(plan.desired(), targets.sessions().stores());
+            StoreRoots.release(plan.desired(), targets.sessions().stores(), events::notice);
         }
     }
 }

@@ -51,7 +51,7 @@ final class Rollbacks {
                 makeCurrent(plan, to);
             }
         } finally {
-            StoreRoots.release(plan.desired(), targets.sessions().stores());
+            StoreRoots.release(plan.desired(), targets.sessions().stores(), events::notice);
         }
         return new Outcome(new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of()),
                 records.generations().current().filter(g -> g.number() == to.number()));

@@ -70,10 +70,21 @@ public final class StoreRoots {
         }
     }
 
-    /** After a deployment or rollback that recorded nothing: removes the temporary roots {@link #protect} wrote. */
-    public static void release(Manifest manifest, StoreSession.OfTarget sessions) throws PlanningException {
+    /**
+     * After a deployment or rollback that recorded nothing: removes the temporary roots {@link #protect} wrote. A store
+     * that cannot be reached (an SSH target whose connection dropped) keeps them, which only keeps gc from removing
+     * those entries until it finds their process gone: that goes to {@code notices}, and the deployment's own outcome
+     * stands.
+     */
+    public static void release(Manifest manifest, StoreSession.OfTarget sessions, java.util.function.Consumer<String> notices)
+            throws PlanningException {
         for (Used store : used(manifest, "the manifest being deployed")) {
-            sessions.of(store.first()).releaseStoreEntries(store.stateDirectory());
+            try {
+                sessions.of(store.first()).releaseStoreEntries(store.stateDirectory());
+            } catch (PlanningException e) {
+                notices.accept("The temporary store roots of this deployment stay on target " + store.first().name()
+                        + " until gc finds their process gone: " + e.getMessage());
+            }
         }
     }
 
