@@ -76,8 +76,9 @@ final class ScaleSection {
                         manyPhases.plan()))
                 .append(phaseRow("&nbsp;&nbsp;per target: its master connection to its agent started (the runtime checked in its store)",
                         onePhases.perTargetConnect(), manyPhases.perTargetConnect()))
-                .append(phaseRow("&nbsp;&nbsp;per target: its agent started to the next target's connection (agent JVM start, greeting, "
-                        + "query)", onePhases.perTargetAgent(), manyPhases.perTargetAgent()))
+                // Once the targets are connected several at once, the next one's connection no longer waits for an agent.
+                .append(manyPhases.overlapping() > 0 ? "" : phaseRow("&nbsp;&nbsp;per target: its agent started to the next target's "
+                        + "connection (agent JVM start, greeting, query)", onePhases.perTargetAgent(), manyPhases.perTargetAgent()))
                 .append(phaseRow("plan printed to the first step on a target (profile lock, journal)", onePhases.toFirstStep(),
                         manyPhases.toFirstStep()))
                 .append(phaseRow(String.format(Locale.ROOT, "locks, copies and activations across the targets (`--parallel %d`)",
@@ -98,18 +99,23 @@ final class ScaleSection {
                         + "opens each target's session in turn), so that phase grows by about %s per target whatever `--parallel` says.",
                         ms(manyPhases.perTargetConnect() + manyPhases.perTargetAgent()))
                 : String.format(Locale.ROOT, "In %d cases a target's master connection showed before the previous target's agent had "
-                        + "started: the connections overlapped.", manyPhases.overlapping());
+                        + "started: the targets are connected and asked several at once before the plan (`Inspector`, as many as "
+                        + "`--parallel %d`).", manyPhases.overlapping(), result.parallel());
         page.append(serial).append("\n\n");
 
         double planShare = manyPhases.plan() - onePhases.plan();
         aims.add(new BenchmarkReport.Aim(String.format(Locale.ROOT, "deploy of %d services to each of %d SSH targets, against the same %d "
                         + "services to one", s, t, s), "at most 2x", String.format(Locale.ROOT, "%.2fx (%s against %s; measured on a loaded "
                         + "machine, pairs alternating)", ratio, ms(many.median()), ms(one.median())), BenchmarkReport.Status.of(ratio <= 2.0),
-                String.format(Locale.ROOT, "of the %s more, %s is before the plan: the targets connected one after another, each %s "
-                                + "from its master connection to its agent and %s for its agent's start and answer; the activations "
+                String.format(Locale.ROOT, "of the %s more, %s is before the plan: %s; the activations "
                                 + "across the targets take %s against %s, the confirmations and record %s against %s, the exit %s against "
                                 + "%s; every target's agent JVM and sshd run on the same %d cores as the coordinator",
-                        ms(many.median() - one.median()), ms(planShare), known(manyPhases.perTargetConnect()), known(manyPhases.perTargetAgent()),
+                        ms(many.median() - one.median()), ms(planShare), manyPhases.overlapping() > 0
+                                ? String.format(Locale.ROOT, "the targets connected %d at a time, each %s from its master connection to "
+                                        + "its agent", result.parallel(), known(manyPhases.perTargetConnect()))
+                                : String.format(Locale.ROOT, "the targets connected one after another, each %s from its master connection "
+                                        + "to its agent and %s for its agent's start and answer", known(manyPhases.perTargetConnect()),
+                                        known(manyPhases.perTargetAgent())),
                         ms(manyPhases.activating()), ms(onePhases.activating()), ms(manyPhases.confirming()), ms(onePhases.confirming()),
                         ms(manyPhases.exiting()), ms(onePhases.exiting()), Runtime.getRuntime().availableProcessors())));
         List<CoordinatorSampler.Usage> manyUsage = result.many().stream().map(ScaleBenchmark.Deploy::usage).toList();
