@@ -24,11 +24,26 @@ class DebianPackageIT {
     /** dpkg's lock may be held by another apt run on the machine for a while: wait for it rather than fail. */
     private static final List<String> APT = List.of("apt-get", "-y", "-q", "-o", "DPkg::Lock::Timeout=300", "--no-install-recommends");
 
+    /**
+     * The machine has one dpkg: another suite running on it at the same time (a second clone's bin/test) installs
+     * the same package, so the two take turns, by a lock of the machine's.
+     */
+    private static final Path MACHINE_LOCK = Path.of("/run/lock/beckon-debian-package-test.lock");
+
     @Test
     void installedByAptItRunsAndRemovedItLeavesNothing() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "installing a Debian package needs root (CI runs as root); run bin/test as root to include this test");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/apt-get")), "apt-get is not on this machine: not Debian");
+        Files.createDirectories(MACHINE_LOCK.getParent());
+        try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(MACHINE_LOCK, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                java.nio.channels.FileLock turn = lock.lock()) {
+            installRunAndRemove();
+        }
+    }
+
+    private void installRunAndRemove() throws Exception {
         CommandResult before = run(HERE, List.of("dpkg-query", "-W", "-f=${Status}", "beckon"));
         assertTrue(!before.stdout().contains("installed") || before.stdout().contains("not-installed"),
                 "a beckon package is installed on this machine already; the test would remove it. Remove it first: "
