@@ -43,8 +43,6 @@ public final class GarbageCollector {
 
     private final Generations generations;
     private final StoreSession.OfTarget sessions;
-    /** How many snapshots of each service the collection under way keeps. */
-    private int keepSnapshots = Snapshots.KEEP;
 
     /** A collector of one profile's generations whose targets are all on this machine (tests). */
     public GarbageCollector(Generations generations) {
@@ -138,7 +136,6 @@ public final class GarbageCollector {
         if (keepSnapshots < 0) {
             throw new IllegalArgumentException("cannot keep " + keepSnapshots + " snapshots");
         }
-        this.keepSnapshots = keepSnapshots;
         if (keep < 0) {
             throw new IllegalArgumentException("cannot keep " + keep + " generations");
         }
@@ -163,7 +160,7 @@ public final class GarbageCollector {
         // it; an SSH target's agent finds the same there.
         stores.values().removeIf(store -> store.host().isEmpty() && !Files.isDirectory(store.stateDirectory()));
         if (dryRun) {
-            return report(kept, dropped, stores.values(), true);
+            return report(kept, dropped, stores.values(), keepSnapshots, true);
         }
         List<StoreSession.Lock> locks = new ArrayList<>();
         try {
@@ -171,7 +168,7 @@ public final class GarbageCollector {
                 locks.add(session(store).lockStore(store.targets().firstKey(), store.stateDirectory(), "gc", warnings));
             }
             // Every store is examined first, so that one whose roots cannot be read stops gc before anything changes.
-            report(kept, dropped, stores.values(), true);
+            report(kept, dropped, stores.values(), keepSnapshots, true);
             // Then the tags, the roots and the entries, in an order a crash anywhere leaves safe: a dropped generation's
             // entries stay in the profile's roots until its store is collected, so the next gc finds them.
             for (Generation generation : dropped) {
@@ -182,7 +179,7 @@ public final class GarbageCollector {
                             + " from the stores: " + e.getMessage(), e);
                 }
             }
-            return report(kept, dropped, stores.values(), false);
+            return report(kept, dropped, stores.values(), keepSnapshots, false);
         } finally {
             for (StoreSession.Lock lock : locks) {
                 lock.close();
@@ -194,8 +191,8 @@ public final class GarbageCollector {
     private record Found(String host, Path stateDirectory, SortedMap<String, Manifest.TargetRecord> targets, SortedSet<String> kept,
             SortedSet<String> dropped) {}
 
-    private Report report(List<Generation> kept, List<Generation> dropped, java.util.Collection<Found> stores, boolean dryRun)
-            throws PlanningException {
+    private Report report(List<Generation> kept, List<Generation> dropped, java.util.Collection<Found> stores, int keepSnapshots,
+            boolean dryRun) throws PlanningException {
         List<StoreReport> reports = new ArrayList<>();
         for (Found store : stores) {
             SortedSet<String> referencedByDropped = new TreeSet<>(store.dropped());
