@@ -101,8 +101,8 @@ final class BenchmarkReport {
                 .append("within this page, never absolute times from different runs.\n\n");
         howToRun(page);
         machineSection(page);
-        planning.ifPresent(result -> planningSection(page, result, charts));
-        deploy.ifPresent(result -> deploySection(page, result, charts));
+        planning.ifPresent(result -> new PlanningSection(aims).write(page, result, charts));
+        deploy.ifPresent(result -> new DeploySection(aims).write(page, result, charts));
         cold.ifPresent(result -> coldSection(page, result));
         idle.ifPresent(result -> idleSection(page, result));
         upgrade.ifPresent(result -> UpgradeRefusalSection.write(page, result, aims));
@@ -180,358 +180,6 @@ final class BenchmarkReport {
             }
         }
         return max;
-    }
-
-    // ---- planning ------------------------------------------------------------------------------
-
-    private void planningSection(StringBuilder page, PlanningBenchmark.Result result, Path charts) {
-        List<PlanningBenchmark.Size> sizes = result.sizes();
-        PlanningBenchmark.Size first = sizes.get(0);
-        page.append("## 1. Planning at scale\n\n")
-                .append("Synthetic models of S services on T targets, every service on every target (`SyntheticModel`): half on demand, ")
-                .append("in dependency chains of ten where each connects to the one before through `{deps.NAME.host}` and ")
-                .append("`{deps.NAME.ports.http}`, with ports, environment and a target property, over eight shared packages. ")
-                .append("Each size is written as TOML into a temporary directory and run through the real `ModelLoader.load` ")
-                .append("(parsing and validation), `ManifestResolver.resolve` (placeholders, package hashes, rendered units, ")
-                .append("content hashes) and `Planner.plan`, in a fresh JVM started with `bin/beckon`'s options (")
-                .append(String.join(" ", PlanningBenchmark.BECKON_JVM_OPTIONS)).append("), as `beckon plan` would meet it. ")
-                .append("*First plan*: against an empty profile, every instance to activate. *No-op plan*: against a last ")
-                .append("deployment equal to the model, the everyday case. Live state is not asked (no targets run them). ")
-                .append("Times are medians over the runs; a run stopped at the ")
-                .append(first.limitMillis() / 1000 > 0 ? String.format(Locale.ROOT, "%.0f s", first.limitMillis() / 1000) : "")
-                .append(" limit shows what it had finished.\n\n")
-                .append("| instances | services x targets | runs | load | resolve | plan | **first plan** | JVM uptime at first plan | no-op plan step | **no-op plan** | heap retained | heap peak | peak RSS |\n")
-                .append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        for (PlanningBenchmark.Size size : sizes) {
-            page.append("| ").append(String.format(Locale.ROOT, "%,d", size.instances()))
-                    .append(" | ").append(size.services()).append(" x ").append(size.targets())
-                    .append(" | ").append(size.runs())
-                    .append(" | ").append(ms(size.load(), size))
-                    .append(" | ").append(ms(size.resolve(), size))
-                    .append(" | ").append(ms(size.plan(), size))
-                    .append(" | **").append(ms(size.firstPlan(), size)).append("**")
-                    .append(" | ").append(ms(size.uptimeAtPlan(), size))
-                    .append(" | ").append(ms(size.replan(), size))
-                    .append(" | **").append(ms(size.noOpPlan(), size)).append("**")
-                    .append(" | ").append(bytes(size.retainedBytes()))
-                    .append(" | ").append(bytes(size.peakHeapBytes()))
-                    .append(" | ").append(bytes(size.peakRssBytes()))
-                    .append(" |\n");
-        }
-        page.append("\nGrowth from one size to the next (linear: the time grows as the instances do; the aim allows 1.2 times that):\n\n")
-                .append("| from | to | instances x | first plan x | no-op plan x | allowed x |\n")
-                .append("| ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        for (int i = 1; i < sizes.size(); i++) {
-            PlanningBenchmark.Size from = sizes.get(i - 1);
-            PlanningBenchmark.Size to = sizes.get(i);
-            double scale = (double) to.instances() / from.instances();
-            page.append(String.format(Locale.ROOT, "| %,d | %,d | %.1f | %s | %s | %.1f |%n", from.instances(), to.instances(), scale,
-                    growth(from.firstPlan(), to.firstPlan(), to), growth(from.noOpPlan(), to.noOpPlan(), to), scale * 1.2));
-        }
-        page.append("\n![Plan time against instance count](benchmarks/planning.svg)\n\n");
-        Optional<PlanningBenchmark.Size> profiled = sizes.stream().filter(size -> size.instances() == result.profiledInstances()).findFirst();
-        if (!result.hotspots().isEmpty() && profiled.isPresent()) {
-            page.append(String.format(Locale.ROOT, "Where the time goes at %,d instances: the probe ran once more with a wall-clock sampler "
-                    + "that every 5 ms takes the planning thread's stack and counts it for the step and for the innermost beckon "
-                    + "method on it (the beckon code that spent the time, itself or in the JDK code it called, class loading "
-                    + "included). Collector pauses are invisible to it; they come from the measured runs.%n%n", result.profiledInstances()))
-                    .append("| step | time | collector pauses | busiest beckon methods (share of the step's samples) |\n")
-                    .append("| --- | ---: | ---: | --- |\n");
-            for (String step : List.of("load", "resolve", "plan", "replan")) {
-                List<PlanningBenchmark.Hotspot> inStep = result.hotspots().stream().filter(h -> h.step().equals(step)).toList();
-                page.append("| ").append(stepName(step)).append(" | ").append(ms(profiled.get().step(step), profiled.get()))
-                        .append(" | ").append(ms(profiled.get().gc(step), profiled.get())).append(" | ")
-                        .append(inStep.stream().map(h -> String.format(Locale.ROOT, "`%s` %.0f%%", h.method(), 100.0 * h.samples() / h.stepSamples()))
-                                .collect(Collectors.joining(", ")))
-                        .append(" |\n");
-            }
-            page.append('\n');
-        }
-        writeChart(charts.resolve("planning.svg"), planningChart(sizes));
-        planningAims(result);
-    }
-
-    private static String stepName(String step) {
-        return switch (step) {
-            case "load" -> "load (`ModelLoader.load`)";
-            case "resolve" -> "resolve (`ManifestResolver.resolve`)";
-            case "plan" -> "first plan (`Planner.plan`)";
-            default -> "no-op plan (`Planner.plan`)";
-        };
-    }
-
-    private static String growth(OptionalDouble from, OptionalDouble to, PlanningBenchmark.Size toSize) {
-        if (from.isEmpty()) {
-            return "–";
-        }
-        if (to.isEmpty()) {
-            return toSize.stopped() ? String.format(Locale.ROOT, "> %.1f (stopped)", toSize.stoppedAfterMillis() / from.getAsDouble()) : "–";
-        }
-        return String.format(Locale.ROOT, "%.1f", to.getAsDouble() / from.getAsDouble());
-    }
-
-    private SvgLineChart planningChart(List<PlanningBenchmark.Size> sizes) {
-        List<SvgLineChart.Point> firstPlan = new ArrayList<>();
-        List<SvgLineChart.Point> noOp = new ArrayList<>();
-        for (PlanningBenchmark.Size size : sizes) {
-            if (size.firstPlan().isPresent()) {
-                firstPlan.add(SvgLineChart.Point.of(size.instances(), size.firstPlan().getAsDouble()));
-            } else if (size.stopped()) {
-                firstPlan.add(new SvgLineChart.Point(size.instances(), size.stoppedAfterMillis(), true));
-            }
-            if (size.noOpPlan().isPresent()) {
-                noOp.add(SvgLineChart.Point.of(size.instances(), size.noOpPlan().getAsDouble()));
-            } else if (size.stopped() && size.firstPlan().isPresent() && size.uptimeAtPlan().isPresent()) {
-                // It ran for the rest of the limit and did not finish.
-                double ranFor = size.stoppedAfterMillis() - size.uptimeAtPlan().getAsDouble();
-                noOp.add(new SvgLineChart.Point(size.instances(), size.load().getAsDouble() + size.resolve().getAsDouble() + ranFor, true));
-            }
-        }
-        SvgLineChart chart = new SvgLineChart("Planning time against model size (fresh JVM each)", "instances (services x targets)",
-                "time", true, true, BenchmarkReport::count, BenchmarkReport::axisMillis);
-        chart.add("first plan: load + resolve + plan", firstPlan, false);
-        chart.add("no-op plan: load + resolve + plan against itself", noOp, false);
-        Optional<PlanningBenchmark.Size> anchor = sizes.stream().filter(s -> s.firstPlan().isPresent())
-                .filter(s -> s.instances() == 10_000).findFirst()
-                .or(() -> sizes.stream().filter(s -> s.firstPlan().isPresent()).findFirst());
-        anchor.ifPresent(a -> {
-            List<SvgLineChart.Point> linear = new ArrayList<>();
-            for (PlanningBenchmark.Size size : sizes) {
-                linear.add(SvgLineChart.Point.of(size.instances(), a.firstPlan().getAsDouble() * size.instances() / a.instances()));
-            }
-            chart.add(String.format(Locale.ROOT, "linear through the first plan at %s", count(a.instances())), linear, true);
-        });
-        return chart;
-    }
-
-    private void planningAims(PlanningBenchmark.Result result) {
-        List<PlanningBenchmark.Size> sizes = result.sizes();
-        String sampled = String.format(Locale.ROOT, " (sampled at %s)", count(result.profiledInstances()));
-        boolean profiled = !result.hotspots().isEmpty();
-        String hotFirst = profiled ? hotspots(result, "load") + "; " + hotspots(result, "resolve") + sampled : "";
-        String hotNoOp = profiled ? hotspots(result, "load") + "; " + hotspots(result, "resolve") + "; " + hotspots(result, "replan") + sampled
-                : "";
-        sizes.stream().filter(s -> s.instances() == 10_000).findFirst().ifPresent(size -> {
-            if (size.uptimeAtPlan().isPresent()) {
-                double uptime = size.uptimeAtPlan().getAsDouble();
-                double steps = size.firstPlan().getAsDouble();
-                aims.add(new Aim("10k instances planned, since JVM start", "well under 1 s", ms(uptime), Status.of(uptime < 1000),
-                        String.format(Locale.ROOT, "load %s, resolve %s, plan %s; JVM start and class loading the other %s. %s",
-                                ms(size.load()), ms(size.resolve()), ms(size.plan()), ms(uptime - steps), hotFirst)));
-            } else {
-                aims.add(new Aim("10k instances planned, since JVM start", "well under 1 s", "not finished within " + ms(size.limitMillis()),
-                        Status.MISSED, hotFirst));
-            }
-            if (size.uptimeAtPlan().isPresent() && size.replan().isPresent()) {
-                double uptime = size.uptimeAtPlan().getAsDouble() + size.replan().getAsDouble();
-                aims.add(new Aim("10k instances, no-op plan (model unchanged since the last deployment), since JVM start", "well under 1 s",
-                        ms(uptime), Status.of(uptime < 1000), String.format(Locale.ROOT, "as above, and the plan against the last "
-                                + "deployment %s: %s (sampled at %s)", ms(size.replan()), hotspots(result, "replan"),
-                                count(result.profiledInstances()))));
-            }
-        });
-        for (int i = 1; i < sizes.size(); i++) {
-            PlanningBenchmark.Size from = sizes.get(i - 1);
-            PlanningBenchmark.Size to = sizes.get(i);
-            double scale = (double) to.instances() / from.instances();
-            for (boolean noOp : new boolean[] {false, true}) {
-                OptionalDouble a = noOp ? from.noOpPlan() : from.firstPlan();
-                OptionalDouble b = noOp ? to.noOpPlan() : to.firstPlan();
-                String figure = String.format(Locale.ROOT, "%s growth, %s to %s instances", noOp ? "no-op plan" : "first plan",
-                        count(from.instances()), count(to.instances()));
-                String aim = String.format(Locale.ROOT, "at most %.1fx (%.0fx instances)", scale * 1.2, scale);
-                if (a.isEmpty()) {
-                    continue;
-                }
-                if (b.isEmpty()) {
-                    // It ran for the whole limit and had not finished: the growth is at least that much.
-                    double atLeast = to.stoppedAfterMillis() / a.getAsDouble();
-                    aims.add(new Aim(figure, aim, String.format(Locale.ROOT, "more than %.1fx (not finished within %s)", atLeast,
-                            ms(to.limitMillis())), atLeast > scale * 1.2 ? Status.MISSED : Status.UNDECIDED,
-                            (stoppedDuring(from, to, noOp) + " " + (noOp ? hotNoOp : hotFirst)).strip()));
-                    continue;
-                }
-                double ratio = b.getAsDouble() / a.getAsDouble();
-                String limit = String.format(Locale.ROOT, "step by step: load %s, resolve %s, %s %s. %s",
-                        stepGrowth(from.load(), to.load()), stepGrowth(from.resolve(), to.resolve()), noOp ? "no-op plan" : "plan",
-                        stepGrowth(noOp ? from.replan() : from.plan(), noOp ? to.replan() : to.plan()),
-                        ratio <= scale * 1.2 && from.instances() < 10_000 ? "Fixed costs of a fresh JVM (class loading, the first "
-                                + "compilations) weigh most at the small size, which flatters this ratio." : noOp ? hotNoOp : hotFirst);
-                aims.add(new Aim(figure, aim, String.format(Locale.ROOT, "%.1fx", ratio), Status.of(ratio <= scale * 1.2), limit));
-            }
-        }
-    }
-
-    /**
-     * Which step the time limit interrupted, after which finished ones, and how much that step alone had
-     * grown by then over the smaller size: often enough to tell where linear growth is lost.
-     */
-    private static String stoppedDuring(PlanningBenchmark.Size from, PlanningBenchmark.Size size, boolean noOp) {
-        List<String> finished = new ArrayList<>();
-        double finishedMillis = 0;
-        String running = null;
-        for (String step : noOp ? List.of("load", "resolve", "plan", "replan") : List.of("load", "resolve", "plan")) {
-            if (size.step(step).isPresent()) {
-                finished.add(step + " " + ms(size.step(step).getAsDouble()));
-                finishedMillis += size.step(step).getAsDouble();
-            } else if (running == null) {
-                running = step;
-            }
-        }
-        String growth = "";
-        if (running != null && from.step(running).isPresent()) {
-            growth = String.format(Locale.ROOT, "; by then %s alone had taken more than %.1fx its time at %s", stepLabel(running),
-                    (size.stoppedAfterMillis() - finishedMillis) / from.step(running).getAsDouble(), count(from.instances()));
-        }
-        return String.format(Locale.ROOT, "At %s the limit came during %s%s%s.", count(size.instances()),
-                running == null ? "the end" : stepLabel(running), finished.isEmpty() ? "" : ", after " + String.join(", ", finished), growth);
-    }
-
-    private static String stepLabel(String step) {
-        return step.equals("replan") ? "the no-op plan" : step;
-    }
-
-    private static String stepGrowth(OptionalDouble from, OptionalDouble to) {
-        return from.isPresent() && to.isPresent() ? String.format(Locale.ROOT, "x%.1f", to.getAsDouble() / from.getAsDouble()) : "x?";
-    }
-
-    private static String hotspots(PlanningBenchmark.Result result, String step) {
-        List<PlanningBenchmark.Hotspot> inStep = result.hotspots().stream().filter(h -> h.step().equals(step)).limit(2).toList();
-        if (inStep.isEmpty()) {
-            return step + ": no profile";
-        }
-        return (step.equals("replan") ? "the no-op plan" : step) + " spends " + inStep.stream().map(h -> String.format(Locale.ROOT, "%.0f%% in `%s`", 100.0 * h.samples() / h.stepSamples(),
-                h.method())).collect(Collectors.joining(", "));
-    }
-
-    // ---- deploying -----------------------------------------------------------------------------
-
-    private void deploySection(StringBuilder page, DeployBenchmark.Result result, Path charts) {
-        DeployBenchmark.Count largest = result.largest();
-        int n = largest.services();
-        page.append("## 2. Deploying into real systemd\n\n")
-                .append("N copies of the hello-world example's server, each on demand on its own port (`HelloModels`), deployed into the ")
-                .append("`sandbox` module's private systemd user manager (`SystemdUserManager`, systemd's own binary) three ways, in the ")
-                .append("same rounds:\n\n")
-                .append("- **beckon deploy**: `bin/beckon deploy` as a process (JVM start included) on a fresh profile and state ")
-                .append("directory: plan, lock, copy the package into the store, write 2N units atomically (with fsync), one reload, start ")
-                .append("and verify each socket, record the generation. Then the **no-op redeploy** (nothing changed) and the ")
-                .append("**removal** (an empty distribution).\n")
-                .append("- **floor**: the same unit files beckon wrote (and their `sockets.target.wants/` links), copied into place by hand, ")
-                .append("then one `systemctl --user daemon-reload` and one `systemctl --user start` of all N sockets.\n")
-                .append("- **per-unit loop**: what a shell loop or a configuration-management role does: for each service its files, ")
-                .append("`daemon-reload`, `start` of its socket.\n\n")
-                .append(String.format(Locale.ROOT, "Medians of %d rounds (the per-unit loop: %d round%s), min to max in brackets, after one unmeasured "
-                        + "deployment to warm the page cache; beckon and the floor take turns going first. A ratio is the median of "
-                        + "the ratios within each round, both measured minutes apart at most. The baselines reach the "
-                        + "private manager as `systemctl --user` with `XDG_RUNTIME_DIR` pointed at it (`SystemdUserManager.systemctl`); "
-                        + "every variant is checked to leave all N sockets listening.%n%n", result.rounds(), result.loopRounds(),
-                        result.loopRounds() == 1 ? "" : "s"))
-                .append("| services | beckon deploy | floor | per-unit loop | beckon / floor | loop / beckon | beckon no-op | beckon removal |\n")
-                .append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        for (DeployBenchmark.Count count : result.counts()) {
-            page.append("| ").append(count.services())
-                    .append(" | ").append(spread(count.stats(DeployBenchmark.BECKON)))
-                    .append(" | ").append(spread(count.stats(DeployBenchmark.FLOOR)))
-                    .append(" | ").append(count.has(DeployBenchmark.LOOP) ? spread(count.stats(DeployBenchmark.LOOP)) : "–")
-                    .append(" | ").append(String.format(Locale.ROOT, "%.1fx", count.ratio(DeployBenchmark.BECKON, DeployBenchmark.FLOOR)))
-                    .append(" | ").append(count.has(DeployBenchmark.LOOP)
-                            ? String.format(Locale.ROOT, "%.1fx", count.ratio(DeployBenchmark.LOOP, DeployBenchmark.BECKON)) : "–")
-                    .append(" | ").append(spread(count.stats(DeployBenchmark.NO_OP)))
-                    .append(" | ").append(spread(count.stats(DeployBenchmark.REMOVE)))
-                    .append(" |\n");
-        }
-        DeployBenchmark.Phases phases = largest.medianPhases();
-        double jvm = largest.stats(DeployBenchmark.JVM_FLOOR).median();
-        page.append(String.format(Locale.ROOT, "%nWhere `beckon deploy` of %d services spends its time, from when its progress lines arrive "
-                + "(medians):%n%n", n))
-                .append("| phase | time |\n| --- | ---: |\n")
-                .append(String.format(Locale.ROOT, "| JVM start, load, resolve, ask the target, print the plan (the JVM start floor alone: %s) | %s |%n",
-                        ms(jvm), ms(phases.planPrinted())))
-                .append(String.format(Locale.ROOT, "| lock, journal, copy the package, write %d units, one reload, first activation | %s |%n", 2 * n,
-                        ms(phases.firstActivated() - phases.planPrinted())))
-                .append(String.format(Locale.ROOT, "| the other %d activations, one after the other (%s each) | %s |%n", n - 1,
-                        ms((phases.lastActivated() - phases.firstActivated()) / Math.max(1, n - 1)),
-                        ms(phases.lastActivated() - phases.firstActivated())))
-                .append(String.format(Locale.ROOT, "| flush, record the generation (a git commit) | %s |%n", ms(phases.deployed() - phases.lastActivated())))
-                .append(String.format(Locale.ROOT, "| JVM exit | %s |%n", ms(phases.exited() - phases.deployed())))
-                .append(String.format(Locale.ROOT, "| **total** | **%s** |%n%n", ms(phases.exited())));
-        page.append(String.format(Locale.ROOT, "The no-op redeploy of %d services, against what any Java command line costs, one step added at "
-                + "a time (medians):%n%n", n))
-                .append("| command | what it does beyond the row above | time |\n| --- | --- | ---: |\n")
-                .append(String.format(Locale.ROOT, "| `java %s JvmFloor` | the JVM start floor: an empty main | %s |%n",
-                        String.join(" ", PlanningBenchmark.BECKON_JVM_OPTIONS), spread(largest.stats(DeployBenchmark.JVM_FLOOR))))
-                .append(String.format(Locale.ROOT, "| `beckon --version` | beckon's jar and picocli | %s |%n", spread(largest.stats(DeployBenchmark.VERSION))))
-                .append(String.format(Locale.ROOT, "| `beckon validate` | loading the model | %s |%n", spread(largest.stats(DeployBenchmark.VALIDATE))))
-                .append(String.format(Locale.ROOT, "| `beckon plan` | resolving it, reading the profile, asking systemd about every instance | %s |%n",
-                        spread(largest.stats(DeployBenchmark.PLAN))))
-                .append(String.format(Locale.ROOT, "| `beckon deploy` (no changes) | the profile lock and the journal check | %s |%n%n",
-                        spread(largest.stats(DeployBenchmark.NO_OP))))
-                .append("Each row is a process of its own, measured once per round; differences smaller than the spreads are noise.\n\n");
-        page.append("![Deploy time against service count](benchmarks/deploy.svg)\n\n");
-        writeChart(charts.resolve("deploy.svg"), deployChart(result));
-        deployAims(result);
-    }
-
-    private SvgLineChart deployChart(DeployBenchmark.Result result) {
-        SvgLineChart chart = new SvgLineChart("Deploying N on-demand services into systemd", "services", "time", true, true,
-                v -> String.format(Locale.ROOT, "%.0f", v), BenchmarkReport::axisMillis);
-        for (String variant : List.of(DeployBenchmark.BECKON, DeployBenchmark.FLOOR, DeployBenchmark.LOOP, DeployBenchmark.NO_OP)) {
-            List<SvgLineChart.Point> points = new ArrayList<>();
-            for (DeployBenchmark.Count count : result.counts()) {
-                if (count.has(variant)) {
-                    points.add(SvgLineChart.Point.of(count.services(), count.stats(variant).median()));
-                }
-            }
-            chart.add(variant, points, false);
-        }
-        double jvm = result.largest().stats(DeployBenchmark.JVM_FLOOR).median();
-        chart.add(DeployBenchmark.JVM_FLOOR, result.counts().stream().map(c -> SvgLineChart.Point.of(c.services(), jvm)).toList(), true);
-        return chart;
-    }
-
-    private void deployAims(DeployBenchmark.Result result) {
-        DeployBenchmark.Count largest = result.largest();
-        int n = largest.services();
-        double jvm = largest.stats(DeployBenchmark.JVM_FLOOR).median();
-        DeployBenchmark.Phases phases = largest.medianPhases();
-        double ratio = largest.ratio(DeployBenchmark.BECKON, DeployBenchmark.FLOOR);
-        aims.add(new Aim(String.format(Locale.ROOT, "deploy %d on-demand services: beckon against the floor", n), "within 1.5x",
-                measuredRatio(largest, DeployBenchmark.BECKON, DeployBenchmark.FLOOR), Status.of(ratio <= 1.5),
-                String.format(Locale.ROOT, "the floor pays no JVM, no planning, no verification and no record. beckon: %s until its plan is "
-                        + "printed (the JVM start floor alone %s); %s to lock, copy, write the units with fsync and reload; %d activations "
-                        + "one after the other, %s each (a start job awaited over D-Bus, then the unit's state read back), %s in all; "
-                        + "%s to record the generation; %s to exit", ms(phases.planPrinted()), ms(jvm),
-                        ms(phases.firstActivated() - phases.planPrinted()), n, ms((phases.lastActivated() - phases.firstActivated()) / Math.max(1, n - 1)),
-                        ms(phases.lastActivated() - phases.firstActivated()), ms(phases.deployed() - phases.lastActivated()),
-                        ms(phases.exited() - phases.deployed()))));
-        if (largest.has(DeployBenchmark.LOOP)) {
-            double loop = largest.ratio(DeployBenchmark.LOOP, DeployBenchmark.BECKON);
-            aims.add(new Aim(String.format(Locale.ROOT, "deploy %d on-demand services: the per-unit loop against beckon", n), "at least 10x slower",
-                    measuredRatio(largest, DeployBenchmark.LOOP, DeployBenchmark.BECKON), Status.of(loop >= 10),
-                    String.format(Locale.ROOT, "the loop's %d reloads cost %s per service on average, each re-reading every unit loaded "
-                            + "so far; beckon's own time is limited as in the row above", n,
-                            ms(largest.stats(DeployBenchmark.LOOP).median() / n))));
-        }
-        double noOp = largest.ratio(DeployBenchmark.NO_OP, DeployBenchmark.JVM_FLOOR);
-        aims.add(new Aim(String.format(Locale.ROOT, "no-op redeploy of %d services against the JVM start floor", n), "within 1.5x",
-                measuredRatio(largest, DeployBenchmark.NO_OP, DeployBenchmark.JVM_FLOOR), Status.of(noOp <= 1.5),
-                String.format(Locale.ROOT, "each a process of its own: beckon's jar and picocli bring a JVM from %s to %s (`--version`); "
-                        + "loading the model, to %s (`validate`); resolving it and asking systemd about each of the %d instances "
-                        + "(unit files read, properties over D-Bus), to %s (`plan`); the no-op deploy, which also takes the profile's "
-                        + "lock, %s", ms(jvm), ms(largest.stats(DeployBenchmark.VERSION).median()),
-                        ms(largest.stats(DeployBenchmark.VALIDATE).median()), n, ms(largest.stats(DeployBenchmark.PLAN).median()),
-                        ms(largest.stats(DeployBenchmark.NO_OP).median()))));
-    }
-
-    /** "6.5x (rounds: 4.1x, 6.5x, 7.0x; medians 11.1 s and 1.70 s)": the ratio, how it varied, what it is made of. */
-    private static String measuredRatio(DeployBenchmark.Count count, String a, String b) {
-        List<Double> ratios = count.ratios(a, b);
-        String rounds = ratios.size() == 1 ? "one round" : "rounds: " + ratios.stream()
-                .map(r -> String.format(Locale.ROOT, "%.1fx", r)).collect(Collectors.joining(", "));
-        return String.format(Locale.ROOT, "%.1fx (%s; medians %s and %s)", count.ratio(a, b), rounds,
-                ms(Stats.of(count.millis().get(a).subList(0, ratios.size())).median()),
-                ms(Stats.of(count.millis().get(b).subList(0, ratios.size())).median()));
     }
 
     // ---- cold activation -----------------------------------------------------------------------
@@ -637,7 +285,7 @@ final class BenchmarkReport {
 
     // ---- formatting ----------------------------------------------------------------------------
 
-    private static void writeChart(Path file, SvgLineChart chart) {
+    static void writeChart(Path file, SvgLineChart chart) {
         try {
             Files.writeString(file, chart.render());
         } catch (IOException e) {
@@ -658,33 +306,33 @@ final class BenchmarkReport {
         return String.format(Locale.ROOT, millis < 100_000 ? "%.1f s" : "%.0f s", millis / 1000);
     }
 
-    private static String ms(OptionalDouble millis) {
+    static String ms(OptionalDouble millis) {
         return millis.isPresent() ? ms(millis.getAsDouble()) : "–";
     }
 
     /** A step's time, or, when its run was stopped at the limit before it ended, that it did not end. */
-    private static String ms(OptionalDouble millis, PlanningBenchmark.Size size) {
+    static String ms(OptionalDouble millis, PlanningBenchmark.Size size) {
         if (millis.isPresent()) {
             return ms(millis.getAsDouble());
         }
         return size.stopped() ? "> limit" : "–";
     }
 
-    private static String spread(Stats stats) {
+    static String spread(Stats stats) {
         if (stats.count() == 1) {
             return ms(stats.median());
         }
         return ms(stats.median()) + " (" + ms(stats.min()) + "–" + ms(stats.max()) + ")";
     }
 
-    private static String axisMillis(double millis) {
+    static String axisMillis(double millis) {
         if (millis < 1000) {
             return String.format(Locale.ROOT, "%s ms", trim(millis));
         }
         return String.format(Locale.ROOT, "%s s", trim(millis / 1000));
     }
 
-    private static String trim(double value) {
+    static String trim(double value) {
         return value == Math.rint(value) ? String.format(Locale.ROOT, "%.0f", value) : String.format(Locale.ROOT, "%.1f", value);
     }
 
@@ -708,7 +356,7 @@ final class BenchmarkReport {
         return String.format(Locale.ROOT, "%.2f GiB", bytes / (1024.0 * 1024 * 1024));
     }
 
-    private static String bytes(OptionalDouble bytes) {
+    static String bytes(OptionalDouble bytes) {
         return bytes.isPresent() ? bytes((long) bytes.getAsDouble()) : "–";
     }
 }
