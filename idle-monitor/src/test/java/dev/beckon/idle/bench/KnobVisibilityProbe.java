@@ -46,13 +46,17 @@ public final class KnobVisibilityProbe {
             reader.setDaemon(true);
             reader.start();
             long[] latency = new long[changes];
+            long stealBefore = stealTicks();
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 MappedByteBuffer writer = channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size());
                 for (int i = 1; i <= changes; i++) {
                     long storedAt = System.nanoTime();
                     SLOT.setRelease(writer, 32, (long) i);
+                    // The writer sleeps while it waits, as `beckon knob set` (another process, gone once it wrote)
+                    // does not hold a core: spinning here too kept both cores of a 2-core machine busy, and the
+                    // reader, preempted by anything else runnable, waited out a scheduler slice (1-6 ms).
                     while (seenAt.get(i) == 0) {
-                        Thread.onSpinWait();
+                        LockSupport.parkNanos(20_000);
                     }
                     latency[i - 1] = seenAt.get(i) - storedAt;
                     LockSupport.parkNanos(100_000);
@@ -61,8 +65,23 @@ public final class KnobVisibilityProbe {
             Arrays.sort(latency);
             System.out.printf("knob change visible to a reading thread, %d changes: median %.2f us, p99 %.2f us, max %.2f us%n",
                     changes, latency[changes / 2] / 1e3, latency[changes * 99 / 100] / 1e3, latency[changes - 1] / 1e3);
+            long steal = stealTicks() - stealBefore;
+            if (steal > 0) {
+                // A virtual machine's CPUs taken away by its host: the reader was not running, whatever it reads.
+                System.out.printf("meanwhile the host took this machine's CPUs for %d ms (steal time in /proc/stat)%n", steal * 10);
+            }
         } finally {
             Files.deleteIfExists(file);
+        }
+    }
+
+    /** The CPU time the host of a virtual machine took from it, in clock ticks (1/100 s), or 0 when unknown. */
+    private static long stealTicks() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            return fields.length > 8 ? Long.parseLong(fields[8]) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 }
