@@ -151,6 +151,34 @@ class TamperProofStoreTest {
         }
     }
 
+    @Test
+    void aDamagedPackageThatTwoServicesShareIsRepairedOnceByDeployAndBothRunFromIt() throws Exception {
+        // The deployment checks a shared package once (not once per instance): the first instance's repair stands for both.
+        Files.writeString(model.resolve("services.toml"), """
+                [services.svc]
+                type = "systemd-unit"
+                package = "%1$s"
+                exec = ["{package}/run.sh"]
+                [services.twin]
+                type = "systemd-unit"
+                package = "%1$s"
+                exec = ["{package}/run.sh", "twin"]
+                """.formatted(pkg));
+        Files.writeString(model.resolve("distribution.toml"), "svc = [\"local\"]\ntwin = [\"local\"]\n");
+        assertEquals(0, run("deploy", model.toString()).exitCode());
+        Path data = entry().resolve("lib/data.txt");
+        damage(data);
+        Run plan = run("plan", model.toString());
+        assertTrue(plan.out().contains("svc@local") && plan.out().contains("twin@local")
+                && plan.out().contains("was changed after it was copied"), plan.out());
+        Run repaired = run("deploy", model.toString());
+        assertEquals(0, repaired.exitCode(), repaired.out() + repaired.err());
+        assertEquals("twelve bytes", Files.readString(data), repaired.out());
+        Run status = run("status");
+        assertEquals(0, status.exitCode(), status.out() + status.err());
+        assertEquals("1 store entry checked, all whole.\n", run("verify").out());
+    }
+
     private static void damage(Path file) throws IOException {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         try (var channel = Files.newByteChannel(file, StandardOpenOption.WRITE)) {

@@ -35,6 +35,11 @@ public final class LocalTargetSession implements TargetSession {
     /** This machine's stores, for the profile: locks, roots and gc. */
     private final dev.beckon.planner.store.LocalStore store;
     private final Map<String, ModuleSession> open = new LinkedHashMap<>();
+    /**
+     * What this session found wrong with each package in the store it looked at (empty: whole), by its path; what it
+     * put there itself is whole. Many instances share a package: hashing it again for each would cost a deployment of
+     * 200 copies of one service seconds, for nothing the first check did not already say.
+     */
     private final Map<String, Optional<String>> checkedPackages = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LocalTargetSession(String profile, ModuleFinder modules) {
@@ -120,6 +125,9 @@ public final class LocalTargetSession implements TargetSession {
             if (entry.packageSource().isEmpty()) {
                 return added;
             }
+            if (isWhole(entry.packagePath())) {
+                return added;
+            }
             Path source = Path.of(entry.packageSource());
             Path destination = Path.of(entry.packagePath());
             if (!Files.exists(source)) {
@@ -128,11 +136,13 @@ public final class LocalTargetSession implements TargetSession {
                     throw new PlanningException(entry.id() + ": its package " + destination + " " + damage.get() + ", and its source "
                             + source + " is gone to copy it again from; restore the source, then deploy again");
                 }
+                checkedPackages.put(entry.packagePath(), Optional.empty());
                 return added;
             }
             if (Store.put(source, destination) == Store.Placed.COPIED) {
                 added.add(destination);
             }
+            checkedPackages.put(entry.packagePath(), Optional.empty());
             return added;
         } catch (IOException | PlanningException e) {
             // What this call made goes with its failure: the caller learns only of what it returns.
@@ -217,6 +227,45 @@ public final class LocalTargetSession implements TargetSession {
         });
     }
 
+    /** What {@link #preparePackage} made, and whether the package is in the store whole (else it is to be copied). */
+    public record PreparedPackage(List<Path> made, boolean present) {}
+
+    /** Whether this session already found the package at {@code packagePath} whole in the store, or put it there. */
+    private boolean isWhole(String packagePath) {
+        return Optional.empty().equals(checkedPackages.get(packagePath));
+    }
+
+    /**
+     * The agent's half of {@link SshTargetSession#putPackage}: makes the instance's directories and its warm state, and
+     * says whether its package is in the store whole; one found damaged or cut short is removed, so that the copy
+     * that follows puts it there whole.
+     *
+     * @return the directories it made, and whether the package needs no copy
+     */
+    public PreparedPackage preparePackage(ManifestEntry entry) throws IOException, PlanningException {
+        List<Path> made = new ArrayList<>();
+        makeInstanceDirectory(entry).ifPresent(made::add);
+        ServiceStates.ensureRegion(profile, entry);
+        if (entry.packagePath().isEmpty() || isWhole(entry.packagePath())) {
+            return new PreparedPackage(made, true);
+        }
+        Path stored = Path.of(entry.packagePath());
+        SafeDirectories.ensure(stored.getParent());
+        if (Store.damage(stored).isPresent()) {
+            Store.removeEntry(stored);
+            checkedPackages.remove(entry.packagePath());
+            return new PreparedPackage(made, false);
+        }
+        checkedPackages.put(entry.packagePath(), Optional.empty());
+        return new PreparedPackage(made, true);
+    }
+
+    /** The agent's end of a package's copy over SSH: {@link Store#seal}, after which this session knows it whole. */
+    public void sealPackage(ManifestEntry entry) throws IOException {
+        Store.seal(Path.of(entry.packagePath()));
+        checkedPackages.put(entry.packagePath(), Optional.empty());
+    }
+
     @Override
     public void removeFromStore(Path stateDirectory, List<Path> entries) throws PlanningException {
         Path store = stateDirectory.resolve("store").toAbsolutePath().normalize();
@@ -225,6 +274,9 @@ public final class LocalTargetSession implements TargetSession {
             if (!normalized.getParent().equals(store)) {
                 throw new PlanningException(entry + " is not an entry of the store " + store + "; not removed");
             }
+            // Gone from the store: the next put copies it again.
+            checkedPackages.remove(normalized.toString());
+            checkedPackages.remove(entry.toString());
             try {
                 Store.removeEntry(normalized);
             } catch (IOException e) {

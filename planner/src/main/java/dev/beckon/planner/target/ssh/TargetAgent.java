@@ -91,20 +91,9 @@ public final class TargetAgent {
                             session.removeStaleLock(Path.of(request.stateDirectory())).orElse(null), null, null);
                 }
                 case "prepare-package" -> {
-                    List<String> made = new ArrayList<>();
-                    LocalTargetSession.makeInstanceDirectory(request.entry()).ifPresent(directory -> made.add(directory.toString()));
-                    dev.beckon.planner.target.ServiceStates.ensureRegion(profile, request.entry());
-                    boolean present = true;
-                    if (!request.entry().packagePath().isEmpty()) {
-                        Path stored = Path.of(request.entry().packagePath());
-                        SafeDirectories.ensure(stored.getParent());
-                        present = Store.damage(stored).isEmpty();
-                        if (!present) {
-                            // Damaged or cut short: removed, so that the copy that follows puts it there whole.
-                            Store.removeEntry(stored);
-                        }
-                    }
-                    return new AgentProtocol.Response(null, present, made, null, null, null);
+                    LocalTargetSession.PreparedPackage prepared = session.preparePackage(request.entry());
+                    return new AgentProtocol.Response(null, prepared.present(), prepared.made().stream().map(Path::toString).toList(),
+                            null, null, null);
                 }
                 case "make-class-data-archive" -> {
                     // The progress line travels as the one warning, the field for lines to show.
@@ -121,7 +110,7 @@ public final class TargetAgent {
                             : java.util.Optional.empty());
                 }
                 case "seal-package" -> {
-                    Store.seal(Path.of(request.entry().packagePath()));
+                    session.sealPackage(request.entry());
                     return AgentProtocol.Response.done();
                 }
                 case "remove-from-store" -> session.removeFromStore(Path.of(request.stateDirectory()),
