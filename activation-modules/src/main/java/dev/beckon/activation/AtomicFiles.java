@@ -48,8 +48,14 @@ public final class AtomicFiles {
     /** As {@link #write(Path, byte[], Set)}, the directory's sync left to {@code batch} when there is one. */
     static boolean write(Path file, byte[] bytes, Set<PosixFilePermission> permissions, DirectorySyncs batch) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
-        // The directory first: nobody else may have planted what the comparison below reads.
-        SafeDirectories.ensureForAtomicWrites(directory);
+        // The directory first: nobody else may have planted what the comparison below reads. Once per batch: a chain
+        // found closed to everyone else can only be changed by its owners, root and us, and the batch is ours.
+        if (batch == null || !batch.checked(directory)) {
+            SafeDirectories.ensureForAtomicWrites(directory);
+            if (batch != null) {
+                batch.checkedNow(directory);
+            }
+        }
         if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Arrays.equals(Files.readAllBytes(file), bytes)
                 && Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS).equals(permissions)) {
             return false;

@@ -13,11 +13,23 @@ import java.util.Set;
  */
 public final class DirectorySyncs {
     private final Set<Path> pending = new LinkedHashSet<>();
+    /** The directories this batch checked ({@link SafeDirectories#ensureForAtomicWrites}) before its first write into them. */
+    private final Set<Path> checked = new java.util.HashSet<>();
 
     /** Replaces {@code file} as {@link AtomicFiles#write(Path, String, Set)} does, its directory synced by {@link #syncAll}. */
     public boolean write(Path file, String content, Set<java.nio.file.attribute.PosixFilePermission> permissions)
             throws IOException {
         return AtomicFiles.write(file, content.getBytes(java.nio.charset.StandardCharsets.UTF_8), permissions, this);
+    }
+
+    /** Whether this batch found {@code directory} safe to write into before. */
+    boolean checked(Path directory) {
+        return checked.contains(directory);
+    }
+
+    /** This batch found {@code directory} safe to write into. */
+    void checkedNow(Path directory) {
+        checked.add(directory);
     }
 
     void add(Path directory) {

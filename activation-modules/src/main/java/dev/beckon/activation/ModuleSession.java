@@ -41,6 +41,14 @@ public interface ModuleSession extends AutoCloseable {
      */
     default void install(List<ServiceInstance> instances) throws ActivationException {}
 
+    /**
+     * Before the instances are activated one by one: starts what of them can start together, all at once (a module
+     * whose starts are jobs of its service manager queues them all, then awaits them together). Only an
+     * optimisation, and never a failure of its own: each {@link #activate} that follows still verifies its instance,
+     * and starts or reports what this left undone. {@link #deactivate} undoes it. Default: nothing.
+     */
+    default void startTogether(List<ServiceInstance> instances) throws ActivationException {}
+
     /** Makes the instance run (or listen, when on demand), and makes it come back after a reboot. */
     void activate(ServiceInstance instance) throws ActivationException;
 

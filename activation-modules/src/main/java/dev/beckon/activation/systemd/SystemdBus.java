@@ -126,6 +126,77 @@ final class SystemdBus implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts many units as {@link #runJob} runs one {@code StartUnit}, but sends every call before it awaits any
+     * answer, so that the manager queues and runs the jobs back to back: no round trip of ours between two of them,
+     * then one wait for all their {@code JobRemoved}.
+     *
+     * @return systemd's result for each unit, in their order; for a start systemd refused, "refused: " and its message
+     */
+    List<String> startAll(List<String> units) throws SystemdCallException {
+        List<org.freedesktop.dbus.DBusAsyncReply<?>> calls = new java.util.ArrayList<>();
+        List<CompletableFuture<String>> results = new java.util.ArrayList<>();
+        List<String> jobs = new java.util.ArrayList<>();
+        synchronized (awaited) {
+            queuing++;
+        }
+        try {
+            for (String unit : units) {
+                calls.add(connection.callMethodAsync(manager, "StartUnit", unit, "replace"));
+            }
+            for (org.freedesktop.dbus.DBusAsyncReply<?> call : calls) {
+                CompletableFuture<String> result = new CompletableFuture<>();
+                results.add(result);
+                String job;
+                try {
+                    // The reply object answers only once the answer is in: wait for it as a synchronous call would.
+                    call.getCall().getReply();
+                    job = ((DBusPath) call.getReply()).getPath();
+                } catch (DBusException | DBusExecutionException e) {
+                    result.complete("refused: " + e.getMessage());
+                    continue;
+                }
+                synchronized (awaited) {
+                    // Still queuing: a job that ended before it was claimed here waits in unclaimed.
+                    String early = unclaimed.remove(job);
+                    if (early != null) {
+                        result.complete(early);
+                    } else {
+                        awaited.put(job, result);
+                    }
+                    jobs.add(job);
+                }
+            }
+        } finally {
+            synchronized (awaited) {
+                queuing--;
+                if (queuing == 0) {
+                    unclaimed.clear();
+                }
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(JOB_LIMIT_SECONDS);
+        List<String> outcomes = new java.util.ArrayList<>();
+        try {
+            for (CompletableFuture<String> result : results) {
+                outcomes.add(result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            }
+            return outcomes;
+        } catch (TimeoutException e) {
+            throw new SystemdCallException((results.size() - outcomes.size()) + " of " + results.size() + " start jobs did not finish within "
+                    + JOB_LIMIT_SECONDS + " s", e);
+        } catch (ExecutionException e) {
+            throw new SystemdCallException("a start job failed: " + e.getCause(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SystemdCallException("interrupted while waiting for " + results.size() + " start jobs", e);
+        } finally {
+            synchronized (awaited) {
+                jobs.forEach(awaited::remove);
+            }
+        }
+    }
+
     private void jobRemoved(String job, String result) {
         synchronized (awaited) {
             CompletableFuture<String> waiting = awaited.get(job);

@@ -56,6 +56,8 @@ final class SystemdSession implements ModuleSession {
      * previous version instead, which replaces it.
      */
     private final Map<String, Installed> installed = new HashMap<>();
+    /** The instances {@link #startTogether} started, and how their units were once it was done. */
+    private final JointSocketStart startedTogether;
 
     private record Installed(ServiceInstance version, InstallResult result) {}
 
@@ -69,6 +71,7 @@ final class SystemdSession implements ModuleSession {
         this.report = new UnitFailureReport(bus, journalDirectory);
         this.activation = new UnitActivation(bus, report);
         this.journal = new UnitJournal(journalDirectory);
+        this.startedTogether = new JointSocketStart(bus);
     }
 
     Path unitDirectory() {
@@ -124,6 +127,17 @@ final class SystemdSession implements ModuleSession {
         }
         reloadIfPending(instance);
         UnitNames names = UnitNames.of(instance);
+        if (startedTogether.listening(instance) && done != null && done.version().equals(instance)) {
+            checkProgram(instance);
+            if (instance.readiness().verifyStart()) {
+                try {
+                    activation.verifyStart(instance, names);
+                } catch (SystemdCallException e) {
+                    throw report.failure(instance, names.service(), "systemd refused: " + e.getMessage(), e);
+                }
+            }
+            return;
+        }
         for (String unit : names.files()) {
             if (!isTemplate(unit)) {
                 // A template cannot be loaded by itself; its socket's loading checks it.
@@ -148,9 +162,35 @@ final class SystemdSession implements ModuleSession {
         }
     }
 
+    /**
+     * The sockets of new on-demand instances, just installed and nothing of them there before, start as concurrent
+     * jobs ({@link JointSocketStart}); each {@link #activate} after verifies its instance against the listing of
+     * their units once all were done. What does not start here is left to {@link #activate}, which reports it.
+     */
+    @Override
+    public void startTogether(List<ServiceInstance> instances) throws ActivationException {
+        List<ServiceInstance> fresh = new ArrayList<>();
+        for (ServiceInstance instance : instances) {
+            Installed done = installed.get(instance.id());
+            if (instance.isOnDemand() && done != null && done.version().equals(instance) && done.result().before().isEmpty()) {
+                fresh.add(instance);
+            }
+        }
+        if (fresh.size() < 2) {
+            return;
+        }
+        reloadIfPending(null);
+        try {
+            startedTogether.start(fresh);
+        } catch (SystemdCallException e) {
+            // Each activation asks again, and reports what systemd says then for its own instance.
+        }
+    }
+
     @Override
     public void deactivate(ServiceInstance instance) throws ActivationException {
         UnitNames names = UnitNames.of(instance);
+        startedTogether.forget(instance);
         activation.forgetStopped(names.service());
         try {
             installed.remove(instance.id());
@@ -367,6 +407,15 @@ final class SystemdSession implements ModuleSession {
      * the activation, not that connection.
      */
     private void checkProgram(ServiceInstance instance) throws ActivationException {
+        if (!programExists(instance)) {
+            String program = instance.exec().get(0);
+            throw new ActivationException(instance.id(), "its program " + Messages.printable(program) + " is not an executable file"
+                    + (program.contains("/") ? "" : " on the PATH") + "; the service could never start");
+        }
+    }
+
+    /** Whether the instance's program is an executable file: named by its path, or found on the PATH. */
+    static boolean programExists(ServiceInstance instance) {
         String program = instance.exec().get(0);
         List<Path> candidates = new ArrayList<>();
         if (program.contains("/")) {
@@ -379,9 +428,6 @@ final class SystemdSession implements ModuleSession {
                 }
             }
         }
-        if (candidates.stream().noneMatch(p -> Files.isRegularFile(p) && Files.isExecutable(p))) {
-            throw new ActivationException(instance.id(), "its program " + Messages.printable(program) + " is not an executable file"
-                    + (program.contains("/") ? "" : " on the PATH") + "; the service could never start");
-        }
+        return candidates.stream().anyMatch(p -> Files.isRegularFile(p) && Files.isExecutable(p));
     }
 }

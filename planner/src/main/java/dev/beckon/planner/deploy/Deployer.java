@@ -374,7 +374,8 @@ public final class Deployer {
     /**
      * The activations by dependency level: level 0 depends on nothing this plan activates, level n + 1 on
      * something of level n. Each level installs (one batch per module session), reloads and activates, in
-     * the plan's order within the level.
+     * the plan's order within the level; the new instances of a level on a target are first started together
+     * ({@link StartTogether}), so that each activation after finds its sockets listening and only verifies them.
      */
     private static List<List<Step>> levels(List<Change> changes) {
         List<Change> activations = changes.stream().filter(c -> c.action() != Action.DEACTIVATE).toList();
@@ -399,6 +400,14 @@ public final class Deployer {
                 reloaded.add(first.target());
             }
             reloaded.forEach(target -> phase.add(new Reload(target, "level " + at)));
+            Map<String, List<Change>> newByTarget = new LinkedHashMap<>();
+            here.stream().filter(c -> c.action() == Action.ACTIVATE)
+                    .forEach(c -> newByTarget.computeIfAbsent(c.target(), t -> new ArrayList<>()).add(c));
+            newByTarget.forEach((target, fresh) -> {
+                if (fresh.size() > 1) {
+                    phase.add(new StartTogether(target, at, fresh));
+                }
+            });
             here.forEach(c -> phase.add(new Activate(c, at)));
             phases.add(phase);
         }

@@ -69,6 +69,15 @@ sealed interface Inverse {
         }
     }
 
+    /**
+     * Of starting new instances together before their activations: nothing of its own, as the install's inverse
+     * deactivates each new instance, its sockets first, whether it was started here, activated after, or neither.
+     */
+    record StartedTogether(String target) implements Inverse {
+        @Override
+        public void undo(Execution execution) {}
+    }
+
     /** Of a step that only looks (the health gate between waves): nothing to put back. */
     record Observed(String target) implements Inverse {
         @Override

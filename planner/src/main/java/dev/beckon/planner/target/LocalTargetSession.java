@@ -305,6 +305,23 @@ public final class LocalTargetSession implements TargetSession {
     }
 
     @Override
+    public void startTogether(List<ManifestEntry> entries) throws ActivationException {
+        Map<String, List<ManifestEntry>> bySession = new LinkedHashMap<>();
+        for (ManifestEntry entry : entries) {
+            bySession.computeIfAbsent(key(entry), k -> new ArrayList<>()).add(entry);
+        }
+        for (List<ManifestEntry> batch : bySession.values()) {
+            List<ServiceInstance> instances = new ArrayList<>();
+            for (ManifestEntry entry : batch) {
+                // Its region is there before anything of it can start: a connection may come as soon as its socket listens.
+                KnobRegions.prepare(entry, profile);
+                instances.add(instance(entry));
+            }
+            of(batch.get(0)).startTogether(instances);
+        }
+    }
+
+    @Override
     public void activate(ManifestEntry entry) throws ActivationException {
         KnobRegions.prepare(entry, profile);
         of(entry).activate(instance(entry));

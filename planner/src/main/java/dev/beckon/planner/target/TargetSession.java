@@ -77,6 +77,13 @@ public interface TargetSession extends AutoCloseable, dev.beckon.planner.store.S
     /** Writes the files of instances of one module and container at once, so one reload covers them. */
     void install(List<ManifestEntry> entries) throws ActivationException;
 
+    /**
+     * Before {@link #activate} of each of them: starts together what of these new instances can start together (see
+     * {@code ModuleSession.startTogether}); only an optimisation, never a failure of its own. Default: nothing (over
+     * SSH, each activation is one request to the agent as before).
+     */
+    default void startTogether(List<ManifestEntry> entries) throws ActivationException {}
+
     void activate(ManifestEntry entry) throws ActivationException;
 
     void deactivate(ManifestEntry entry) throws ActivationException;
