@@ -2,6 +2,7 @@ package dev.beckon.reliability;
 
 import static dev.beckon.planner.testing.BeckonProcess.beckon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.testing.GreetingServer;
@@ -44,16 +45,9 @@ class FailureAtEveryPositionIT {
 
     @Test
     void aFailureAtAnyPositionLeavesTheTargetAsItWasAndEveryServiceAnswering(SystemdUserManager systemd) throws Exception {
-        for (String service : DEPENDS_ON.keySet()) {
-            ports.put(service, TestServices.freePort());
-        }
-        Path model = Files.createDirectories(dir.resolve("model"));
+        Path model = model(systemd);
         Path state = dir.resolve("state");
         String home = dir.resolve("home").toString();
-        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(state));
-        StringBuilder distribution = new StringBuilder();
-        DEPENDS_ON.keySet().stream().sorted().forEach(s -> distribution.append(s).append(" = [\"local\"]\n"));
-        Files.writeString(model.resolve("distribution.toml"), distribution);
 
         writeServices(model, "v1", "", 0);
         Run first = beckon("deploy", model.toString(), "--home", home, "-m", "v1");
@@ -95,6 +89,53 @@ class FailureAtEveryPositionIT {
         assertEveryServiceGreets("v2");
         Files.writeString(model.resolve("distribution.toml"), "");
         assertEquals(0, beckon("deploy", model.toString(), "--home", home).exitCode());
+    }
+
+    @Test
+    void aNewServiceWhoseSocketCannotListenFailsTheFirstDeploymentAndLeavesNothingBehind(SystemdUserManager systemd)
+            throws Exception {
+        // The new services of a level start together (their sockets as concurrent jobs); one that cannot listen still
+        // fails the deployment by its name, and the undo removes every new service, started together or activated.
+        Path model = model(systemd);
+        Path state = dir.resolve("state");
+        String home = dir.resolve("home").toString();
+        for (String failing : List.of("s04", "s10")) {
+            try (ServerSocket taken = new ServerSocket()) {
+                taken.bind(new InetSocketAddress("127.0.0.1", 0));
+                writeServices(model, "v1", failing, taken.getLocalPort());
+                String before = TargetSnapshot.of(systemd, state, ports.values());
+                Run failed = beckon("deploy", model.toString(), "--home", home);
+                String told = failing + ":\n" + failed.out() + failed.err();
+                assertEquals(1, failed.exitCode(), told);
+                assertTrue(failed.out().contains("  [local] + " + failing + "  FAILED: "), told);
+                assertTrue(failed.out().contains("Deployment failed and was undone: every target runs what it ran before.\n"
+                        + "  failed: " + failing + "@local: "), told);
+                // The first deployment leaves the state directory it made (its lock's guard, the roots' directory), nothing else.
+                String after = TargetSnapshot.of(systemd, state, ports.values());
+                String stateSection = "# state directory";
+                assertEquals(before.substring(0, before.indexOf(stateSection)), after.substring(0, after.indexOf(stateSection)), told);
+                assertFalse(after.substring(after.indexOf(stateSection)).contains("store"), "the copied package went too: " + after);
+            }
+        }
+        writeServices(model, "v1", "", 0);
+        Run fine = beckon("deploy", model.toString(), "--home", home);
+        assertEquals(0, fine.exitCode(), fine.out() + fine.err());
+        assertEveryServiceGreets("v1");
+        Files.writeString(model.resolve("distribution.toml"), "");
+        assertEquals(0, beckon("deploy", model.toString(), "--home", home).exitCode());
+    }
+
+    /** The model's directory, with the ten services' ports chosen and their target and distribution written. */
+    private Path model(SystemdUserManager systemd) throws Exception {
+        for (String service : DEPENDS_ON.keySet()) {
+            ports.put(service, TestServices.freePort());
+        }
+        Path model = Files.createDirectories(dir.resolve("model"));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
+        StringBuilder distribution = new StringBuilder();
+        DEPENDS_ON.keySet().stream().sorted().forEach(s -> distribution.append(s).append(" = [\"local\"]\n"));
+        Files.writeString(model.resolve("distribution.toml"), distribution);
+        return model;
     }
 
     /**
