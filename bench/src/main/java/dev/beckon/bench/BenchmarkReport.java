@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.stream.Collectors;
@@ -148,12 +149,23 @@ final class BenchmarkReport {
         scale.ifPresent(r -> page.append("; many SSH targets ").append(r.loadAverage()));
         page.append("; at the end ").append(loadAtEnd).append(" |\n")
                 .append("| run | `").append(command).append("` |\n\n");
-        double peakLoad = maxLoad();
-        if (peakLoad > 1.0) {
-            page.append(String.format(Locale.ROOT, "The load average reached %.1f on these %d cores when a benchmark began: other work "
-                    + "(another engineer's builds and tests run on this machine) shared the CPU during the run, so single figures carry "
-                    + "noise; the spreads (min to max) in the tables show how much. The ratios of alternatives measured in the same "
-                    + "rounds are the figures to trust.", peakLoad, machine.cores()));
+        List<Map.Entry<String, String>> loads = loadsByStage();
+        Map.Entry<String, String> peak = loads.get(0);
+        for (Map.Entry<String, String> load : loads) {
+            if (oneMinute(load.getValue()) > oneMinute(peak.getValue())) {
+                peak = load;
+            }
+        }
+        if (oneMinute(peak.getValue()) > 1.0) {
+            int at = loads.indexOf(peak);
+            // The 1-minute average still holds the minute before: the benchmark that ran then, as well as anything else.
+            String before = at <= 1 ? "" : String.format(Locale.ROOT, " The 1-minute average holds the minute before it too: "
+                    + "the %s benchmark's own processes, which had just ended, as well as anything else on the machine.",
+                    loads.get(at - 1).getKey());
+            page.append(String.format(Locale.ROOT, "The load average reached %.1f on these %d cores when %s began.%s Single figures "
+                    + "carry noise; the spreads (min to max) in the tables show how much. The ratios of alternatives measured in the "
+                    + "same rounds are the figures to trust.", oneMinute(peak.getValue()), machine.cores(),
+                    at == 0 ? "the run" : "the " + peak.getKey() + " benchmark", before));
         } else {
             page.append("The load average stayed at or below 1 when each benchmark began: little else ran.");
         }
@@ -162,24 +174,25 @@ final class BenchmarkReport {
         page.append("\n\n");
     }
 
-    /** The highest 1-minute load average at the start of the run and of each benchmark. */
-    private double maxLoad() {
-        List<String> loads = new ArrayList<>(List.of(loadAtStart));
-        planning.ifPresent(r -> loads.add(r.loadAverage()));
-        deploy.ifPresent(r -> loads.add(r.loadAverage()));
-        cold.ifPresent(r -> loads.add(r.loadAverage()));
-        idle.ifPresent(r -> loads.add(r.loadAverage()));
-        slowloris.ifPresent(r -> loads.add(r.loadAverage()));
-        scale.ifPresent(r -> loads.add(r.loadAverage()));
-        double max = 0;
-        for (String load : loads) {
-            try {
-                max = Math.max(max, Double.parseDouble(load.split(" ")[0]));
-            } catch (NumberFormatException e) {
-                // "unknown": says nothing about the load
-            }
+    /** The load average at the start of the run, then at the start of each benchmark that ran, by its name. */
+    private List<Map.Entry<String, String>> loadsByStage() {
+        List<Map.Entry<String, String>> loads = new ArrayList<>(List.of(Map.entry("run", loadAtStart)));
+        planning.ifPresent(r -> loads.add(Map.entry("planning", r.loadAverage())));
+        deploy.ifPresent(r -> loads.add(Map.entry("deploying", r.loadAverage())));
+        cold.ifPresent(r -> loads.add(Map.entry("cold activation", r.loadAverage())));
+        idle.ifPresent(r -> loads.add(Map.entry("idle cost", r.loadAverage())));
+        slowloris.ifPresent(r -> loads.add(Map.entry("slowloris", r.loadAverage())));
+        scale.ifPresent(r -> loads.add(Map.entry("many SSH targets", r.loadAverage())));
+        return loads;
+    }
+
+    /** The 1-minute figure of a load average ("0.89 0.20 1.11"); 0 when it is unknown. */
+    private static double oneMinute(String load) {
+        try {
+            return Double.parseDouble(load.split(" ")[0]);
+        } catch (NumberFormatException e) {
+            return 0;
         }
-        return max;
     }
 
     // ---- cold activation -----------------------------------------------------------------------
