@@ -39,6 +39,9 @@ final class DeployBenchmark {
     static final String VERSION = "beckon --version";
     static final String VALIDATE = "beckon validate";
     static final String PLAN = "beckon plan (no changes)";
+    /** The three commands again, started without the start archive (BECKON_START_ARCHIVE=0). */
+    static final String WITHOUT_ARCHIVE = " (without the start archive)";
+    private static final Map<String, String> NO_START_ARCHIVE = Map.of("BECKON_START_ARCHIVE", "0");
 
     /** Where the time of one {@code beckon deploy} went, read from when its progress lines arrived, in ms. */
     record Phases(double planPrinted, double firstActivated, double lastActivated, double deployed, double exited) {}
@@ -140,6 +143,11 @@ final class DeployBenchmark {
                         add(count, VERSION, beckon.run("--version").requireSuccess().millis());
                         add(count, VALIDATE, beckon.run("validate", model.toString()).requireSuccess().millis());
                         add(count, PLAN, beckon.run("plan", model.toString(), "--home", home).requireSuccess().millis());
+                        add(count, VERSION + WITHOUT_ARCHIVE, beckon.run(NO_START_ARCHIVE, process -> {}, "--version").requireSuccess().millis());
+                        add(count, VALIDATE + WITHOUT_ARCHIVE, beckon.run(NO_START_ARCHIVE, process -> {}, "validate", model.toString())
+                                .requireSuccess().millis());
+                        add(count, PLAN + WITHOUT_ARCHIVE, beckon.run(NO_START_ARCHIVE, process -> {}, "plan", model.toString(), "--home", home)
+                                .requireSuccess().millis());
                     }
 
                     Command.Result removed = beckon.run("deploy", model.toString(), "--home", home, "--distribution",

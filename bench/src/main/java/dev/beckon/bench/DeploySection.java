@@ -74,19 +74,26 @@ final class DeploySection {
                 .append(String.format(Locale.ROOT, "| **total** | **%s** |%n%n", ms(phases.exited())));
         page.append(String.format(Locale.ROOT, "The no-op redeploy of %d services, against what any Java command line costs, one step added at "
                 + "a time (medians):%n%n", n))
-                .append("| command | what it does beyond the row above | time |\n| --- | --- | ---: |\n")
-                .append(String.format(Locale.ROOT, "| `java %s JvmFloor` | the JVM start floor: an empty main | %s |%n",
+                .append("| command | what it does beyond the row above | time | without the start archive |\n| --- | --- | ---: | ---: |\n")
+                .append(String.format(Locale.ROOT, "| `java %s JvmFloor` | the JVM start floor: an empty main | %s | |%n",
                         String.join(" ", PlanningBenchmark.BECKON_JVM_OPTIONS), spread(largest.stats(DeployBenchmark.JVM_FLOOR))))
-                .append(String.format(Locale.ROOT, "| `beckon --version` | beckon's jar and picocli | %s |%n", spread(largest.stats(DeployBenchmark.VERSION))))
-                .append(String.format(Locale.ROOT, "| `beckon validate` | loading the model | %s |%n", spread(largest.stats(DeployBenchmark.VALIDATE))))
-                .append(String.format(Locale.ROOT, "| `beckon plan` | resolving it, reading the profile, asking systemd about every instance | %s |%n",
-                        spread(largest.stats(DeployBenchmark.PLAN))))
-                .append(String.format(Locale.ROOT, "| `beckon deploy` (no changes) | the profile lock and the journal check | %s |%n%n",
+                .append(commandRow(largest, "beckon --version", "beckon's jar and picocli", DeployBenchmark.VERSION))
+                .append(commandRow(largest, "beckon validate", "loading the model", DeployBenchmark.VALIDATE))
+                .append(commandRow(largest, "beckon plan", "resolving it, reading the profile, asking systemd about every instance",
+                        DeployBenchmark.PLAN))
+                .append(String.format(Locale.ROOT, "| `beckon deploy` (no changes) | the profile lock and the journal check | %s | |%n%n",
                         spread(largest.stats(DeployBenchmark.NO_OP))))
                 .append("Each row is a process of its own, measured once per round; differences smaller than the spreads are noise.\n\n");
         page.append("![Deploy time against service count](benchmarks/deploy.svg)\n\n");
         writeChart(charts.resolve("deploy.svg"), deployChart(result));
         deployAims(result);
+    }
+
+    /** A row of the no-op breakdown: the command with the start archive, and without it where that was measured. */
+    private static String commandRow(DeployBenchmark.Count count, String command, String beyond, String variant) {
+        String without = variant + DeployBenchmark.WITHOUT_ARCHIVE;
+        return String.format(Locale.ROOT, "| `%s` | %s | %s | %s |%n", command, beyond, spread(count.stats(variant)),
+                count.has(without) ? spread(count.stats(without)) : "–");
     }
 
     private SvgLineChart deployChart(DeployBenchmark.Result result) {
