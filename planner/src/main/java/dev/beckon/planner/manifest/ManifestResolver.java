@@ -31,7 +31,7 @@ public final class ManifestResolver {
     private final ModuleFinder modules;
     private final Function<Target, Path> stateDirectories;
     /** Modules found once per type and state directory: finding one scans the class path (ServiceLoader). */
-    private final Map<String, ActivationModule> found = new java.util.HashMap<>();
+    private final Map<String, ActivationModule> found = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final SecretValues secretValues;
     private final SecretHashes secretHashes;
@@ -40,7 +40,7 @@ public final class ManifestResolver {
     /** Where the external modules of SSH targets render; null: every module is found on this machine. */
     private OnTarget onTargets;
     /** Whether a type is built in, once per type: finding out scans the class path. */
-    private final Map<String, Boolean> builtIn = new HashMap<>();
+    private final Map<String, Boolean> builtIn = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Renders an instance's files on its target, by the module found there. */
     @FunctionalInterface
@@ -96,15 +96,66 @@ public final class ManifestResolver {
         for (InstanceSpec spec : model.instances()) {
             byService.computeIfAbsent(spec.service().name(), k -> new ArrayList<>()).add(spec);
         }
-        List<ManifestEntry> entries = new ArrayList<>();
+        List<InstanceSpec> ordered = new ArrayList<>();
         for (String service : model.activationOrder()) {
-            for (InstanceSpec spec : byService.getOrDefault(service, List.of())) {
-                entries.add(resolve(spec, profile, targets.get(spec.target().name()), stateDirectories.apply(spec.target()), packageHashes));
+            ordered.addAll(byService.getOrDefault(service, List.of()));
+        }
+        // What instances share, or what may ask the user or another machine, first and in order: package hashes, secrets,
+        // modules. Then each instance on its own, on every core: its hash and its rendering were most of resolving.
+        List<Optional<Path>> modules = new ArrayList<>();
+        for (InstanceSpec spec : ordered) {
+            Optional<Path> source = spec.service().packagePath();
+            if (source.isPresent() && !packageHashes.containsKey(source.get())) {
+                try {
+                    packageHashes.put(source.get(), PackageDigest.of(source.get()));
+                } catch (IOException e) {
+                    throw new PlanningException(spec.id() + ": cannot read its package " + source.get() + ": " + e.getMessage(), e);
+                }
             }
+            secrets(spec.service());
+            boolean elsewhere = onTargets != null && !spec.target().host().isLocal() && !isBuiltIn(spec.service().type());
+            modules.add(elsewhere ? Optional.empty() : Optional.of(stateDirectories.apply(spec.target())));
+        }
+        Object[] resolved = new Object[ordered.size()];
+        java.util.stream.IntStream.range(0, ordered.size()).parallel().forEach(i -> {
+            InstanceSpec spec = ordered.get(i);
+            if (modules.get(i).isEmpty()) {
+                return; // rendered by its target, over the connection to it: one request at a time, below
+            }
+            resolved[i] = attempt(() -> resolve(spec, profile, targets.get(spec.target().name()), stateDirectories.apply(spec.target()),
+                    packageHashes));
+        });
+        List<ManifestEntry> entries = new ArrayList<>();
+        for (int i = 0; i < ordered.size(); i++) {
+            InstanceSpec spec = ordered.get(i);
+            Object outcome = modules.get(i).isPresent() ? resolved[i]
+                    : attempt(() -> resolve(spec, profile, targets.get(spec.target().name()), stateDirectories.apply(spec.target()), packageHashes));
+            // The first instance, in the model's order, that cannot be resolved is the one reported, as one at a time did.
+            if (outcome instanceof PlanningException e) {
+                throw e;
+            }
+            if (outcome instanceof RuntimeException e) {
+                throw e;
+            }
+            entries.add((ManifestEntry) outcome);
         }
         return new Manifest(Manifest.FORMAT_VERSION, profile, targets, entries);
     }
 
+    /** What resolving one instance may end in, as a value: its entry, or what was thrown. */
+    private interface Resolving {
+        ManifestEntry run() throws PlanningException;
+    }
+
+    private static Object attempt(Resolving resolving) {
+        try {
+            return resolving.run();
+        } catch (PlanningException | RuntimeException e) {
+            return e;
+        }
+    }
+
+    /** One instance; its package's hash, its service's secrets and its module were found before, by {@link #resolve(SystemModel, String)}. */
     private ManifestEntry resolve(InstanceSpec spec, String profile, Manifest.TargetRecord target, Path stateDirectory,
             Map<Path, String> packageHashes)
             throws PlanningException {
@@ -112,12 +163,7 @@ public final class ManifestResolver {
         String packageHash = "";
         Optional<Path> packageOnTarget = Optional.empty();
         if (source.isPresent()) {
-            try {
-                packageHash = packageHashes.containsKey(source.get()) ? packageHashes.get(source.get()) : PackageDigest.of(source.get());
-            } catch (IOException e) {
-                throw new PlanningException(spec.id() + ": cannot read its package " + source.get() + ": " + e.getMessage(), e);
-            }
-            packageHashes.put(source.get(), packageHash);
+            packageHash = packageHashes.get(source.get());
             packageOnTarget = Optional.of(Store.packagePath(stateDirectory, packageHash, source.get()));
         }
         // The instance directory's name holds the hash, so the hash is taken over the instance without it; and without
@@ -211,7 +257,8 @@ public final class ManifestResolver {
         return builtIn.computeIfAbsent(type, t -> dev.beckon.activation.ActivationModules.builtIn(t).isPresent());
     }
 
-    private ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {
+    /** Synchronized: instances are resolved on several threads at once, and finding a module is not to be done twice. */
+    private synchronized ActivationModule moduleFor(String type, Path stateDirectory) throws ActivationException {
         String key = type + "\0" + stateDirectory;
         ActivationModule module = found.get(key);
         if (module == null) {
