@@ -184,7 +184,9 @@ public final class Deployments implements AutoCloseable {
         records.notices(events::notice);
         if (profileLock == null) {
             profileLock = DeploymentLock.acquire(profileLockFile(), "profile " + profile, profile, command, events::notice);
-            sharedLock = SharedLocks.takeAndPull(generations.shared(), profile, command, events::notice).orElse(null);
+            if (generations.mayBeShared()) {
+                sharedLock = SharedLocks.takeAndPull(generations.shared(), profile, command, events::notice).orElse(null);
+            }
         }
         recovery.recoverInterrupted(events);
     }

@@ -268,6 +268,21 @@ public final class Generations implements AutoCloseable {
         return git().shared();
     }
 
+    /**
+     * Whether the profile may be shared ({@code beckon profile share}): false only when its repository's config
+     * names no shared repository for certain (no {@code remote} key anywhere in it, and nothing included from
+     * elsewhere). Read without JGit, whose signed jar is the slowest library a command loads: a deployment that
+     * finds nothing to change needs no JGit at all.
+     */
+    public boolean mayBeShared() {
+        try {
+            String config = java.nio.file.Files.readString(directory.resolve("config"));
+            return config.contains(SharedProfile.REMOTE_KEY) || config.contains("[include");
+        } catch (java.io.IOException | RuntimeException e) {
+            return true; // JGit reads it then, and says what is wrong
+        }
+    }
+
     /** Closes the repository; later calls on this instance fail. */
     @Override
     public void close() {

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each command loads only what it uses: {@code bin/beckon --version}, {@code validate} and a {@code plan} that
- * changes nothing, run with the JVM's class-load log, load no library they do not need and no other command's
+ * Each command loads only what it uses: {@code bin/beckon --version}, {@code validate}, and a {@code plan} and a
+ * {@code deploy} that change nothing, run with the JVM's class-load log, load no library they do not need and no other command's
  * classes. The log names every class loaded, so this holds or fails the same way on any machine.
  *
  * <p>The plan's model uses an external module that does nothing (a module that prints nothing is trusted to run
@@ -71,6 +71,11 @@ class CommandClassesIT {
         assertNone(plan, "a no-op plan without systemd", JGIT, DBUS.get(0), DBUS.get(1));
         assertOnlyCommand(plan, "plan", "PlanCommand");
         assertTrue(plan.contains("dev.beckon.planner.cli.PlanCommand"), "the log is read: " + plan.size() + " classes");
+
+        // A deployment that changes nothing takes the profile's lock and finds the profile not shared without JGit.
+        List<String> noOp = loaded(beckon, "no-op-deploy", "deploy", model.toString());
+        assertNone(noOp, "a no-op deploy without systemd", JGIT, DBUS.get(0), DBUS.get(1));
+        assertTrue(noOp.contains("dev.beckon.planner.cli.DeployCommand"), "the log is read: " + noOp.size() + " classes");
     }
 
     /** The classes {@code bin/beckon ARGS} loaded, by name, after checking that it succeeded. */
