@@ -79,8 +79,7 @@ public interface TargetSession extends AutoCloseable, dev.beckon.planner.store.S
 
     /**
      * Before {@link #activate} of each of them: starts together what of these new instances can start together (see
-     * {@code ModuleSession.startTogether}); only an optimisation, never a failure of its own. Default: nothing (over
-     * SSH, each activation is one request to the agent as before).
+     * {@code ModuleSession.startTogether}); only an optimisation, never a failure of its own. Default: nothing.
      */
     default void startTogether(List<ManifestEntry> entries) throws ActivationException {}
 

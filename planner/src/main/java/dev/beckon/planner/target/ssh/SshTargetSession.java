@@ -353,6 +353,12 @@ public final class SshTargetSession implements TargetSession {
         call(new AgentProtocol.Request("install", null, new ArrayList<>(entries), null, null, null, null));
     }
 
+    /** One request: the agent starts them together on the target, as a local session does. */
+    @Override
+    public void startTogether(List<ManifestEntry> entries) throws ActivationException {
+        call(new AgentProtocol.Request("start-together", null, new ArrayList<>(entries), null, null, null, null));
+    }
+
     @Override
     public void activate(ManifestEntry entry) throws ActivationException {
         call(AgentProtocol.Request.of("activate", entry));

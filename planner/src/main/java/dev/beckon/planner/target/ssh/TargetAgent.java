@@ -133,6 +133,7 @@ public final class TargetAgent {
                 case "lock" -> session.lock(request.entry());
                 case "unlock" -> session.unlock(request.entry());
                 case "install" -> session.install(request.entries());
+                case "start-together" -> session.startTogether(request.entries());
                 case "activate" -> session.activate(request.entry());
                 case "deactivate" -> session.deactivate(request.entry());
                 case "query" -> {
