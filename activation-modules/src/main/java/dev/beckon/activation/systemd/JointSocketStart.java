@@ -39,7 +39,7 @@ final class JointSocketStart {
         List<ServiceInstance> started = new ArrayList<>();
         for (ServiceInstance instance : fresh) {
             UnitNames names = UnitNames.of(instance);
-            if (allLoaded(names, states) && SystemdSession.programExists(instance)
+            if (allLoaded(names, states) && ProgramCheck.exists(instance)
                     && names.sockets().stream().allMatch(socket -> "inactive".equals(states.get(socket.unit()).activeState))) {
                 names.sockets().forEach(socket -> sockets.add(socket.unit()));
                 started.add(instance);

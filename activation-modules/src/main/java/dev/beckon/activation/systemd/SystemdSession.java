@@ -17,7 +17,6 @@ import dev.beckon.activation.systemd.SystemdBus.SystemdCallException;
 import dev.beckon.activation.systemd.UnitActivation.InstallResult;
 import dev.beckon.models.Durations;
 import dev.beckon.models.ListenAddress;
-import dev.beckon.models.Messages;
 import dev.beckon.models.ContainerDuration;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -128,7 +127,7 @@ final class SystemdSession implements ModuleSession {
         reloadIfPending(instance);
         UnitNames names = UnitNames.of(instance);
         if (startedTogether.listening(instance) && done != null && done.version().equals(instance)) {
-            checkProgram(instance);
+            ProgramCheck.require(instance);
             if (instance.readiness().verifyStart()) {
                 try {
                     activation.verifyStart(instance, names);
@@ -144,7 +143,7 @@ final class SystemdSession implements ModuleSession {
                 checkLoaded(instance, unit);
             }
         }
-        checkProgram(instance);
+        ProgramCheck.require(instance);
         try {
             if (instance.isOnDemand()) {
                 activation.activateOnDemand(instance, names, install);
@@ -400,34 +399,5 @@ final class SystemdSession implements ModuleSession {
         } catch (SystemdCallException e) {
             throw new ActivationException(instance.id(), "cannot load " + unit + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * An on-demand service runs only at the first connection; a program that is not there must fail
-     * the activation, not that connection.
-     */
-    private void checkProgram(ServiceInstance instance) throws ActivationException {
-        if (!programExists(instance)) {
-            String program = instance.exec().get(0);
-            throw new ActivationException(instance.id(), "its program " + Messages.printable(program) + " is not an executable file"
-                    + (program.contains("/") ? "" : " on the PATH") + "; the service could never start");
-        }
-    }
-
-    /** Whether the instance's program is an executable file: named by its path, or found on the PATH. */
-    static boolean programExists(ServiceInstance instance) {
-        String program = instance.exec().get(0);
-        List<Path> candidates = new ArrayList<>();
-        if (program.contains("/")) {
-            candidates.add(Path.of(program));
-        } else {
-            String path = System.getenv().getOrDefault("PATH", "") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-            for (String directory : path.split(":")) {
-                if (!directory.isEmpty()) {
-                    candidates.add(Path.of(directory, program));
-                }
-            }
-        }
-        return candidates.stream().anyMatch(p -> Files.isRegularFile(p) && Files.isExecutable(p));
     }
 }
