@@ -5,9 +5,10 @@ import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.planner.store.Snapshots;
-import dev.beckon.planner.target.LocalTargetSession;
 import dev.beckon.planner.target.TargetSession;
 import dev.beckon.planner.target.TargetSessions;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,11 +118,13 @@ public final class WarmStates {
         return moved;
     }
 
+    /**
+     * Between targets on this machine the snapshot's file is copied in place; otherwise it comes here from the source
+     * over its SSH connection, into a directory of this process's own, and goes on to the destination over its own.
+     */
     private String move(ManifestEntry from, ManifestEntry to, Consumer<String> progress) throws PlanningException {
-        if (!(session(from) instanceof LocalTargetSession source) || !(session(to) instanceof LocalTargetSession destination)) {
-            throw new PlanningException("--move-state: " + from.service() + " moves from " + from.target() + " to " + to.target()
-                    + ", and beckon moves warm state only between targets on this machine so far. Nothing was changed.");
-        }
+        TargetSession source = session(from);
+        TargetSession destination = session(to);
         try (Locked a = lock(from, "deploy --move-state"); Locked b = lock(to, "deploy --move-state")) {
             progress.accept("stopping " + from.id() + " to move its warm state to " + to.target());
             try {
@@ -131,8 +134,21 @@ public final class WarmStates {
                 throw new PlanningException(e.getMessage(), e);
             }
             Snapshots.Snapshot snapshot = source.takeSnapshot(from);
-            Path file = source.snapshotFile(from, snapshot.id());
-            destination.receiveSnapshot(to, file, snapshot.id());
+            Path passing;
+            try {
+                passing = Files.createTempDirectory("beckon-move-state-");
+            } catch (IOException e) {
+                throw new PlanningException("--move-state: cannot make a directory here for the snapshot in passing: " + e.getMessage(), e);
+            }
+            try {
+                destination.receiveSnapshot(to, source.fetchSnapshot(from, snapshot.id(), passing), snapshot.id());
+            } finally {
+                try {
+                    dev.beckon.planner.store.Store.deleteTree(passing);
+                } catch (IOException e) {
+                    progress.accept("could not remove " + passing + " (the snapshot in passing): " + e.getMessage());
+                }
+            }
             return "moved the warm state of " + from.service() + " from " + from.target() + " to " + to.target()
                     + " (snapshot " + snapshot.id() + ", transaction " + snapshot.sequence() + ")";
         }

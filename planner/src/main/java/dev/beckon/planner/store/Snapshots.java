@@ -123,12 +123,25 @@ public final class Snapshots {
         return found;
     }
 
-    /** The snapshot file of {@code id}, checked to be one. */
-    public static Path file(Path directory, String id) throws IOException {
+    /**
+     * Where a snapshot {@code id} brought from another target waits in {@code directory} until {@link #keep} keeps it:
+     * a name that {@link #list} and gc pass over.
+     */
+    public static Path incoming(Path directory, String id) throws IOException {
+        requireId(id);
+        return directory.resolve("." + id + SUFFIX + ".incoming");
+    }
+
+    private static void requireId(String id) throws IOException {
         if (!ID.matcher(id).matches()) {
             throw new IOException("\"" + dev.beckon.models.Messages.printable(id) + "\" is not a snapshot name; `beckon snapshots SERVICE`"
                     + " lists them (like 20261202T020812.345Z)");
         }
+    }
+
+    /** The snapshot file of {@code id}, checked to be one. */
+    public static Path file(Path directory, String id) throws IOException {
+        requireId(id);
         Path file = directory.resolve(id + SUFFIX);
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("there is no snapshot " + id + " in " + directory + "; `beckon snapshots SERVICE` lists them");

@@ -403,12 +403,14 @@ public final class LocalTargetSession implements TargetSession {
         ServiceStates.restore(profile, entry, id);
     }
 
-    /** The file of one of the instance's snapshots here, for a move to another target on this machine. */
-    public Path snapshotFile(ManifestEntry entry, String id) throws PlanningException {
+    /** The snapshot's own file: this target is this machine, nothing to copy. */
+    @Override
+    public Path fetchSnapshot(ManifestEntry entry, String id, Path directory) throws PlanningException {
         return ServiceStates.file(profile, entry, id);
     }
 
     /** Keeps a snapshot moved here from another target and makes the instance's warm state hold it. */
+    @Override
     public void receiveSnapshot(ManifestEntry entry, Path snapshot, String id) throws PlanningException {
         ServiceStates.receive(profile, entry, snapshot, id);
     }

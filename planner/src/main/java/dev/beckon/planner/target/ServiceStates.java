@@ -64,6 +64,19 @@ public final class ServiceStates {
         }
     }
 
+    /**
+     * Where a snapshot moved here over SSH arrives before {@link #receive} keeps it: in the instance's snapshot
+     * directory, under a name the snapshots' listing and gc pass over.
+     */
+    public static Path incoming(String profile, ManifestEntry entry, String id) throws PlanningException {
+        withState(entry);
+        try {
+            return Snapshots.incoming(directory(profile, entry), id);
+        } catch (IOException e) {
+            throw new PlanningException(entry.id() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Keeps a snapshot brought from another target among the instance's, and makes its region hold it. */
     static void receive(String profile, ManifestEntry entry, Path snapshot, String id) throws PlanningException {
         withState(entry);

@@ -134,6 +134,20 @@ public interface TargetSession extends AutoCloseable, dev.beckon.planner.store.S
         throw new PlanningException(entry.id() + ": this target's beckon agent does not restore snapshots");
     }
 
+    /**
+     * For {@code deploy --move-state}: snapshot {@code id} of the instance's warm state as a file on this machine, the
+     * target's own file when the target is this machine, else a copy fetched into {@code directory} (private to the caller).
+     */
+    default Path fetchSnapshot(ManifestEntry entry, String id, Path directory) throws PlanningException {
+        throw new PlanningException(entry.id() + ": this target's beckon agent does not hand out snapshots");
+    }
+
+    /** For {@code deploy --move-state}: keeps {@code snapshot} (a file on this machine) among the instance's snapshots
+     * as {@code id} and makes its warm state hold it; the instance must not run. */
+    default void receiveSnapshot(ManifestEntry entry, Path snapshot, String id) throws PlanningException {
+        throw new PlanningException(entry.id() + ": this target's beckon agent does not take in snapshots");
+    }
+
     /** Records on the target that it runs {@code record} for this session's profile ({@link DeployedRecord}). */
     default void recordDeployed(Path stateDirectory, DeployedRecord record) throws PlanningException {
         throw new PlanningException("this target's beckon agent does not record what it runs");

@@ -347,7 +347,10 @@ class SshTargetsIT {
         assertEquals(0, undeployed.exitCode(), undeployed.output());
     }
 
-    /** Warm state over SSH: the region made on a by its agent, snapshots taken and listed there, and one restored. */
+    /**
+     * Warm state over SSH: the region made on a by its agent, snapshots taken and listed there, one restored, and the
+     * state moved with the service from a to b ({@code deploy --move-state}), through this machine.
+     */
     @Test
     void warmStateIsSnapshottedListedAndRestoredThroughTheAgent() throws Exception {
         int port = TestServices.freePort();
@@ -357,7 +360,7 @@ class SshTargetsIT {
                 package = "%s"
                 exec = ["java", "-XX:TieredStopAtLevel=1", "-cp", "{package}:%s", "%s"]
                 class-data-archive = false
-                on-demand = { listen = ["127.0.0.2:%d"], accept = true, pass = "stdin" }
+                on-demand = { listen = ["{target.hostname}:%d"], accept = true, pass = "stdin" }
                 state = { size = "64KiB" }
                 """.formatted(classesOf(dev.beckon.planner.cli.testing.StateNote.class), classesOf(dev.beckon.idle.WarmState.class),
                 dev.beckon.planner.cli.testing.StateNote.class.getName(), port), "note = [\"a\"]\n", "");
@@ -388,6 +391,14 @@ class SshTargetsIT {
         assertTrue(restored.out().contains("Restored note@a from snapshot " + firstId), restored.out());
         assertEquals("first", dev.beckon.planner.cli.testing.StateNote.ask("127.0.0.2", port, "GET"),
                 "the state is the first snapshot's, served again after the restore");
+
+        Files.writeString(model.resolve("distribution.toml"), "note = [\"b\"]\n");
+        Run moved = beckon("deploy", model.toString(), "--profile", "warm", "--move-state");
+        assertEquals(0, moved.exitCode(), moved.output() + journals());
+        assertTrue(moved.out().contains("moved the warm state of note from a to b"), moved.out());
+        assertEquals("first", dev.beckon.planner.cli.testing.StateNote.ask("127.0.0.3", port, "GET"),
+                "b serves the state the service had on a: " + journals());
+        assertTrue(Files.isDirectory(dir.resolve("state-b/snapshots/warm/note")), "b keeps the snapshot it was given");
 
         Run undeployed = beckon("undeploy", "--profile", "warm");
         assertEquals(0, undeployed.exitCode(), undeployed.output());

@@ -156,6 +156,40 @@ final class SshConnection implements AutoCloseable {
     }
 
     /**
+     * Copies the file {@code remote} on the target into the new file {@code local} here, as it is; a link or anything
+     * but a regular file there is refused, as the target's agent would refuse it.
+     *
+     * @throws ActivationException with the target's words when it cannot be read
+     */
+    void fetch(String what, String remote, Path local) throws ActivationException {
+        String script = String.join("\n",
+                "file=" + ShellWords.quote(remote),
+                "if [ -L \"$file\" ] || [ ! -f \"$file\" ]; then echo \"$file is not a regular file\" >&2; exit 1; fi",
+                "exec cat -- \"$file\"");
+        try {
+            ProcessBuilder builder = script(script);
+            Path err = Files.createTempFile(controlDirectory, "err", ".txt");
+            builder.redirectError(err.toFile());
+            builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            // A new file, not one someone else put there: the caller's directory is its own.
+            Files.createFile(local, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            builder.redirectOutput(local.toFile());
+            int status = builder.start().waitFor();
+            String errors = Files.readString(err, StandardCharsets.UTF_8).strip();
+            Files.deleteIfExists(err);
+            if (status != 0) {
+                throw new ActivationException(target, what + " failed (exit " + status + "): " + dev.beckon.models.Messages.printable(errors));
+            }
+        } catch (IOException e) {
+            throw new ActivationException(target, what + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActivationException(target, "interrupted during " + what, e);
+        }
+    }
+
+    /**
      * Runs a shell script on the target through a connection of its own, not the master's: it proves that the target
      * can be reached now, as a new operator session would, after a change to its sshd or firewall.
      *

@@ -463,6 +463,34 @@ public final class SshTargetSession implements TargetSession {
         callForPlanning(new AgentProtocol.Request("restore-snapshot", entry, null, null, null, null, List.of(id)));
     }
 
+    /** The agent names the file (a regular file of the instance's snapshots), then it comes over the connection. */
+    @Override
+    public Path fetchSnapshot(ManifestEntry entry, String id, Path directory) throws PlanningException {
+        String remote = callForPlanning(new AgentProtocol.Request("snapshot-path", entry, null, null, null, null, List.of(id)))
+                .paths().get(0);
+        Path local = directory.resolve(Path.of(remote).getFileName().toString());
+        try {
+            ssh.fetch("fetching snapshot " + id + " of " + entry.id(), remote, local);
+        } catch (ActivationException e) {
+            throw new PlanningException("target " + target + ": " + e.getMessage().substring(e.instance().length() + 2), e);
+        }
+        return local;
+    }
+
+    /** Copied next to the instance's snapshots under a name of the agent's, which then keeps it and restores it. */
+    @Override
+    public void receiveSnapshot(ManifestEntry entry, Path snapshot, String id) throws PlanningException {
+        String incoming = callForPlanning(new AgentProtocol.Request("prepare-incoming-snapshot", entry, null, null, null, null,
+                List.of(id))).paths().get(0);
+        try {
+            AgentRuntime.copy(ssh, target, "copying snapshot " + id + " to " + entry.id(), snapshot.getParent(),
+                    List.of(snapshot.getFileName().toString()), Path.of(incoming));
+        } catch (ActivationException e) {
+            throw new PlanningException("target " + target + ": " + e.getMessage().substring(e.instance().length() + 2), e);
+        }
+        callForPlanning(new AgentProtocol.Request("receive-snapshot", entry, null, null, null, null, List.of(id)));
+    }
+
     /** For the tests that cut the connection: a shell command run just before confirming. */
     static final String BEFORE_CONFIRM_VARIABLE = "BECKON_TEST_BEFORE_CONFIRM";
 

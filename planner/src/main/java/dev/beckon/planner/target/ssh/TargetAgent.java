@@ -174,6 +174,29 @@ public final class TargetAgent {
                             .orElse(List.of()), null, null, null);
                 }
                 case "restore-snapshot" -> session.restoreSnapshot(request.entry(), request.paths().get(0));
+                case "snapshot-path" -> {
+                    Path file = session.fetchSnapshot(request.entry(), request.paths().get(0), null);
+                    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        return failure("planning", request.entry().id(), "it has no snapshot " + request.paths().get(0)
+                                + " (`beckon snapshots " + request.entry().service() + "` lists them)", List.of());
+                    }
+                    return new AgentProtocol.Response(null, null, List.of(file.toString()), null, null, null);
+                }
+                case "prepare-incoming-snapshot" -> {
+                    Path incoming = dev.beckon.planner.target.ServiceStates.incoming(profile, request.entry(), request.paths().get(0));
+                    // What an earlier move left half-way goes: the copy that follows would leave an existing file be.
+                    Files.deleteIfExists(incoming);
+                    SafeDirectories.ensure(incoming.getParent());
+                    return new AgentProtocol.Response(null, null, List.of(incoming.toString()), null, null, null);
+                }
+                case "receive-snapshot" -> {
+                    Path incoming = dev.beckon.planner.target.ServiceStates.incoming(profile, request.entry(), request.paths().get(0));
+                    try {
+                        session.receiveSnapshot(request.entry(), incoming, request.paths().get(0));
+                    } finally {
+                        Files.deleteIfExists(incoming);
+                    }
+                }
                 default -> {
                     return failure("planning", "agent", "unknown operation " + request.operation(), List.of());
                 }
