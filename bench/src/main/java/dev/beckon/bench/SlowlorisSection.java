@@ -50,8 +50,9 @@ final class SlowlorisSection {
     /** The kernel's cap on a listen queue, as this machine has it. */
     private static String somaxconn() {
         try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/core/somaxconn")).strip();
-        } catch (java.io.IOException e) {
+            // By lines: Files.readString trusts the size /proc reports (0) and read "4" of "4096".
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/net/core/somaxconn")).get(0).strip();
+        } catch (java.io.IOException | IndexOutOfBoundsException e) {
             return "unknown";
         }
     }
