@@ -96,15 +96,10 @@ final class SystemdBus implements AutoCloseable {
             job = call(queue);
         } finally {
             synchronized (awaited) {
-                queuing--;
                 if (job != null) {
-                    String early = unclaimed.remove(job.getPath());
-                    if (early != null) {
-                        result.complete(early);
-                    } else {
-                        awaited.put(job.getPath(), result);
-                    }
+                    claim(job.getPath(), result);
                 }
+                queuing--;
                 if (queuing == 0) {
                     unclaimed.clear();
                 }
@@ -157,13 +152,7 @@ final class SystemdBus implements AutoCloseable {
                     continue;
                 }
                 synchronized (awaited) {
-                    // Still queuing: a job that ended before it was claimed here waits in unclaimed.
-                    String early = unclaimed.remove(job);
-                    if (early != null) {
-                        result.complete(early);
-                    } else {
-                        awaited.put(job, result);
-                    }
+                    claim(job, result);
                     jobs.add(job);
                 }
             }
@@ -194,6 +183,20 @@ final class SystemdBus implements AutoCloseable {
             synchronized (awaited) {
                 jobs.forEach(awaited::remove);
             }
+        }
+    }
+
+    /**
+     * Makes {@code result} the one that {@code job}'s {@code JobRemoved} completes; completes it now when that signal
+     * came before the call that queued the job returned (it waits in {@code unclaimed} while calls are queuing).
+     * Called holding {@code awaited}, while still counted as queuing.
+     */
+    private void claim(String job, CompletableFuture<String> result) {
+        String early = unclaimed.remove(job);
+        if (early != null) {
+            result.complete(early);
+        } else {
+            awaited.put(job, result);
         }
     }
 

@@ -48,6 +48,15 @@ public final class LocalTargetSession implements TargetSession {
         this.store = new dev.beckon.planner.store.LocalStore(profile);
     }
 
+    /** The entries in one batch per module session, in the order each session is first met. */
+    private static java.util.Collection<List<ManifestEntry>> bySession(List<ManifestEntry> entries) {
+        Map<String, List<ManifestEntry>> batches = new LinkedHashMap<>();
+        for (ManifestEntry entry : entries) {
+            batches.computeIfAbsent(key(entry), k -> new ArrayList<>()).add(entry);
+        }
+        return batches.values();
+    }
+
     /** Entries with the same key share one module session. */
     public static String key(ManifestEntry entry) {
         return entry.target() + "\0" + entry.type() + "\0" + entry.container();
@@ -306,11 +315,7 @@ public final class LocalTargetSession implements TargetSession {
 
     @Override
     public void startTogether(List<ManifestEntry> entries) throws ActivationException {
-        Map<String, List<ManifestEntry>> bySession = new LinkedHashMap<>();
-        for (ManifestEntry entry : entries) {
-            bySession.computeIfAbsent(key(entry), k -> new ArrayList<>()).add(entry);
-        }
-        for (List<ManifestEntry> batch : bySession.values()) {
+        for (List<ManifestEntry> batch : bySession(entries)) {
             List<ServiceInstance> instances = new ArrayList<>();
             for (ManifestEntry entry : batch) {
                 // Its region is there before anything of it can start: a connection may come as soon as its socket listens.
@@ -349,13 +354,8 @@ public final class LocalTargetSession implements TargetSession {
 
     @Override
     public Map<String, InstanceStatus> queryAll(List<ManifestEntry> entries) throws ActivationException {
-        // One batch per module session, in the order each session is first met.
-        Map<String, List<ManifestEntry>> bySession = new LinkedHashMap<>();
-        for (ManifestEntry entry : entries) {
-            bySession.computeIfAbsent(key(entry), k -> new ArrayList<>()).add(entry);
-        }
         Map<String, InstanceStatus> found = new java.util.HashMap<>();
-        for (List<ManifestEntry> batch : bySession.values()) {
+        for (List<ManifestEntry> batch : bySession(entries)) {
             List<ServiceInstance> instances = new ArrayList<>();
             for (ManifestEntry entry : batch) {
                 instances.add(instance(entry));
