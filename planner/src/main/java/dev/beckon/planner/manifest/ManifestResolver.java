@@ -101,9 +101,11 @@ public final class ManifestResolver {
             ordered.addAll(byService.getOrDefault(service, List.of()));
         }
         // What instances share, or what may ask the user or another machine, first and in order: package hashes, secrets,
-        // modules. Then each instance on its own, on every core: its hash and its rendering were most of resolving.
-        List<Optional<Path>> modules = new ArrayList<>();
-        for (InstanceSpec spec : ordered) {
+        // which instances their SSH target renders. Then each instance on its own, on every core: its hash and its
+        // rendering were most of resolving.
+        boolean[] renderedOnTarget = new boolean[ordered.size()];
+        for (int i = 0; i < ordered.size(); i++) {
+            InstanceSpec spec = ordered.get(i);
             Optional<Path> source = spec.service().packagePath();
             if (source.isPresent() && !packageHashes.containsKey(source.get())) {
                 try {
@@ -113,13 +115,12 @@ public final class ManifestResolver {
                 }
             }
             secrets(spec.service());
-            boolean elsewhere = onTargets != null && !spec.target().host().isLocal() && !isBuiltIn(spec.service().type());
-            modules.add(elsewhere ? Optional.empty() : Optional.of(stateDirectories.apply(spec.target())));
+            renderedOnTarget[i] = onTargets != null && !spec.target().host().isLocal() && !isBuiltIn(spec.service().type());
         }
         Object[] resolved = new Object[ordered.size()];
         java.util.stream.IntStream.range(0, ordered.size()).parallel().forEach(i -> {
             InstanceSpec spec = ordered.get(i);
-            if (modules.get(i).isEmpty()) {
+            if (renderedOnTarget[i]) {
                 return; // rendered by its target, over the connection to it: one request at a time, below
             }
             resolved[i] = attempt(() -> resolve(spec, profile, targets.get(spec.target().name()), stateDirectories.apply(spec.target()),
@@ -128,7 +129,7 @@ public final class ManifestResolver {
         List<ManifestEntry> entries = new ArrayList<>();
         for (int i = 0; i < ordered.size(); i++) {
             InstanceSpec spec = ordered.get(i);
-            Object outcome = modules.get(i).isPresent() ? resolved[i]
+            Object outcome = !renderedOnTarget[i] ? resolved[i]
                     : attempt(() -> resolve(spec, profile, targets.get(spec.target().name()), stateDirectories.apply(spec.target()), packageHashes));
             // The first instance, in the model's order, that cannot be resolved is the one reported, as one at a time did.
             if (outcome instanceof PlanningException e) {
