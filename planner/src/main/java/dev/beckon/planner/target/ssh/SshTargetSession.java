@@ -204,8 +204,13 @@ public final class SshTargetSession implements TargetSession {
         try {
             return call(request);
         } catch (ActivationException e) {
-            throw new PlanningException("target " + target + ": " + e.getMessage().substring(e.instance().length() + 2), e);
+            throw forPlanning(e);
         }
+    }
+
+    /** A failure on the target, said as planning says it: the target named, the agent's words after it. */
+    private PlanningException forPlanning(ActivationException e) {
+        return new PlanningException("target " + target + ": " + e.getMessage().substring(e.instance().length() + 2), e);
     }
 
     @Override
@@ -472,7 +477,7 @@ public final class SshTargetSession implements TargetSession {
         try {
             ssh.fetch("fetching snapshot " + id + " of " + entry.id(), remote, local);
         } catch (ActivationException e) {
-            throw new PlanningException("target " + target + ": " + e.getMessage().substring(e.instance().length() + 2), e);
+            throw forPlanning(e);
         }
         return local;
     }
@@ -486,7 +491,7 @@ public final class SshTargetSession implements TargetSession {
             AgentRuntime.copy(ssh, target, "copying snapshot " + id + " to " + entry.id(), snapshot.getParent(),
                     List.of(snapshot.getFileName().toString()), Path.of(incoming));
         } catch (ActivationException e) {
-            throw new PlanningException("target " + target + ": " + e.getMessage().substring(e.instance().length() + 2), e);
+            throw forPlanning(e);
         }
         callForPlanning(new AgentProtocol.Request("receive-snapshot", entry, null, null, null, null, List.of(id)));
     }

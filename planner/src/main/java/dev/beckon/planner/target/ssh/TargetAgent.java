@@ -175,11 +175,8 @@ public final class TargetAgent {
                 }
                 case "restore-snapshot" -> session.restoreSnapshot(request.entry(), request.paths().get(0));
                 case "snapshot-path" -> {
+                    // Checked to be a regular file of the instance's snapshots (Snapshots.file), never a link.
                     Path file = session.fetchSnapshot(request.entry(), request.paths().get(0), null);
-                    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        return failure("planning", request.entry().id(), "it has no snapshot " + request.paths().get(0)
-                                + " (`beckon snapshots " + request.entry().service() + "` lists them)", List.of());
-                    }
                     return new AgentProtocol.Response(null, null, List.of(file.toString()), null, null, null);
                 }
                 case "prepare-incoming-snapshot" -> {
