@@ -87,7 +87,7 @@ final class UnitFiles {
 
     /** The unit files of this instance that are in the unit directory now, whatever their settings. */
     Set<String> existingUnits(ServiceInstance instance) throws IOException {
-        String base = "beckon-" + instance.profile() + "-" + instance.service();
+        String base = UnitNames.base(instance);
         Set<String> found = new TreeSet<>();
         if (!Files.isDirectory(unitDirectory)) {
             return found;
@@ -95,13 +95,56 @@ final class UnitFiles {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(unitDirectory, base + "*")) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                boolean ours = name.equals(base + ".service") || name.equals(base + "@.service") || name.equals(base + ".socket")
-                        || (name.startsWith(base + "_") && name.endsWith(".socket"));
-                if (ours && Files.isRegularFile(entry)) {
+                if (isUnitOf(base, name) && Files.isRegularFile(entry)) {
                     found.add(name);
                 }
             }
         }
         return found;
+    }
+
+    /**
+     * The unit files of beckon's instances in the unit directory now, the directory read once: for asking about
+     * many instances, where reading it once per instance would cost the square of their number.
+     */
+    Listing listing() throws IOException {
+        TreeSet<String> names = new TreeSet<>();
+        if (Files.isDirectory(unitDirectory)) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(unitDirectory, "beckon-*")) {
+                for (Path entry : entries) {
+                    if (Files.isRegularFile(entry)) {
+                        names.add(entry.getFileName().toString());
+                    }
+                }
+            }
+        }
+        return new Listing(names);
+    }
+
+    /** The regular files named {@code beckon-*} of the unit directory, as {@link #listing} found them. */
+    static final class Listing {
+        private final TreeSet<String> names;
+
+        private Listing(TreeSet<String> names) {
+            this.names = names;
+        }
+
+        /** What {@link #existingUnits} would have found for this instance when the directory was read. */
+        Set<String> existingUnits(ServiceInstance instance) {
+            String base = UnitNames.base(instance);
+            Set<String> found = new TreeSet<>();
+            for (String name : names.subSet(base, true, base + Character.MAX_VALUE, true)) {
+                if (isUnitOf(base, name)) {
+                    found.add(name);
+                }
+            }
+            return found;
+        }
+    }
+
+    /** Whether a file name is one of the units beckon writes for the instance whose names start with {@code base}. */
+    private static boolean isUnitOf(String base, String name) {
+        return name.equals(base + ".service") || name.equals(base + "@.service") || name.equals(base + ".socket")
+                || (name.startsWith(base + "_") && name.endsWith(".socket"));
     }
 }

@@ -27,7 +27,7 @@ record UnitNames(String service, List<Socket> sockets) {
             throw new IllegalArgumentException("profile \"" + instance.profile()
                     + "\" must be 1-32 lower-case letters and digits: it becomes part of unit names");
         }
-        String base = "beckon-" + instance.profile() + "-" + instance.service();
+        String base = base(instance);
         if (instance.onDemand().isEmpty()) {
             return new UnitNames(base + ".service", List.of());
         }
@@ -45,6 +45,11 @@ record UnitNames(String service, List<Socket> sockets) {
             sockets.add(new Socket(unit, name, listen.get(i)));
         }
         return new UnitNames(accept ? base + "@.service" : base + ".service", List.copyOf(sockets));
+    }
+
+    /** What every unit file name of an instance starts with: {@code beckon-PROFILE-SERVICE}. */
+    static String base(ServiceInstance instance) {
+        return "beckon-" + instance.profile() + "-" + instance.service();
     }
 
     /** All unit file names, service first. */

@@ -80,6 +80,12 @@ final class UnitQuery {
         } catch (SystemdCallException e) {
             throw new ActivationException(asking, "cannot ask systemd about it: " + e.getMessage(), e);
         }
+        UnitFiles.Listing listing;
+        try {
+            listing = files.listing();
+        } catch (IOException e) {
+            throw new ActivationException(asking, "cannot read its unit files in " + unitDirectory + ": " + e, e);
+        }
         Map<String, InstanceStatus> statuses = new LinkedHashMap<>();
         for (Looked one : looked) {
             ServiceInstance instance = one.instance();
@@ -89,7 +95,7 @@ final class UnitQuery {
                     drift.add(unit + " changed on disk since systemd last loaded it");
                 }
             }
-            for (String extra : existingUnits(instance)) {
+            for (String extra : listing.existingUnits(instance)) {
                 if (one.rendering().file(extra).isEmpty()) {
                     drift.add(extra + " is there but beckon would not write it");
                 }
@@ -130,14 +136,6 @@ final class UnitQuery {
             throw new ActivationException(instance.id(), "cannot read its unit files in " + unitDirectory + ": " + e, e);
         }
         return new Looked(instance, names, rendering, drift, present, askReload);
-    }
-
-    private Set<String> existingUnits(ServiceInstance instance) throws ActivationException {
-        try {
-            return files.existingUnits(instance);
-        } catch (IOException e) {
-            throw new ActivationException(instance.id(), "cannot read its unit files in " + unitDirectory + ": " + e, e);
-        }
     }
 
     private InstanceStatus activity(ServiceInstance instance, UnitNames names, InstanceStatus.Presence presence, List<String> drift,

@@ -6,6 +6,7 @@ import dev.beckon.models.SystemModel;
 import dev.beckon.planner.deploy.DeployResult;
 import dev.beckon.planner.deploy.Deployments;
 import dev.beckon.planner.manifest.Manifest;
+import dev.beckon.planner.manifest.ResolvedInputs;
 import dev.beckon.planner.plan.Plan;
 import dev.beckon.planner.plan.PlanText;
 import dev.beckon.planner.plan.PlanningException;
@@ -58,10 +59,15 @@ final class DeployCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
+        long startedMillis = System.currentTimeMillis();
         try (Interrupts interrupts = Interrupts.install(spec.commandLine().getErr(), profile.profile);
                 Deployments deployments = dryRun ? profile.open(out) : profile.openForChanges(out, "deploy")) {
             deployments.parallel(parallel.targets());
             deployments.cancellation(interrupts.cancellation());
+            if (unchangedAndAsRecorded(deployments, out)) {
+                return ExitCodes.OK;
+            }
+            ResolvedInputs.Before before = deployments.beforeLoading(model.files(), startedMillis);
             SystemModel loaded;
             try {
                 loaded = ModelLoader.load(model.files(), deployments.portHints());
@@ -85,6 +91,8 @@ final class DeployCommand implements Callable<Integer> {
             if ((plan.isEmpty() && !deployments.currentIsDamaged()) || dryRun) {
                 if (dryRun && !plan.isEmpty()) {
                     out.println("Dry run: nothing was changed.");
+                } else if (!dryRun) {
+                    deployments.rememberResolved(model.files(), before, desired);
                 }
                 out.flush();
                 return ExitCodes.OK;
@@ -100,10 +108,36 @@ final class DeployCommand implements Callable<Integer> {
             }
             Deployments.Outcome outcome = deployments.deploy(plan, waves, model.files(), System.getProperty("user.name"),
                     message == null ? "" : message, new ProgressPrinter(out));
+            if (outcome.result().outcome() == DeployResult.Outcome.DEPLOYED) {
+                deployments.rememberResolved(model.files(), before, desired);
+            }
             return report(out, outcome, Duration.ofNanos(System.nanoTime() - started), "Deployed");
         } catch (PlanningException e) {
             return ExitCodes.error(spec, e);
         }
+    }
+
+    /**
+     * The no-op deployment, most deployments, without loading and resolving the model: when its files and packages
+     * are what the current generation was resolved from, that generation's manifest is what the model says, and
+     * the targets are asked (in one batch each, as always) whether they run it. Prints "No changes" and returns true
+     * when they do; false when the model is to be resolved (it changed, or a target runs something else).
+     */
+    private boolean unchangedAndAsRecorded(Deployments deployments, PrintWriter out) throws PlanningException {
+        java.util.Optional<Manifest> unchanged = deployments.unchangedModel(model.files());
+        if (unchanged.isEmpty()) {
+            return false;
+        }
+        Plan plan = deployments.plan(unchanged.get());
+        if (!plan.isEmpty() || deployments.currentIsDamaged()) {
+            return false;
+        }
+        // For BECKON_DEBUG=1 (and the tests): that this run's "No changes" did not come from resolving the model.
+        java.util.logging.Logger.getLogger(DeployCommand.class.getName()).fine("the model's files and packages are what the"
+                + " current generation was resolved from: not resolved again");
+        out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
+        out.flush();
+        return true;
     }
 
     /** The closing lines of a deployment or rollback, and its exit code. */

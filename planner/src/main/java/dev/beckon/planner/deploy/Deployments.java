@@ -4,6 +4,7 @@ import dev.beckon.planner.manifest.Manifest;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.manifest.ManifestResolver;
 import dev.beckon.planner.manifest.ModuleFinder;
+import dev.beckon.planner.manifest.ResolvedInputs;
 import dev.beckon.planner.plan.Inspector;
 import dev.beckon.planner.plan.Plan;
 import dev.beckon.planner.plan.Planner;
@@ -47,6 +48,8 @@ public final class Deployments implements AutoCloseable {
     private final Generations generations;
     /** The current generation's manifest and what plans start from when it is damaged. */
     private final ProfileRecords records;
+    /** Whether the last manifest {@link #desired} gave depends on files alone ({@link ManifestResolver#dependsOnlyOnFiles}). */
+    private boolean resolvedFromFilesOnly;
     private final ProfileTargets targets;
     private final GenerationRecorder recorder;
     private final InterruptedDeploymentRecovery recovery;
@@ -128,9 +131,49 @@ public final class Deployments implements AutoCloseable {
 
     /** What the model asks for. */
     public Manifest desired(SystemModel model) throws PlanningException {
-        return new ManifestResolver(modules, (Target t) -> StateDirectories.of(t, environment), targets.sessions().secrets(),
-                dev.beckon.planner.manifest.SecretHashes.withKeyIn(home)).renderingOnTargets(targets.sessions()::render)
-                .resolve(model, profile);
+        ManifestResolver resolver = new ManifestResolver(modules, (Target t) -> StateDirectories.of(t, environment),
+                targets.sessions().secrets(), dev.beckon.planner.manifest.SecretHashes.withKeyIn(home))
+                .renderingOnTargets(targets.sessions()::render);
+        Manifest desired = resolver.resolve(model, profile);
+        resolvedFromFilesOnly = resolver.dependsOnlyOnFiles();
+        return desired;
+    }
+
+    /**
+     * The current generation's manifest, when the model's files and packages are what it was resolved from (see
+     * {@link ResolvedInputs}): what they resolve to, known without loading or resolving them. Empty otherwise, and
+     * when the current generation's record is damaged.
+     */
+    public Optional<Manifest> unchangedModel(ModelFiles files) {
+        try {
+            Manifest recorded = records.recorded();
+            Optional<String> digest = records.recordedDigest();
+            return digest.isPresent() && resolvedInputs().resolvedTo(files, digest.get()) ? Optional.of(recorded) : Optional.empty();
+        } catch (PlanningException damaged) {
+            return Optional.empty(); // Planning says what is wrong with it.
+        }
+    }
+
+    /** The model's files before {@link #desired} resolves them, for {@link #rememberResolved}. */
+    public ResolvedInputs.Before beforeLoading(ModelFiles files, long beganMillis) {
+        return resolvedInputs().beforeLoading(files, beganMillis);
+    }
+
+    /**
+     * Remembers what {@code resolved}, the last manifest {@link #desired} gave, was resolved from, now that it is the
+     * current generation's manifest (a deployment made it so, or found it so); see {@link #unchangedModel}. A record
+     * that cannot be written is only a slower next command, so it is no failure.
+     */
+    public void rememberResolved(ModelFiles files, ResolvedInputs.Before before, Manifest resolved) {
+        try {
+            resolvedInputs().remember(files, before, resolved, resolvedFromFilesOnly);
+        } catch (IOException | RuntimeException e) {
+            // The next command resolves the model again, as it would without a record.
+        }
+    }
+
+    private ResolvedInputs resolvedInputs() {
+        return ResolvedInputs.of(generations.directory(), environment);
     }
 
     /** What the current generation holds; empty before the first deployment. Read once per command. */

@@ -20,6 +20,8 @@ final class ProfileRecords {
     private final Generations generations;
     /** The current generation's manifest, once read; {@code null} until then and after the current one changes. */
     private Manifest recorded;
+    /** The digest of the current generation's manifest as recorded ({@link ManifestJson#digestOfWritten}), read with it. */
+    private String recordedDigest;
     /** Where warnings about damaged records go: the command's progress printer, once it has given one. */
     private Consumer<String> notices = notice -> {};
     /** Whether the current generation's record was found damaged, so that plans start from an earlier one. */
@@ -70,9 +72,16 @@ final class ProfileRecords {
         return recorded;
     }
 
+    /** The digest of the current generation's manifest as recorded; empty before the first deployment. */
+    Optional<String> recordedDigest() throws PlanningException {
+        recorded();
+        return Optional.ofNullable(recordedDigest);
+    }
+
     /** Forgets the manifest read, for the current generation is about to change (or just has). */
     void forget() {
         recorded = null;
+        recordedDigest = null;
     }
 
     /**
@@ -137,7 +146,10 @@ final class ProfileRecords {
 
     private Manifest read(Generations.CurrentManifest current) throws PlanningException {
         try {
-            return parse(current.manifest(), current.number());
+            byte[] manifest = current.manifest();
+            Manifest parsed = parse(manifest, current.number());
+            recordedDigest = ManifestJson.digestOfWritten(manifest);
+            return parsed;
         } catch (GenerationsException e) {
             throw unreadable(current.number(), e);
         }

@@ -50,6 +50,14 @@ public final class ManifestJson {
         return java.util.HexFormat.of().formatHex(sha256.digest());
     }
 
+    /** {@link #digest} of the manifest that {@link #write} wrote as these bytes, taken from them. */
+    public static String digestOfWritten(byte[] written) {
+        java.security.MessageDigest sha256 = PackageDigest.sha256();
+        sha256.update(written);
+        sha256.update((byte) 0);
+        return java.util.HexFormat.of().formatHex(sha256.digest());
+    }
+
     /**
      * Reads a manifest.
      *

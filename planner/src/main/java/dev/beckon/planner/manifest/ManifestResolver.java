@@ -39,6 +39,8 @@ public final class ManifestResolver {
     private final Map<String, SortedMap<String, byte[]>> readSecrets = new HashMap<>();
     /** Where the external modules of SSH targets render; null: every module is found on this machine. */
     private OnTarget onTargets;
+    /** Whether the last manifest resolved depends on its model's files and packages alone (see {@link #dependsOnlyOnFiles}). */
+    private boolean onlyFiles;
     /** Whether a type is built in, once per type: finding out scans the class path. */
     private final Map<String, Boolean> builtIn = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -104,6 +106,7 @@ public final class ManifestResolver {
         // which instances their SSH target renders. Then each instance on its own, on every core: its hash and its
         // rendering were most of resolving.
         boolean[] renderedOnTarget = new boolean[ordered.size()];
+        boolean filesAlone = true;
         for (int i = 0; i < ordered.size(); i++) {
             InstanceSpec spec = ordered.get(i);
             Optional<Path> source = spec.service().packagePath();
@@ -116,7 +119,9 @@ public final class ManifestResolver {
             }
             secrets(spec.service());
             renderedOnTarget[i] = onTargets != null && !spec.target().host().isLocal() && !isBuiltIn(spec.service().type());
+            filesAlone &= spec.service().secrets().isEmpty() && isBuiltIn(spec.service().type());
         }
+        onlyFiles = filesAlone;
         Object[] resolved = new Object[ordered.size()];
         java.util.stream.IntStream.range(0, ordered.size()).parallel().forEach(i -> {
             InstanceSpec spec = ordered.get(i);
@@ -141,6 +146,16 @@ public final class ManifestResolver {
             entries.add((ManifestEntry) outcome);
         }
         return new Manifest(Manifest.FORMAT_VERSION, profile, targets, entries);
+    }
+
+    /**
+     * Whether the manifest {@link #resolve(SystemModel, String)} gave last depends on nothing but the model's files,
+     * its packages' files, the environment and this build of beckon: no secret was read (from a file, a command, a
+     * prompt), and every module was a built-in one (an external module's rendering may read anything; one on an SSH
+     * target is asked there). Then {@link ResolvedInputs} may recognise the same inputs again without resolving.
+     */
+    public boolean dependsOnlyOnFiles() {
+        return onlyFiles;
     }
 
     /** What resolving one instance may end in, as a value: its entry, or what was thrown. */
