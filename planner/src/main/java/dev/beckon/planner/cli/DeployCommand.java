@@ -118,24 +118,15 @@ final class DeployCommand implements Callable<Integer> {
     }
 
     /**
-     * The no-op deployment, most deployments, without loading and resolving the model: when its files and packages
-     * are what the current generation was resolved from, that generation's manifest is what the model says, and
-     * the targets are asked (in one batch each, as always) whether they run it. Prints "No changes" and returns true
-     * when they do; false when the model is to be resolved (it changed, or a target runs something else).
+     * The no-op deployment, most deployments, without loading and resolving the model ({@link Deployments#planIfUnchanged}):
+     * prints "No changes" and returns true when the model is as recorded and the targets run it.
      */
     private boolean unchangedAndAsRecorded(Deployments deployments, PrintWriter out) throws PlanningException {
-        java.util.Optional<Manifest> unchanged = deployments.unchangedModel(model.files());
+        java.util.Optional<Plan> unchanged = deployments.planIfUnchanged(model.files());
         if (unchanged.isEmpty()) {
             return false;
         }
-        Plan plan = deployments.plan(unchanged.get());
-        if (!plan.isEmpty() || deployments.currentIsDamaged()) {
-            return false;
-        }
-        // For BECKON_DEBUG=1 (and the tests): that this run's "No changes" did not come from resolving the model.
-        java.util.logging.Logger.getLogger(DeployCommand.class.getName()).fine("the model's files and packages are what the"
-                + " current generation was resolved from: not resolved again");
-        out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
+        out.print(TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(unchanged.get())));
         out.flush();
         return true;
     }

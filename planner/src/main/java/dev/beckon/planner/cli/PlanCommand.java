@@ -43,6 +43,13 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (Deployments deployments = profile.open(spec.commandLine().getErr())) {
+            // --security shows what the model's units would expose, which wants them resolved.
+            java.util.Optional<Plan> unchanged = security ? java.util.Optional.empty() : deployments.planIfUnchanged(model.files());
+            if (unchanged.isPresent()) {
+                out.print(render(unchanged.get()));
+                out.flush();
+                return ExitCodes.OK;
+            }
             SystemModel loaded;
             try {
                 loaded = ModelLoader.load(model.files(), deployments.portHints());
@@ -55,7 +62,7 @@ final class PlanCommand implements Callable<Integer> {
             }
             dev.beckon.planner.manifest.Manifest desired = deployments.desired(loaded);
             Plan plan = deployments.plan(desired);
-            out.print(json ? PlanJson.render(plan) : TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan)));
+            out.print(render(plan));
             if (!json && !plan.isEmpty()) {
                 out.print(WaveOptions.render(waveOptions.resolve(loaded, plan)));
             }
@@ -65,5 +72,9 @@ final class PlanCommand implements Callable<Integer> {
         } catch (PlanningException e) {
             return ExitCodes.error(spec, e);
         }
+    }
+
+    private String render(Plan plan) {
+        return json ? PlanJson.render(plan) : TerminalStyle.OF_STANDARD_OUTPUT.changes(PlanText.render(plan));
     }
 }

@@ -140,18 +140,32 @@ public final class Deployments implements AutoCloseable {
     }
 
     /**
-     * The current generation's manifest, when the model's files and packages are what it was resolved from (see
-     * {@link ResolvedInputs}): what they resolve to, known without loading or resolving them. Empty otherwise, and
-     * when the current generation's record is damaged.
+     * The plan of a model whose files and packages are what the current generation was resolved from (see
+     * {@link ResolvedInputs}), when it is empty: the generation's manifest is then what the model resolves to, known
+     * without loading or resolving it, and the targets are asked (in one batch each, as always) whether they run it.
+     * Empty when the model is to be resolved: it changed, a target runs something else, or the current generation's
+     * record is damaged.
      */
-    public Optional<Manifest> unchangedModel(ModelFiles files) {
+    public Optional<Plan> planIfUnchanged(ModelFiles files) throws PlanningException {
+        Manifest recorded;
+        Optional<String> digest;
         try {
-            Manifest recorded = records.recorded();
-            Optional<String> digest = records.recordedDigest();
-            return digest.isPresent() && resolvedInputs().resolvedTo(files, digest.get()) ? Optional.of(recorded) : Optional.empty();
+            recorded = records.recorded();
+            digest = records.recordedDigest();
         } catch (PlanningException damaged) {
             return Optional.empty(); // Planning says what is wrong with it.
         }
+        if (digest.isEmpty() || !resolvedInputs().resolvedTo(files, digest.get())) {
+            return Optional.empty();
+        }
+        Plan plan = plan(recorded);
+        if (!plan.isEmpty() || currentIsDamaged()) {
+            return Optional.empty();
+        }
+        // For BECKON_DEBUG=1 (and the tests): that this "No changes" did not come from resolving the model.
+        java.util.logging.Logger.getLogger(Deployments.class.getName()).fine("the model's files and packages are what the"
+                + " current generation was resolved from: not resolved again");
+        return Optional.of(plan);
     }
 
     /** The model's files before {@link #desired} resolves them, for {@link #rememberResolved}. */
@@ -161,7 +175,7 @@ public final class Deployments implements AutoCloseable {
 
     /**
      * Remembers what {@code resolved}, the last manifest {@link #desired} gave, was resolved from, now that it is the
-     * current generation's manifest (a deployment made it so, or found it so); see {@link #unchangedModel}. A record
+     * current generation's manifest (a deployment made it so, or found it so); see {@link #planIfUnchanged}. A record
      * that cannot be written is only a slower next command, so it is no failure.
      */
     public void rememberResolved(ModelFiles files, ResolvedInputs.Before before, Manifest resolved) {

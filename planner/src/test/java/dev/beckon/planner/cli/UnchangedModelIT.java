@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A no-op deployment through {@code bin/beckon} that does not resolve the model again when its files and packages
+ * A no-op deployment (and plan) through {@code bin/beckon} that does not resolve the model again when its files and packages
  * are what the current generation was resolved from, and still asks systemd what runs: a socket stopped by hand is
  * started again, and every change of a model file or a package is deployed as before.
  */
@@ -59,8 +59,14 @@ class UnchangedModelIT {
         assertTrue(noOp.out().startsWith("No changes."), noOp.output());
         assertTrue(noOp.err().contains(NOT_RESOLVED), "the same model and package need no resolving:\n" + noOp.output());
 
+        Run plan = beckon.run("plan", model.toString(), "--detailed-exitcode");
+        assertEquals(0, plan.exitCode(), plan.output());
+        assertTrue(plan.out().startsWith("No changes.") && plan.err().contains(NOT_RESOLVED), "plan too:\n" + plan.output());
+
         // What runs is asked every time: a socket stopped by hand is no "No changes".
         assertEquals(0, systemd.systemctl("stop", SOCKET).exitCode());
+        Run stoppedPlan = beckon.run("plan", model.toString(), "--detailed-exitcode");
+        assertEquals(ExitCodes.CHANGES, stoppedPlan.exitCode(), stoppedPlan.output());
         Run repaired = beckon.run("deploy", model.toString());
         assertEquals(0, repaired.exitCode(), repaired.output());
         assertFalse(repaired.out().startsWith("No changes."), repaired.output());
