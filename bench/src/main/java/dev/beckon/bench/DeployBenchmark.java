@@ -39,6 +39,8 @@ final class DeployBenchmark {
     static final String VERSION = "beckon --version";
     static final String VALIDATE = "beckon validate";
     static final String PLAN = "beckon plan (no changes)";
+    /** The plan of a copy of the model in another directory: the same system, but not recognised, so resolved in full. */
+    static final String PLAN_RESOLVED = "beckon plan (no changes, a copy of the model: resolved)";
     /** The three commands again, started without the start archive (BECKON_START_ARCHIVE=0). */
     static final String WITHOUT_ARCHIVE = " (without the start archive)";
     private static final Map<String, String> NO_START_ARCHIVE = Map.of("BECKON_START_ARCHIVE", "0");
@@ -79,7 +81,8 @@ final class DeployBenchmark {
         }
     }
 
-    record Result(List<Count> counts, int rounds, int loopRounds, String loadAverage) {
+    /** @param noOpProfile where the no-op redeploy of the largest count spends its time; null when it was not taken */
+    record Result(List<Count> counts, int rounds, int loopRounds, String loadAverage, NoOpProfile.Profile noOpProfile) {
         Count largest() {
             return counts.get(counts.size() - 1);
         }
@@ -105,6 +108,7 @@ final class DeployBenchmark {
         String load = Machine.loadAverage();
         int largest = counts.get(counts.size() - 1);
         Map<Integer, Count> results = new LinkedHashMap<>();
+        NoOpProfile.Profile noOpProfile = null;
         for (int services : counts) {
             results.put(services, new Count(services, new LinkedHashMap<>(), new ArrayList<>()));
         }
@@ -148,6 +152,15 @@ final class DeployBenchmark {
                                 .requireSuccess().millis());
                         add(count, PLAN + WITHOUT_ARCHIVE, beckon.run(NO_START_ARCHIVE, process -> {}, "plan", model.toString(), "--home", home)
                                 .requireSuccess().millis());
+                        Path copy = copyOfModel(model, roundDirectory.resolve("model-copy"));
+                        Command.Result resolved = beckon.run("plan", copy.toString(), "--home", home).requireSuccess();
+                        if (!resolved.output().startsWith("No changes.")) {
+                            throw new IllegalStateException("the plan of a copy of the model was no no-op:\n" + resolved.output());
+                        }
+                        add(count, PLAN_RESOLVED, resolved.millis());
+                        if (noOpProfile == null) {
+                            noOpProfile = NoOpProfile.of(beckon, roundDirectory.resolve("no-op-profile"), 5, "deploy", model.toString(), "--home", home);
+                        }
                     }
 
                     Command.Result removed = beckon.run("deploy", model.toString(), "--home", home, "--distribution",
@@ -168,7 +181,7 @@ final class DeployBenchmark {
                 }
             }
         }
-        return new Result(List.copyOf(results.values()), rounds, loopRounds, load);
+        return new Result(List.copyOf(results.values()), rounds, loopRounds, load, noOpProfile);
     }
 
     /**
@@ -265,6 +278,15 @@ final class DeployBenchmark {
     private static Phases phases(Command.Result deployed) {
         return new Phases(deployed.arrival("beckon will:").orElseThrow(), deployed.arrival("[local] + ").orElseThrow(),
                 deployed.lastArrival("[local] + ").orElseThrow(), deployed.arrival("Deployed generation").orElseThrow(), deployed.millis());
+    }
+
+    /** The three files of a model, copied into {@code to}: the same system elsewhere (its packages are named by absolute paths). */
+    private static Path copyOfModel(Path model, Path to) throws IOException {
+        Files.createDirectories(to);
+        for (String name : List.of("services.toml", "infrastructure.toml", "distribution.toml")) {
+            Files.copy(model.resolve(name), to.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return to;
     }
 
     /** Copies files and symbolic links (as links) under {@code from} that {@code which} accepts, keeping the layout. */

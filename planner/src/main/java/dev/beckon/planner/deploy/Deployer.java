@@ -151,6 +151,7 @@ public final class Deployer {
                     wavesDone = next.index() + 1;
                 }
                 schedule(steps.confirmations(), execution, changes, true);
+                execution.journalDurable();
                 return new DeployResult(DeployResult.Outcome.DEPLOYED, Optional.empty(), List.of());
             } catch (ActivationException failure) {
                 List<String> notUndone = new ArrayList<>(wave.replay(execution));

@@ -57,6 +57,17 @@ final class Execution {
         }
     }
 
+    /** Every step is done: their lines in the journal are made durable before the generation is recorded. */
+    void journalDurable() throws ActivationException {
+        if (journal != null) {
+            try {
+                journal.stepsDurable();
+            } catch (IOException e) {
+                throw new ActivationException("journal", "cannot sync the deployment journal: " + e.getMessage(), e);
+            }
+        }
+    }
+
     void closeJournal() {
         if (journal != null) {
             journal.close();
