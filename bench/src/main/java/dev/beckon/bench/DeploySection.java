@@ -90,10 +90,11 @@ final class DeploySection {
         if (result.noOpProfile() != null) {
             NoOpProfile.Profile profile = result.noOpProfile();
             page.append(String.format(Locale.ROOT, "Where the no-op redeploy's main thread spends its time (%d runs under the JDK's flight "
-                    + "recorder, without the start archive, %d samples of 2 ms in beckon's code; a row counts its method and what it "
-                    + "calls, so rows nest; waiting for a D-Bus reply is not sampled):%n%n", profile.runs(), profile.samples()))
-                    .append("| method | share of the sampled time |\n| --- | ---: |\n");
-            profile.rows().stream().filter(row -> row.share() < 0.9 && row.share() >= 0.03).limit(16).forEach(row -> page.append(
+                    + "recorder, without the start archive, %d samples of 2 ms in beckon's code; each counts for the innermost beckon "
+                    + "method, with its caller, and so for the library and JDK code that method called; waiting for a D-Bus reply "
+                    + "is not sampled):%n%n", profile.runs(), profile.samples()))
+                    .append("| method ← its caller | share of the sampled time |\n| --- | ---: |\n");
+            profile.rows().stream().limit(14).forEach(row -> page.append(
                     String.format(Locale.ROOT, "| `%s` | %.0f%% |%n", row.method(), 100 * row.share())));
             page.append('\n');
         }

@@ -5,10 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedThread;
@@ -17,9 +15,10 @@ import jdk.jfr.consumer.RecordingFile;
 /**
  * Where a no-op {@code beckon deploy} spends its time: the JDK's flight recorder samples its main thread every 2 ms
  * while it runs Java code or waits in native code (a read, an fsync, a connect), over several runs pooled. Each sample
- * counts for every beckon method on its stack, so a row is the share of the sampled time spent in that method and
- * what it called. Waiting for a reply in Java (a D-Bus answer) is not sampled, and the recorder's own start is left
- * out with every sample that holds no beckon code.
+ * counts once, for the innermost beckon method on its stack (with the beckon method that called it): the time in
+ * that method and in the library and JDK code it called, which is where a library's start (Jackson's, dbus-java's)
+ * shows. Waiting for a reply in Java (a D-Bus answer) is not sampled, and the recorder's own start is left out with
+ * every sample that holds no beckon code.
  */
 final class NoOpProfile {
     private static final String SETTINGS = """
@@ -30,7 +29,7 @@ final class NoOpProfile {
             </configuration>
             """;
 
-    /** A beckon method and the share of the sampled time spent in it and below it. */
+    /** A beckon method (with its caller) and the share of the sampled time spent in it and the library code it called. */
     record Row(String method, double share) {}
 
     /** The profile: its rows, largest first, and how many samples of beckon code they come from. */
@@ -45,7 +44,7 @@ final class NoOpProfile {
     static Profile of(BeckonCli beckon, Path work, int runs, String... arguments) throws IOException {
         Files.createDirectories(work);
         Path settings = Files.writeString(work.resolve("no-op-profile.jfc"), SETTINGS);
-        Map<String, Integer> inclusive = new HashMap<>();
+        Map<String, Integer> innermost = new HashMap<>();
         int samples = 0;
         for (int run = 0; run < runs; run++) {
             Path recording = work.resolve("no-op-" + run + ".jfr");
@@ -64,24 +63,29 @@ final class NoOpProfile {
                     if (thread == null || !"main".equals(thread.getJavaName()) || event.getStackTrace() == null) {
                         continue;
                     }
-                    Set<String> methods = new HashSet<>();
+                    List<String> methods = new ArrayList<>();
                     for (RecordedFrame frame : event.getStackTrace().getFrames()) {
                         String owner = frame.getMethod().getType().getName();
-                        if (owner.startsWith("dev.beckon.") && !owner.contains("$$Lambda")) {
-                            methods.add(owner.substring(owner.lastIndexOf('.') + 1) + "." + frame.getMethod().getName());
+                        String method = owner.substring(owner.lastIndexOf('.') + 1) + "." + frame.getMethod().getName();
+                        if (owner.startsWith("dev.beckon.") && !method.contains("lambda$") && !owner.contains("$$Lambda")
+                                && (methods.isEmpty() || !methods.get(methods.size() - 1).equals(method))) {
+                            methods.add(method);
+                            if (methods.size() == 2) {
+                                break;
+                            }
                         }
                     }
                     if (methods.isEmpty()) {
                         continue;
                     }
                     samples++;
-                    methods.forEach(method -> inclusive.merge(method, 1, Integer::sum));
+                    innermost.merge(methods.size() == 1 ? methods.get(0) : methods.get(0) + " ← " + methods.get(1), 1, Integer::sum);
                 }
             }
         }
         List<Row> rows = new ArrayList<>();
         int all = samples;
-        inclusive.forEach((method, count) -> rows.add(new Row(method, count / (double) Math.max(1, all))));
+        innermost.forEach((method, count) -> rows.add(new Row(method, count / (double) Math.max(1, all))));
         rows.sort((a, b) -> Double.compare(b.share(), a.share()));
         return new Profile(List.copyOf(rows), samples, runs);
     }
