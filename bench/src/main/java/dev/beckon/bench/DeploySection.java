@@ -151,6 +151,12 @@ final class DeploySection {
                             + "so far; beckon's own time is limited as in the row above", n,
                             ms(largest.stats(DeployBenchmark.LOOP).median() / n))));
         }
+        double version = largest.ratio(DeployBenchmark.VERSION, DeployBenchmark.JVM_FLOOR);
+        aims.add(new Aim("`beckon --version` against the JVM start floor", "within 2x",
+                measuredRatio(largest, DeployBenchmark.VERSION, DeployBenchmark.JVM_FLOOR), Status.of(version <= 2),
+                String.format(Locale.ROOT, "the launcher's checks of its start archive, then a JVM that maps the archive and prints the "
+                        + "jar's version before picocli is loaded; without the archive %s",
+                        ms(largest.stats(DeployBenchmark.VERSION + DeployBenchmark.WITHOUT_ARCHIVE).median()))));
         double noOp = largest.ratio(DeployBenchmark.NO_OP, DeployBenchmark.JVM_FLOOR);
         aims.add(new Aim(String.format(Locale.ROOT, "no-op redeploy of %d services against the JVM start floor", n),
                 "within 3x (stretch: 1.5x)", measuredRatio(largest, DeployBenchmark.NO_OP, DeployBenchmark.JVM_FLOOR), Status.of(noOp <= 3),

@@ -32,9 +32,30 @@ final class ScaleBenchmark {
     record Deploy(double millis, double planPrinted, double firstStep, double lastActivated, double deployed,
             Map<String, Double> firstStepOf, Map<String, Double> lastActivatedOf, CoordinatorSampler.Usage usage) {}
 
-    /** The paired rounds, the first deployments (runtime copied), and the removals. */
+    /** The instances of the few-targets comparison, spread over {@value #FEW_TARGETS} targets. */
+    static final int FEW_INSTANCES = 51;
+    static final int FEW_TARGETS = 3;
+    /** The {@code --parallel} of the few-targets comparison, against 1. */
+    static final int FEW_PARALLEL = 4;
+
+    /**
+     * {@value #FEW_INSTANCES} instances on {@value #FEW_TARGETS} of the targets, deployed with {@code --parallel 1} and
+     * {@code --parallel 4} in pairs whose order alternates, each measured from an empty profile: times in ms.
+     */
+    record Few(List<Deploy> one, List<Deploy> four) {
+        /** Each pair's one / four. */
+        List<Double> speedUps() {
+            List<Double> ratios = new ArrayList<>();
+            for (int i = 0; i < Math.min(one.size(), four.size()); i++) {
+                ratios.add(one.get(i).millis() / four.get(i).millis());
+            }
+            return ratios;
+        }
+    }
+
+    /** The paired rounds, the first deployments (runtime copied), the removals, and the few-targets comparison. */
     record Result(int targets, int servicesPerTarget, int parallel, List<Deploy> many, List<Deploy> one, Deploy firstOne, Deploy firstMany,
-            List<Double> removeMany, List<Double> removeOne, double connectMillis, String loadAverage) {
+            List<Double> removeMany, List<Double> removeOne, double connectMillis, String loadAverage, Few few) {
         /** Each round's many / one, both measured in that round. */
         List<Double> ratios() {
             List<Double> ratios = new ArrayList<>();
@@ -79,9 +100,9 @@ final class ScaleBenchmark {
             System.out.printf(Locale.ROOT, "  %d machines up: each a systemd user manager with an sshd on 127.0.0.2-%d%n", targets, targets + 1);
             Map<String, String> environment = Map.of("BECKON_SSH_COMMAND", "ssh -F " + SshHost.clientConfig(work.resolve("ssh_config"), hosts),
                     "BECKON_HOME", work.resolve("home").toString());
-            List<Integer> ports = Sockets.freePorts(servicesPerTarget);
-            Path many = writeModel(work.resolve("model-many"), machines, hosts, targets, ports);
-            Path one = writeModel(work.resolve("model-one"), machines, hosts, 1, ports);
+            List<Integer> ports = Sockets.freePorts(Math.max(servicesPerTarget, FEW_INSTANCES / FEW_TARGETS));
+            Path many = writeModel(work.resolve("model-many"), machines, hosts, targets, ports, servicesPerTarget);
+            Path one = writeModel(work.resolve("model-one"), machines, hosts, 1, ports, servicesPerTarget);
             double connect = connectMillis(hosts.get(0));
 
             Deploy firstOne = deploy(one, PROFILE_ONE, environment, watched, 1);
@@ -113,12 +134,34 @@ final class ScaleBenchmark {
                         BenchmarkReport.ms(o.millis()), m.millis() / o.millis(), BenchmarkReport.bytes(m.usage().peakResidentBytes()),
                         m.usage().peakThreads(), m.usage().masters(), m.usage().tcpConnections());
             }
+            Few few = targets < FEW_TARGETS ? null : few(machines, hosts, ports, environment, watched);
             return new Result(targets, servicesPerTarget, parallel, manyRuns, oneRuns, firstOne, firstMany, removeMany, removeOne, connect,
-                    load);
+                    load, few);
         } finally {
             hosts.forEach(SshHost::close);
             machines.forEach(SystemdUserManager::close);
         }
+    }
+
+    /** The few-targets comparison: the same deployment with {@code --parallel 1} and {@code --parallel 4}, in alternating pairs. */
+    private Few few(List<SystemdUserManager> machines, List<SshHost> hosts, List<Integer> ports, Map<String, String> environment,
+            List<CoordinatorSampler.Host> watched) throws Exception {
+        Path model = writeModel(work.resolve("model-few"), machines, hosts, FEW_TARGETS, ports, FEW_INSTANCES / FEW_TARGETS);
+        String profile = "few";
+        List<Deploy> one = new ArrayList<>();
+        List<Deploy> four = new ArrayList<>();
+        for (int round = 0; round < Math.max(2, rounds); round++) {
+            for (int parallelNow : round % 2 == 0 ? List.of(1, FEW_PARALLEL) : List.of(FEW_PARALLEL, 1)) {
+                (parallelNow == 1 ? one : four).add(deploy(model, profile, environment, watched.subList(0, FEW_TARGETS), FEW_TARGETS,
+                        parallelNow, FEW_INSTANCES));
+                beckon.run(environment, process -> {}, "deploy", model.toString(), "--profile", profile, "--parallel",
+                        String.valueOf(FEW_PARALLEL), "--distribution", model.resolve("empty-distribution.toml").toString()).requireSuccess();
+            }
+            System.out.printf(Locale.ROOT, "  %d instances on %d targets, round %d: --parallel 1 %s, --parallel %d %s%n", FEW_INSTANCES,
+                    FEW_TARGETS, round + 1, BenchmarkReport.ms(one.get(round).millis()), FEW_PARALLEL,
+                    BenchmarkReport.ms(four.get(round).millis()));
+        }
+        return new Few(one, four);
     }
 
     static String target(int i) {
@@ -126,8 +169,8 @@ final class ScaleBenchmark {
     }
 
     /** The services s0..s(S-1), each on every one of the first {@code count} targets, listening on that target's address. */
-    private Path writeModel(Path directory, List<SystemdUserManager> machines, List<SshHost> hosts, int count, List<Integer> ports)
-            throws IOException {
+    private Path writeModel(Path directory, List<SystemdUserManager> machines, List<SshHost> hosts, int count, List<Integer> ports,
+            int servicesPerTarget) throws IOException {
         Files.createDirectories(directory);
         StringBuilder infrastructure = new StringBuilder();
         for (int i = 0; i < count; i++) {
@@ -166,13 +209,18 @@ final class ScaleBenchmark {
 
     private Deploy deploy(Path model, String profile, Map<String, String> environment, List<CoordinatorSampler.Host> watched,
             int count) throws Exception {
+        return deploy(model, profile, environment, watched, count, parallel, count * servicesPerTarget);
+    }
+
+    private Deploy deploy(Path model, String profile, Map<String, String> environment, List<CoordinatorSampler.Host> watched,
+            int count, int parallel, int instances) throws Exception {
         AtomicReference<CoordinatorSampler> sampler = new AtomicReference<>();
         Command.Result run = beckon.run(environment, process -> sampler.set(CoordinatorSampler.start(process, watched)), "deploy",
                 model.toString(), "--profile", profile, "--parallel", String.valueOf(parallel)).requireSuccess();
         CoordinatorSampler.Usage usage = sampler.get().finish();
         long activated = run.lines().stream().filter(line -> line.text().contains("  activated")).count();
-        if (activated != (long) count * servicesPerTarget) {
-            throw new IllegalStateException(activated + " of " + count * servicesPerTarget + " instances activated:\n" + run.output());
+        if (activated != instances) {
+            throw new IllegalStateException(activated + " of " + instances + " instances activated:\n" + run.output());
         }
         Map<String, Double> firstStep = new java.util.TreeMap<>();
         Map<String, Double> lastActivated = new java.util.TreeMap<>();

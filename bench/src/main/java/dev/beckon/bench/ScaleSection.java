@@ -117,6 +117,40 @@ final class ScaleSection {
                                         known(manyPhases.perTargetAgent())),
                         ms(manyPhases.activating()), ms(onePhases.activating()), ms(manyPhases.confirming()), ms(onePhases.confirming()),
                         ms(manyPhases.exiting()), ms(onePhases.exiting()), Runtime.getRuntime().availableProcessors())));
+        if (result.few() != null) {
+            ScaleBenchmark.Few few = result.few();
+            double speedUp = Stats.of(few.speedUps()).median();
+            page.append(String.format(Locale.ROOT, "The same machines, %d instances on %d of them (%d services each), deployed from an empty "
+                    + "profile with `--parallel 1` and with `--parallel %d`, %d pairs whose order alternates: medians %s and %s.%n%n",
+                    ScaleBenchmark.FEW_INSTANCES, ScaleBenchmark.FEW_TARGETS, ScaleBenchmark.FEW_INSTANCES / ScaleBenchmark.FEW_TARGETS,
+                    ScaleBenchmark.FEW_PARALLEL, few.speedUps().size(), ms(median(few.one(), ScaleBenchmark.Deploy::millis)),
+                    ms(median(few.four(), ScaleBenchmark.Deploy::millis))))
+                    .append("| phase (medians) | `--parallel 1` | `--parallel " + ScaleBenchmark.FEW_PARALLEL + "` |\n| --- | ---: | ---: |\n")
+                    .append(fewRow("JVM start, load, resolve, ask the targets (each connected, its agent started), plan printed",
+                            few, ScaleBenchmark.Deploy::planPrinted))
+                    .append(fewRow("plan printed to the first target's first step", few, d -> d.firstStep() - d.planPrinted()))
+                    .append(fewRow("first step to the last activation on any target (locks, copies, units, activations)", few,
+                            d -> d.lastActivated() - d.firstStep()))
+                    .append(fewRow("last activation to the record (each target confirmed through a new connection)", few,
+                            d -> d.deployed() - d.lastActivated()))
+                    .append(fewRow("record to exit", few, d -> d.millis() - d.deployed()))
+                    .append(fewRow("**total**", few, ScaleBenchmark.Deploy::millis)).append('\n');
+            aims.add(new BenchmarkReport.Aim(String.format(Locale.ROOT, "%d services on %d SSH targets, `--parallel %d` against `--parallel 1`",
+                    ScaleBenchmark.FEW_INSTANCES, ScaleBenchmark.FEW_TARGETS, ScaleBenchmark.FEW_PARALLEL), "at least 2x faster",
+                    String.format(Locale.ROOT, "%.2fx (pairs: %s; medians %s and %s)", speedUp, few.speedUps().stream()
+                            .map(r -> String.format(Locale.ROOT, "%.2fx", r)).collect(java.util.stream.Collectors.joining(", ")),
+                            ms(median(few.one(), ScaleBenchmark.Deploy::millis)), ms(median(few.four(), ScaleBenchmark.Deploy::millis))),
+                    BenchmarkReport.Status.of(speedUp >= 2.0),
+                    String.format(Locale.ROOT, "at most %d targets work at once, so %dx is the ceiling; the phases above show which "
+                            + "part shrinks with `--parallel`: the work on the targets (%s against %s) and the confirmations (%s against "
+                            + "%s), while the start, the loading and resolving of the model and the record stay one process's, and "
+                            + "the three agents' JVMs, their sshds and systemd managers and the coordinator share %d cores",
+                            ScaleBenchmark.FEW_TARGETS, ScaleBenchmark.FEW_TARGETS,
+                            ms(median(few.one(), d -> d.lastActivated() - d.firstStep())),
+                            ms(median(few.four(), d -> d.lastActivated() - d.firstStep())),
+                            ms(median(few.one(), d -> d.deployed() - d.lastActivated())),
+                            ms(median(few.four(), d -> d.deployed() - d.lastActivated())), Runtime.getRuntime().availableProcessors())));
+        }
         List<CoordinatorSampler.Usage> manyUsage = result.many().stream().map(ScaleBenchmark.Deploy::usage).toList();
         aims.add(new BenchmarkReport.Aim(String.format(Locale.ROOT, "the coordinator deploying to %d SSH targets: memory and connections", t),
                 "no aim (measured)", String.format(Locale.ROOT, "peak RSS %s (1 target: %s), %d threads, %d SSH master connections, %d TCP "
@@ -126,6 +160,10 @@ final class ScaleSection {
                         (int) max(manyUsage, u -> u.tcpConnections())), BenchmarkReport.Status.NO_AIM,
                 "one master connection and one agent session per target, kept for the whole command; a confirmation through a new "
                         + "connection per changed target"));
+    }
+
+    private static String fewRow(String phase, ScaleBenchmark.Few few, ToDoubleFunction<ScaleBenchmark.Deploy> figure) {
+        return String.format(Locale.ROOT, "| %s | %s | %s |%n", phase, ms(median(few.one(), figure)), ms(median(few.four(), figure)));
     }
 
     private static Phases phases(List<ScaleBenchmark.Deploy> runs, int targets) {
