@@ -45,6 +45,34 @@ record Machine(String cpu, int cores, long memoryBytes, String os, String kernel
         }
     }
 
+    /** The machine's processor time so far, all cores together, from /proc/stat: busy and in all, in clock ticks. */
+    record CpuTime(long busy, long total) {
+        /** The share of the processors' time between {@code earlier} and this that was busy, 0 to 1. */
+        double busySince(CpuTime earlier) {
+            long all = total - earlier.total;
+            return all <= 0 ? 0 : (busy - earlier.busy) / (double) all;
+        }
+    }
+
+    /** The processors' time so far (idle and waiting for I/O count as not busy); zeros where /proc/stat cannot be read. */
+    static CpuTime cpuTime() {
+        try {
+            String[] fields = firstMatching(Path.of("/proc/stat"), "cpu ").orElse("cpu 0").trim().split("\\s+");
+            long total = 0;
+            long idle = 0;
+            for (int i = 1; i < fields.length && i <= 8; i++) {
+                long ticks = Long.parseLong(fields[i]);
+                total += ticks;
+                if (i == 4 || i == 5) {
+                    idle += ticks; // idle, iowait
+                }
+            }
+            return new CpuTime(total - idle, total);
+        } catch (IOException | NumberFormatException e) {
+            return new CpuTime(0, 0);
+        }
+    }
+
     private static Optional<String> firstMatching(Path file, String prefix) throws IOException {
         if (!Files.isReadable(file)) {
             return Optional.empty();

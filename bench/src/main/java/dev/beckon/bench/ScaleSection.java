@@ -143,13 +143,17 @@ final class ScaleSection {
                     BenchmarkReport.Status.of(speedUp >= 2.0),
                     String.format(Locale.ROOT, "at most %d targets work at once, so %dx is the ceiling; the phases above show which "
                             + "part shrinks with `--parallel`: the work on the targets (%s against %s) and the confirmations (%s against "
-                            + "%s), while the start, the loading and resolving of the model and the record stay one process's, and "
-                            + "the three agents' JVMs, their sshds and systemd managers and the coordinator share %d cores",
+                            + "%s), while the start, the loading and resolving of the model and the record stay one process's; the "
+                            + "three agents' JVMs, their sshds and systemd managers and the coordinator share %d cores, which were %.0f%% "
+                            + "busy through the deployments with `--parallel %d` (%.0f%% with `--parallel 1`, medians): %s",
                             ScaleBenchmark.FEW_TARGETS, ScaleBenchmark.FEW_TARGETS,
                             ms(median(few.one(), d -> d.lastActivated() - d.firstStep())),
                             ms(median(few.four(), d -> d.lastActivated() - d.firstStep())),
                             ms(median(few.one(), d -> d.deployed() - d.lastActivated())),
-                            ms(median(few.four(), d -> d.deployed() - d.lastActivated())), Runtime.getRuntime().availableProcessors())));
+                            ms(median(few.four(), d -> d.deployed() - d.lastActivated())), Runtime.getRuntime().availableProcessors(),
+                            100 * Stats.of(few.busyFour()).median(), ScaleBenchmark.FEW_PARALLEL, 100 * Stats.of(few.busyOne()).median(),
+                            Stats.of(few.busyFour()).median() >= 0.85 ? "what runs side by side is limited by the cores"
+                                    : "the cores had time to spare, so it is not they that keep the targets from working side by side")));
         }
         List<CoordinatorSampler.Usage> manyUsage = result.many().stream().map(ScaleBenchmark.Deploy::usage).toList();
         aims.add(new BenchmarkReport.Aim(String.format(Locale.ROOT, "the coordinator deploying to %d SSH targets: memory and connections", t),
