@@ -148,14 +148,18 @@ public final class Deployments implements AutoCloseable {
      */
     public Optional<Plan> planIfUnchanged(ModelFiles files) throws PlanningException {
         Manifest recorded;
-        Optional<String> digest;
         try {
             recorded = records.recorded();
-            digest = records.recordedDigest();
         } catch (PlanningException damaged) {
             return Optional.empty(); // Planning says what is wrong with it.
         }
-        if (digest.isEmpty() || !resolvedInputs().resolvedTo(files, digest.get())) {
+        if (!resolvedInputs().resolvedTo(files, () -> {
+            try {
+                return records.recordedDigest();
+            } catch (PlanningException damaged) {
+                return Optional.empty();
+            }
+        })) {
             return Optional.empty();
         }
         Plan plan = plan(recorded);

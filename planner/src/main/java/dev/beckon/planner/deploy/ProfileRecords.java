@@ -20,8 +20,8 @@ final class ProfileRecords {
     private final Generations generations;
     /** The current generation's manifest, once read; {@code null} until then and after the current one changes. */
     private Manifest recorded;
-    /** The digest of the current generation's manifest as recorded ({@link ManifestJson#digestOfWritten}), read with it. */
-    private String recordedDigest;
+    /** The current generation's manifest as recorded, for {@link #recordedDigest}; null before it is read. */
+    private byte[] recordedBytes;
     /** Where warnings about damaged records go: the command's progress printer, once it has given one. */
     private Consumer<String> notices = notice -> {};
     /** Whether the current generation's record was found damaged, so that plans start from an earlier one. */
@@ -72,16 +72,19 @@ final class ProfileRecords {
         return recorded;
     }
 
-    /** The digest of the current generation's manifest as recorded; empty before the first deployment. */
+    /**
+     * The digest of the current generation's manifest as recorded ({@link ManifestJson#digestOfWritten}), taken when
+     * asked (a large manifest's costs a noticeable part of a command); empty before the first deployment.
+     */
     Optional<String> recordedDigest() throws PlanningException {
         recorded();
-        return Optional.ofNullable(recordedDigest);
+        return Optional.ofNullable(recordedBytes).map(ManifestJson::digestOfWritten);
     }
 
     /** Forgets the manifest read, for the current generation is about to change (or just has). */
     void forget() {
         recorded = null;
-        recordedDigest = null;
+        recordedBytes = null;
     }
 
     /**
@@ -148,7 +151,7 @@ final class ProfileRecords {
         try {
             byte[] manifest = current.manifest();
             Manifest parsed = parse(manifest, current.number());
-            recordedDigest = ManifestJson.digestOfWritten(manifest);
+            recordedBytes = manifest;
             return parsed;
         } catch (GenerationsException e) {
             throw unreadable(current.number(), e);

@@ -65,18 +65,19 @@ public final class ResolvedInputs {
     }
 
     /**
-     * Whether the model's inputs are what resolved {@code current}, the current generation's manifest, whose
-     * recorded JSON has the digest {@code currentDigest} ({@link ManifestJson#digestOfWritten}). A record that is
-     * missing, damaged or of another build is no match: the model is then resolved as always.
+     * Whether the model's inputs are what resolved the current generation's manifest, whose recorded JSON has the
+     * digest {@code currentDigest} gives ({@link ManifestJson#digestOfWritten}); asked only once the inputs match, for a
+     * large manifest's digest costs more than looking at the inputs. A record that is missing, damaged or of another
+     * build is no match: the model is then resolved as always.
      */
-    public boolean resolvedTo(ModelFiles files, String currentDigest) {
+    public boolean resolvedTo(ModelFiles files, java.util.function.Supplier<Optional<String>> currentDigest) {
         if (build.isEmpty()) {
             return false;
         }
         try {
             Optional<List<String>> lines = readRecord();
             if (lines.isEmpty() || lines.get().size() < 3 || !lines.get().get(0).equals(HEADER)
-                    || !lines.get().get(1).equals("manifest " + currentDigest) || !lines.get().get(2).startsWith("inputs ")) {
+                    || !lines.get().get(1).startsWith("manifest ") || !lines.get().get(2).startsWith("inputs ")) {
                 return false;
             }
             List<Path> packages = new ArrayList<>();
@@ -87,7 +88,11 @@ public final class ResolvedInputs {
                 packages.add(Path.of(line.substring("package ".length())));
             }
             Optional<String> now = fingerprint(files, packages, Long.MAX_VALUE);
-            return now.isPresent() && lines.get().get(2).equals("inputs " + now.get());
+            if (now.isEmpty() || !lines.get().get(2).equals("inputs " + now.get())) {
+                return false;
+            }
+            Optional<String> current = currentDigest.get();
+            return current.isPresent() && lines.get().get(1).equals("manifest " + current.get());
         } catch (IOException | RuntimeException e) {
             return false;
         }
