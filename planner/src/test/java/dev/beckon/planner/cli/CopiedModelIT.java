@@ -3,9 +3,9 @@ package dev.beckon.planner.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beckon.activation.testing.TestServices;
 import dev.beckon.planner.testing.BeckonProcess;
 import dev.beckon.planner.testing.BeckonProcess.Run;
+import dev.beckon.planner.testing.SiteModel;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.nio.file.Files;
@@ -27,20 +27,9 @@ class CopiedModelIT {
 
     @Test
     void aCopyOfTheModelElsewherePlansNoChangesAndAChangedPackageDoes(SystemdUserManager systemd) throws Exception {
-        Path model = Files.createDirectories(dir.resolve("here").resolve("model"));
-        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
+        Path model = dir.resolve("here").resolve("model");
         // On demand, and never asked: nothing needs to run for the plan to be compared.
-        Files.writeString(model.resolve("services.toml"), """
-                [services.site]
-                type = "systemd-unit"
-                package = "site"
-                exec = ["/bin/cat", "{package}/index.html"]
-                [services.site.on-demand]
-                listen = ["127.0.0.1:%d"]
-                accept = true
-                """.formatted(TestServices.freePort()));
-        Files.writeString(model.resolve("distribution.toml"), "site = [\"local\"]\n");
-        Files.writeString(Files.createDirectories(model.resolve("site")).resolve("index.html"), "hello\n");
+        SiteModel.write(model, systemd, dir.resolve("state"));
         BeckonProcess beckon = BeckonProcess.withEnvironment(Map.of("BECKON_HOME", dir.resolve("home").toString()));
 
         Run deployed = beckon.run("deploy", model.toString());

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beckon.activation.testing.TestServices;
 import dev.beckon.planner.testing.BeckonProcess;
 import dev.beckon.planner.testing.BeckonProcess.Run;
+import dev.beckon.planner.testing.SiteModel;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.nio.file.Files;
@@ -33,19 +33,8 @@ class UnchangedModelIT {
 
     @Test
     void anUnchangedModelIsNotResolvedAgainButWhatRunsIsAlwaysAsked(SystemdUserManager systemd) throws Exception {
-        Path model = Files.createDirectories(dir.resolve("model"));
-        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
-        Files.writeString(model.resolve("services.toml"), """
-                [services.site]
-                type = "systemd-unit"
-                package = "site"
-                exec = ["/bin/cat", "{package}/index.html"]
-                [services.site.on-demand]
-                listen = ["127.0.0.1:%d"]
-                accept = true
-                """.formatted(TestServices.freePort()));
-        Files.writeString(model.resolve("distribution.toml"), "site = [\"local\"]\n");
-        Path page = Files.writeString(Files.createDirectories(model.resolve("site")).resolve("index.html"), "hello\n");
+        Path model = dir.resolve("model");
+        Path page = SiteModel.write(model, systemd, dir.resolve("state"));
         untouchedForTheRacyWindow(page);
         BeckonProcess beckon = BeckonProcess.withEnvironment(Map.of("BECKON_HOME", dir.resolve("home").toString(), "BECKON_DEBUG", "1"));
 
