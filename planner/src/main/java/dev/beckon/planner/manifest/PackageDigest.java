@@ -71,7 +71,8 @@ public final class PackageDigest {
         }
     }
 
-    private static void update(MessageDigest digest, String text) {
+    /** Feeds a text and a zero byte after it: no two lists of texts fed one by one feed the same bytes. */
+    static void update(MessageDigest digest, String text) {
         digest.update(text.getBytes(StandardCharsets.UTF_8));
         digest.update((byte) 0);
     }

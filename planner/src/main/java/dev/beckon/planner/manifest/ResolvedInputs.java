@@ -48,6 +48,9 @@ public final class ResolvedInputs {
      */
     private static final Set<String> NOT_READ_BY_RESOLVING = Set.of("_", "OLDPWD", "SHLVL", "BECKON_JAVA_OPTS", "BECKON_START_ARCHIVE");
 
+    /** {@link #runningBuild}, worked out once per process: the jar a JVM runs does not change under it. */
+    private static volatile Optional<String> runningBuild;
+
     private final Path record;
     private final Map<String, String> environment;
     /** The build of beckon resolving: its jar and the libraries beside it; empty when it runs from class directories. */
@@ -154,15 +157,14 @@ public final class ResolvedInputs {
      */
     Optional<String> fingerprint(ModelFiles files, List<Path> packages, long racyFromMillis) throws IOException {
         MessageDigest digest = PackageDigest.sha256();
-        Lines lines = new Lines(digest);
-        lines.add("build " + build.orElse(""));
-        lines.add("directory " + Path.of("").toAbsolutePath());
+        PackageDigest.update(digest, "build " + build.orElse(""));
+        PackageDigest.update(digest, "directory " + Path.of("").toAbsolutePath());
         new TreeMap<>(environment).forEach((name, value) -> {
             if (!NOT_READ_BY_RESOLVING.contains(name)) {
-                lines.add("variable " + name + "=" + value);
+                PackageDigest.update(digest, "variable " + name + "=" + value);
             }
         });
-        lines.add("models " + modelFilesDigest(files));
+        PackageDigest.update(digest, "models " + modelFilesDigest(files));
         for (Path root : packages) {
             if (Files.isSymbolicLink(root)) {
                 return Optional.empty(); // What it names is read, and a link's own times say nothing of that.
@@ -181,7 +183,7 @@ public final class ResolvedInputs {
                     return Optional.empty();
                 }
                 Map<String, Object> a = attributes.get();
-                lines.add("package " + entry + " " + a.get("mode") + " " + a.get("size") + " " + nanos(a.get("lastModifiedTime"))
+                PackageDigest.update(digest, "package " + entry + " " + a.get("mode") + " " + a.get("size") + " " + nanos(a.get("lastModifiedTime"))
                         + " " + nanos(a.get("ctime")) + " " + a.get("ino") + " " + a.get("dev")
                         + (Files.isSymbolicLink(entry) ? " -> " + Files.readSymbolicLink(entry) : ""));
             }
@@ -192,13 +194,12 @@ public final class ResolvedInputs {
     /** The three model files' paths and bytes; one that is not there counts as absent. Links are followed, as loading does. */
     private static String modelFilesDigest(ModelFiles files) throws IOException {
         MessageDigest digest = PackageDigest.sha256();
-        Lines lines = new Lines(digest);
         for (Path file : List.of(files.services(), files.infrastructure(), files.distribution())) {
             Path absolute = file.toAbsolutePath();
             try {
-                lines.add("model " + absolute + " " + HexFormat.of().formatHex(PackageDigest.sha256().digest(Files.readAllBytes(absolute))));
+                PackageDigest.update(digest, "model " + absolute + " " + HexFormat.of().formatHex(PackageDigest.sha256().digest(Files.readAllBytes(absolute))));
             } catch (NoSuchFileException e) {
-                lines.add("model " + absolute + " absent");
+                PackageDigest.update(digest, "model " + absolute + " absent");
             }
         }
         return HexFormat.of().formatHex(digest.digest());
@@ -221,20 +222,21 @@ public final class ResolvedInputs {
         return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
     }
 
-    /** Lines fed to a digest, each ended by a zero byte, so that no two lists of lines feed the same bytes. */
-    private record Lines(MessageDigest digest) {
-        void add(String line) {
-            digest.update(line.getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) 0);
-        }
-    }
-
     /**
      * The running beckon's build, as its files say: the jar its classes come from and every jar beside it in
      * {@code lib/} (its libraries), each by path, size, time and inode. Empty when its classes come from a directory
      * (a build tree), which no such look can vouch for.
      */
     static Optional<String> runningBuild() {
+        Optional<String> known = runningBuild;
+        if (known == null) {
+            known = lookAtRunningBuild();
+            runningBuild = known;
+        }
+        return known;
+    }
+
+    private static Optional<String> lookAtRunningBuild() {
         try {
             var source = ResolvedInputs.class.getProtectionDomain().getCodeSource();
             if (source == null || source.getLocation() == null || !"file".equals(source.getLocation().getProtocol())) {
