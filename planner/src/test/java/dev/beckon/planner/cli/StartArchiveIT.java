@@ -12,8 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,11 +50,7 @@ class StartArchiveIT {
         for (CompletableFuture<BeckonProcess.Run> run : runs) {
             assertVersion(run.get());
         }
-        // The makers run detached; this waits for theirs to end (at most ten minutes on a loaded machine).
-        for (int i = 0; i < 1200 && (archives(cache).isEmpty() || !entries(cache, ".making-").isEmpty()); i++) {
-            Thread.sleep(500);
-        }
-        List<Path> made = archives(cache);
+        List<Path> made = awaitArchive(inCache(cache), cache);
         assertEquals(1, made.size(), "one archive from four first runs: " + entries(cache, ""));
         archive = made.get(0);
     }
@@ -71,6 +70,38 @@ class StartArchiveIT {
     void laterStartsMapIt() throws IOException {
         assertTrue(sharedStart(inCache(cache)), "beckon's classes come from the archive");
         assertFalse(sharedStart(inCache(cache).and("BECKON_START_ARCHIVE", "0")), "and not when it is turned off");
+    }
+
+    /**
+     * A log, a dump or a debugger asked for in BECKON_JAVA_OPTS is the command's own: the maker's JVMs leave them be
+     * (before, they overwrote the command's log as it was read), and an archive made for one log file serves the
+     * start that asks for another.
+     */
+    @Test
+    void optionsThatOnlyReportStayWithTheCommand() throws Exception {
+        Path reportingCache = temp.resolve("reporting");
+        // Archives of four other builds, an hour apart: the maker keeps the three newest.
+        List<Path> others = new ArrayList<>();
+        for (int hoursAgo = 1; hoursAgo <= 4; hoursAgo++) {
+            Path other = Files.createDirectories(reportingCache.resolve("beckon"))
+                    .resolve("beckon-%032d-1000.jsa".formatted(hoursAgo));
+            Files.write(other, new byte[1000]);
+            Files.setLastModifiedTime(other, FileTime.from(Instant.now().minus(Duration.ofHours(hoursAgo))));
+            others.add(other);
+        }
+        Path logs = Files.createDirectories(temp.resolve("reporting-logs"));
+        String options = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:gc:file=%s/gc-%%p.log";
+        BeckonProcess logging = inCache(reportingCache).and("BECKON_JAVA_OPTS", options.formatted(logs));
+        assertVersion(logging.run("--version"));
+        List<Path> kept = awaitArchive(logging, reportingCache);
+        assertEquals(4, kept.size(), "the new archive and the three newest of the others: " + kept);
+        assertTrue(kept.containsAll(others.subList(0, 3)), kept.toString());
+        try (Stream<Path> written = Files.list(logs)) {
+            assertEquals(1, written.count(), "one log, the command's: the maker's JVMs wrote none");
+        }
+        Path otherLogs = Files.createDirectories(temp.resolve("reporting-logs-2"));
+        assertTrue(sharedStart(inCache(reportingCache).and("BECKON_JAVA_OPTS", options.formatted(otherLogs))),
+                "a start logging elsewhere maps the same archive");
     }
 
     @Test
@@ -177,6 +208,21 @@ class StartArchiveIT {
 
     private static BeckonProcess inCache(Path cacheHome) {
         return BeckonProcess.withEnvironment(Map.of("XDG_CACHE_HOME", cacheHome.toString()));
+    }
+
+    /**
+     * The archives in the cache once the detached maker has made this start's (waiting at most ten minutes on a loaded
+     * machine) and every maker has ended.
+     */
+    private static List<Path> awaitArchive(BeckonProcess beckon, Path cacheHome) throws IOException, InterruptedException {
+        BeckonProcess.Run where = beckon.and("BECKON_START_ARCHIVE", "where").run();
+        assertEquals(0, where.exitCode(), where.output());
+        String name = Path.of(where.out().strip()).getFileName().toString();
+        String prefix = name.substring(0, name.length() - "SIZE.jsa".length());
+        for (int i = 0; i < 1200 && (entries(cacheHome, prefix).isEmpty() || !entries(cacheHome, ".making-").isEmpty()); i++) {
+            Thread.sleep(500);
+        }
+        return archives(cacheHome);
     }
 
     private static List<Path> archives(Path cacheHome) throws IOException {
