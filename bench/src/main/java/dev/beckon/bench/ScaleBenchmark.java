@@ -30,7 +30,24 @@ final class ScaleBenchmark {
 
     /** When the progress lines of one deployment arrived, in ms after its start, also per target; and what the coordinator used. */
     record Deploy(double millis, double planPrinted, double firstStep, double lastActivated, double deployed,
-            Map<String, Double> firstStepOf, Map<String, Double> lastActivatedOf, CoordinatorSampler.Usage usage) {}
+            Map<String, Double> firstStepOf, Map<String, Double> lastActivatedOf, Map<String, Double> confirmedOf,
+            CoordinatorSampler.Usage usage) {
+        /** Per target, when its master connection and agent showed, its first step, last activation and confirmation. */
+        String timeline() {
+            StringBuilder text = new StringBuilder();
+            for (String target : firstStepOf.keySet()) {
+                text.append(String.format(Locale.ROOT, "    %s: master %s, agent %s, first step %s, last activation %s, confirmed %s%n",
+                        target, at(usage.masterAt().get(target)), at(usage.agentAt().get(target)), at(firstStepOf.get(target)),
+                        at(lastActivatedOf.get(target)), at(confirmedOf.get(target))));
+            }
+            return text.append(String.format(Locale.ROOT, "    plan printed %s, deployed %s, exit %s", at(planPrinted), at(deployed),
+                    at(millis))).toString();
+        }
+
+        private static String at(Double millis) {
+            return millis == null ? "-" : String.format(Locale.ROOT, "%.2f s", millis / 1000);
+        }
+    }
 
     /** The instances of the few-targets comparison, spread over {@value #FEW_TARGETS} targets. */
     static final int FEW_INSTANCES = 51;
@@ -158,6 +175,8 @@ final class ScaleBenchmark {
                 (parallelNow == 1 ? one : four).add(deploy(model, profile, environment, watched.subList(0, FEW_TARGETS), FEW_TARGETS,
                         parallelNow, FEW_INSTANCES));
                 (parallelNow == 1 ? busyOne : busyFour).add(Machine.cpuTime().busySince(before));
+                System.out.printf(Locale.ROOT, "  --parallel %d, per target:%n%s%n", parallelNow,
+                        (parallelNow == 1 ? one : four).get((parallelNow == 1 ? one : four).size() - 1).timeline());
                 beckon.run(environment, process -> {}, "deploy", model.toString(), "--profile", profile, "--parallel",
                         String.valueOf(FEW_PARALLEL), "--distribution", model.resolve("empty-distribution.toml").toString()).requireSuccess();
             }
@@ -228,14 +247,17 @@ final class ScaleBenchmark {
         }
         Map<String, Double> firstStep = new java.util.TreeMap<>();
         Map<String, Double> lastActivated = new java.util.TreeMap<>();
+        Map<String, Double> confirmed = new java.util.TreeMap<>();
         for (int i = 0; i < count; i++) {
             String prefix = "[" + target(i) + "] ";
             firstStep.put(target(i), run.arrival(prefix).orElseThrow());
             lastActivated.put(target(i), run.lastArrival(prefix + "+ ").orElseThrow());
+            String name = target(i);
+            run.arrival(prefix + "confirmed").ifPresent(at -> confirmed.put(name, at));
         }
         return new Deploy(run.millis(), run.arrival("beckon will:").orElseThrow(), firstStep.values().stream().min(Double::compare).orElseThrow(),
                 lastActivated.values().stream().max(Double::compare).orElseThrow(), run.arrival("Deployed generation").orElseThrow(), firstStep,
-                lastActivated, usage);
+                lastActivated, confirmed, usage);
     }
 
     private double remove(Path model, String profile, Map<String, String> environment) throws IOException {
