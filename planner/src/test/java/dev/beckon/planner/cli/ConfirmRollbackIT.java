@@ -88,12 +88,26 @@ class ConfirmRollbackIT {
         return model;
     }
 
+    private static List<Path> entries(Path directory) throws java.io.IOException {
+        try (Stream<Path> list = Files.list(directory)) {
+            return list.toList();
+        }
+    }
+
     @Test
     void aConfirmedDeploymentSucceedsAndAnUnconfirmedOneIsPutBackByTheTargetWithExitFour() throws Exception {
         Run first = beckon(Map.of(), "deploy", model("v1").toString(), "--confirm-timeout", "20s");
         assertEquals(0, first.exitCode(), first.output());
         assertTrue(first.out().contains("[a] confirmed through a new SSH connection"), first.output());
         assertEquals("hello v1", TestServices.text(TestServices.greeting(port)));
+        // The watchdog's wait ends with the confirmation and takes what it was armed with along (within a look, which a
+        // loaded machine may stretch: a minute at most).
+        Path confirm = dir.resolve("state-a").resolve("confirm");
+        List<Path> left = List.of();
+        for (int i = 0; i < 600 && !(left = entries(confirm)).isEmpty(); i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of(), left, "nothing of a confirmed deployment's watchdog is left");
 
         // After the activation, just before the confirmation: sshd stops listening. The master connection and the
         // agent on it stay; the new connection that would confirm cannot be made.

@@ -21,9 +21,9 @@ import java.util.Map;
 /**
  * Confirm or roll back (deploy-rs's "magic rollback"), on an SSH target. Once a deployment has activated what it
  * changes there, the agent arms it: it writes what the target ran before and runs now to
- * {@code STATE/confirm/TOKEN.json} and starts this class as a process of its own, detached from the SSH session
+ * {@code STATE/confirm/TOKEN.json} and starts the watchdog as a process of its own, detached from the SSH session
  * (its own session, reparented away from sshd, no pipe to it), so that it goes on when the deployer, the master
- * connection or sshd itself is gone. The deployer then confirms through a NEW SSH connection, which proves that it
+ * connection or sshd itself is gone: a shell that waits ({@link #WAITING}) and, at a deadline not confirmed, this class. The deployer then confirms through a NEW SSH connection, which proves that it
  * can still reach the target after the change.
  *
  * <p>Who decides is whoever first makes the directory {@code TOKEN.decision} (mkdir is atomic): the deployer's new
@@ -37,6 +37,26 @@ public final class ConfirmWatchdog {
     /** What an armed confirmation holds: enough to put the target back without the deployer. */
     record Armed(String profile, List<ManifestEntry> current, List<ManifestEntry> previous, long deadlineMillis) {}
 
+    /** How the waiting shell shows in {@code ps}. */
+    static final String WAITING_NAME = "beckon-confirm-watchdog";
+
+    /**
+     * The watchdog's wait, a shell's: a deployment that is confirmed (nearly all) ends it within a look, and so never
+     * starts a JVM on the target; only a deadline that passes unconfirmed starts this class, which decides and puts the
+     * target back. A JVM for every wait cost each deployment half a second of a target's processor (Jackson, the
+     * class loading) just as the deployer's new connection to it is made, for each target at once. Arguments: the
+     * deadline in seconds since the epoch, rounded up; the decision directory; the armed file and the log, which go
+     * with a confirmation; then the watchdog's command. A {@code sleep} that takes whole seconds only still waits.
+     */
+    static final String WAITING = String.join("\n",
+            "deadline=$1 decision=$2 armed=$3 log=$4",
+            "shift 4",
+            "while [ \"$(date +%s)\" -lt \"$deadline\" ]; do",
+            "    if [ -d \"$decision\" ]; then rm -f -- \"$armed\" \"$log\"; rmdir -- \"$decision\"; exit 0; fi",
+            "    sleep 0.2 2>/dev/null || sleep 1",
+            "done",
+            "exec \"$@\"");
+
     private ConfirmWatchdog() {}
 
     /** The agent's part: writes the token's file and starts the watchdog, detached. */
@@ -49,10 +69,14 @@ public final class ConfirmWatchdog {
         Armed armed = new Armed(profile, current, previous, System.currentTimeMillis() + timeoutMillis);
         AtomicFiles.write(file, AgentProtocol.JSON.writeValueAsString(armed) + "\n", AtomicFiles.READABLE);
         String java = ProcessHandle.current().info().command().orElse("java");
+        Path log = directory.resolve(token + ".log");
         // sh starts it in the background and ends: the watchdog is then nobody's child in the SSH session's tree.
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "setsid \"$@\" </dev/null >>\"$0\" 2>&1 &",
-                directory.resolve(token + ".log").toString(), java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), ConfirmWatchdog.class.getName(), file.toString()));
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+                "waiting=$1; shift; setsid /bin/sh -c \"$waiting\" " + WAITING_NAME + " \"$@\" </dev/null >>\"$0\" 2>&1 &",
+                log.toString(), WAITING, String.valueOf(Math.floorDiv(armed.deadlineMillis() + 999, 1000)),
+                directory.resolve(token + ".decision").toString(), file.toString(), log.toString(),
+                java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                ConfirmWatchdog.class.getName(), file.toString()));
         try {
             Process starter = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -93,7 +117,8 @@ public final class ConfirmWatchdog {
         Armed armed = AgentProtocol.JSON.readValue(Files.readAllBytes(file), new TypeReference<Armed>() {});
         Path decision = directory.resolve(token + ".decision");
         long left;
-        // A confirmation ends the wait at once: no watchdog outlives its deployment by more than a look.
+        // A confirmation ends the wait at once: no watchdog outlives its deployment by more than a look. Started by the
+        // waiting shell at the deadline, this finds it passed (but for a clock that went back).
         while ((left = armed.deadlineMillis() - System.currentTimeMillis()) > 0 && !Files.exists(decision)) {
             Thread.sleep(Math.min(left, 200));
         }
