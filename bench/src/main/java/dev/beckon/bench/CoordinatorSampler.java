@@ -44,7 +44,32 @@ final class CoordinatorSampler {
      * @param agentAt per target, ms after the start when its agent's JVM first showed
      */
     record Usage(long peakResidentBytes, int peakThreads, int peakOpenFiles, int masters, int otherSshProcesses, int tcpConnections,
-            int peakTcpConnections, int agents, Map<String, Double> masterAt, Map<String, Double> agentAt) {}
+            int peakTcpConnections, int agents, Map<String, Double> masterAt, Map<String, Double> agentAt, List<CpuSample> cpu) {
+        /**
+         * The share of the machine's processor time that was busy from {@code fromMillis} to {@code toMillis} (after the
+         * start), between the samples around them; NaN when the samples do not span it.
+         */
+        double busyBetween(double fromMillis, double toMillis) {
+            // The last sample at or before the start and the first at or after the end (the one taken once it exited).
+            CpuSample first = cpu.isEmpty() ? null : cpu.get(0);
+            CpuSample last = null;
+            for (CpuSample sample : cpu) {
+                if (sample.millis() <= fromMillis) {
+                    first = sample;
+                }
+                if (last == null && sample.millis() >= toMillis) {
+                    last = sample;
+                }
+            }
+            if (first == null || last == null || last.millis() <= first.millis()) {
+                return Double.NaN;
+            }
+            return last.time().busySince(first.time());
+        }
+    }
+
+    /** The machine's processor time ({@code /proc/stat}) at {@code millis} after the start. */
+    record CpuSample(double millis, Machine.CpuTime time) {}
 
     private final ProcessHandle coordinator;
     private final List<Host> hosts;
@@ -56,6 +81,7 @@ final class CoordinatorSampler {
     private final Set<String> tcpSeen = new HashSet<>();
     private final Map<String, Double> masterAt = new HashMap<>();
     private final Map<String, Double> agentAt = new HashMap<>();
+    private final List<CpuSample> cpu = new java.util.ArrayList<>();
     private long peakResident;
     private int peakThreads;
     private int peakOpenFiles;
@@ -95,8 +121,9 @@ final class CoordinatorSampler {
 
     Usage finish() throws InterruptedException {
         thread.join(TimeUnit.SECONDS.toMillis(30));
+        cpu.add(new CpuSample(millis(), Machine.cpuTime()));
         return new Usage(peakResident, peakThreads, peakOpenFiles, masterPaths.size(), otherSsh, tcpSeen.size(), peakTcp, agentPids.size(), Map.copyOf(masterAt),
-                Map.copyOf(agentAt));
+                Map.copyOf(agentAt), List.copyOf(cpu));
     }
 
     private void loop() {
@@ -113,6 +140,7 @@ final class CoordinatorSampler {
     }
 
     private void sample() throws IOException {
+        cpu.add(new CpuSample(millis(), Machine.cpuTime()));
         Path status = Path.of("/proc", Long.toString(coordinator.pid()), "status");
         try {
             for (String line : Files.readAllLines(status)) {

@@ -59,7 +59,7 @@ final class ScaleBenchmark {
      * {@value #FEW_INSTANCES} instances on {@value #FEW_TARGETS} of the targets, deployed with {@code --parallel 1} and
      * {@code --parallel 4} in pairs whose order alternates, each measured from an empty profile: times in ms.
      */
-    record Few(List<Deploy> one, List<Deploy> four, List<Double> busyOne, List<Double> busyFour) {
+    record Few(List<Deploy> one, List<Deploy> four) {
         /** Each pair's one / four. */
         List<Double> speedUps() {
             List<Double> ratios = new ArrayList<>();
@@ -167,14 +167,10 @@ final class ScaleBenchmark {
         String profile = "few";
         List<Deploy> one = new ArrayList<>();
         List<Deploy> four = new ArrayList<>();
-        List<Double> busyOne = new ArrayList<>();
-        List<Double> busyFour = new ArrayList<>();
         for (int round = 0; round < Math.max(2, rounds); round++) {
             for (int parallelNow : round % 2 == 0 ? List.of(1, FEW_PARALLEL) : List.of(FEW_PARALLEL, 1)) {
-                Machine.CpuTime before = Machine.cpuTime();
                 (parallelNow == 1 ? one : four).add(deploy(model, profile, environment, watched.subList(0, FEW_TARGETS), FEW_TARGETS,
                         parallelNow, FEW_INSTANCES));
-                (parallelNow == 1 ? busyOne : busyFour).add(Machine.cpuTime().busySince(before));
                 System.out.printf(Locale.ROOT, "  --parallel %d, per target:%n%s%n", parallelNow,
                         (parallelNow == 1 ? one : four).get((parallelNow == 1 ? one : four).size() - 1).timeline());
                 beckon.run(environment, process -> {}, "deploy", model.toString(), "--profile", profile, "--parallel",
@@ -184,7 +180,7 @@ final class ScaleBenchmark {
                     FEW_TARGETS, round + 1, BenchmarkReport.ms(one.get(round).millis()), FEW_PARALLEL,
                     BenchmarkReport.ms(four.get(round).millis()));
         }
-        return new Few(one, four, busyOne, busyFour);
+        return new Few(one, four);
     }
 
     static String target(int i) {

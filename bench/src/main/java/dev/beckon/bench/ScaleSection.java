@@ -125,35 +125,27 @@ final class ScaleSection {
                     ScaleBenchmark.FEW_INSTANCES, ScaleBenchmark.FEW_TARGETS, ScaleBenchmark.FEW_INSTANCES / ScaleBenchmark.FEW_TARGETS,
                     ScaleBenchmark.FEW_PARALLEL, few.speedUps().size(), ms(median(few.one(), ScaleBenchmark.Deploy::millis)),
                     ms(median(few.four(), ScaleBenchmark.Deploy::millis))))
-                    .append("| phase (medians) | `--parallel 1` | `--parallel " + ScaleBenchmark.FEW_PARALLEL + "` |\n| --- | ---: | ---: |\n")
+                    .append("| phase (medians) | `--parallel 1` | cores busy | `--parallel " + ScaleBenchmark.FEW_PARALLEL
+                            + "` | cores busy |\n| --- | ---: | ---: | ---: | ---: |\n")
                     .append(fewRow("JVM start, load, resolve, ask the targets (each connected, its agent started), plan printed",
-                            few, ScaleBenchmark.Deploy::planPrinted))
-                    .append(fewRow("plan printed to the first target's first step", few, d -> d.firstStep() - d.planPrinted()))
+                            few, d -> 0, ScaleBenchmark.Deploy::planPrinted))
+                    .append(fewRow("plan printed to the first target's first step", few, ScaleBenchmark.Deploy::planPrinted,
+                            ScaleBenchmark.Deploy::firstStep))
                     .append(fewRow("first step to the last activation on any target (locks, copies, units, activations)", few,
-                            d -> d.lastActivated() - d.firstStep()))
+                            ScaleBenchmark.Deploy::firstStep, ScaleBenchmark.Deploy::lastActivated))
                     .append(fewRow("last activation to the record (each target confirmed through a new connection)", few,
-                            d -> d.deployed() - d.lastActivated()))
-                    .append(fewRow("record to exit", few, d -> d.millis() - d.deployed()))
-                    .append(fewRow("**total**", few, ScaleBenchmark.Deploy::millis)).append('\n');
+                            ScaleBenchmark.Deploy::lastActivated, ScaleBenchmark.Deploy::deployed))
+                    .append(fewRow("record to exit", few, ScaleBenchmark.Deploy::deployed, ScaleBenchmark.Deploy::millis))
+                    .append(fewRow("**total**", few, d -> 0, ScaleBenchmark.Deploy::millis)).append('\n')
+                    .append("The cores' busy share is the whole machine's (`/proc/stat`, sampled every 50 ms): the coordinator, "
+                            + "the targets' agents, sshds and systemd managers, and the sampler.\n\n");
             aims.add(new BenchmarkReport.Aim(String.format(Locale.ROOT, "%d services on %d SSH targets, `--parallel %d` against `--parallel 1`",
                     ScaleBenchmark.FEW_INSTANCES, ScaleBenchmark.FEW_TARGETS, ScaleBenchmark.FEW_PARALLEL), "at least 2x faster",
                     String.format(Locale.ROOT, "%.2fx (pairs: %s; medians %s and %s)", speedUp, few.speedUps().stream()
                             .map(r -> String.format(Locale.ROOT, "%.2fx", r)).collect(java.util.stream.Collectors.joining(", ")),
                             ms(median(few.one(), ScaleBenchmark.Deploy::millis)), ms(median(few.four(), ScaleBenchmark.Deploy::millis))),
                     BenchmarkReport.Status.of(speedUp >= 2.0),
-                    String.format(Locale.ROOT, "at most %d targets work at once, so %dx is the ceiling; the phases above show which "
-                            + "part shrinks with `--parallel`: the work on the targets (%s against %s) and the confirmations (%s against "
-                            + "%s), while the start, the loading and resolving of the model and the record stay one process's; the "
-                            + "three agents' JVMs, their sshds and systemd managers and the coordinator share %d cores, which were %.0f%% "
-                            + "busy through the deployments with `--parallel %d` (%.0f%% with `--parallel 1`, medians): %s",
-                            ScaleBenchmark.FEW_TARGETS, ScaleBenchmark.FEW_TARGETS,
-                            ms(median(few.one(), d -> d.lastActivated() - d.firstStep())),
-                            ms(median(few.four(), d -> d.lastActivated() - d.firstStep())),
-                            ms(median(few.one(), d -> d.deployed() - d.lastActivated())),
-                            ms(median(few.four(), d -> d.deployed() - d.lastActivated())), Runtime.getRuntime().availableProcessors(),
-                            100 * Stats.of(few.busyFour()).median(), ScaleBenchmark.FEW_PARALLEL, 100 * Stats.of(few.busyOne()).median(),
-                            Stats.of(few.busyFour()).median() >= 0.85 ? "what runs side by side is limited by the cores"
-                                    : "the cores had time to spare, so it is not they that keep the targets from working side by side")));
+                    fewReason(few)));
         }
         List<CoordinatorSampler.Usage> manyUsage = result.many().stream().map(ScaleBenchmark.Deploy::usage).toList();
         aims.add(new BenchmarkReport.Aim(String.format(Locale.ROOT, "the coordinator deploying to %d SSH targets: memory and connections", t),
@@ -166,8 +158,41 @@ final class ScaleSection {
                         + "connection per changed target"));
     }
 
-    private static String fewRow(String phase, ScaleBenchmark.Few few, ToDoubleFunction<ScaleBenchmark.Deploy> figure) {
-        return String.format(Locale.ROOT, "| %s | %s | %s |%n", phase, ms(median(few.one(), figure)), ms(median(few.four(), figure)));
+    /** Why the few-targets comparison came out as it did: which phases shrink, and how busy the cores were in them. */
+    private static String fewReason(ScaleBenchmark.Few few) {
+        ToDoubleFunction<ScaleBenchmark.Deploy> beforePlan = d -> d.usage().busyBetween(0, d.planPrinted());
+        ToDoubleFunction<ScaleBenchmark.Deploy> onTargets = d -> d.usage().busyBetween(d.firstStep(), d.deployed());
+        double busyBeforePlan = median(few.four(), beforePlan);
+        double busyOnTargets = median(few.four(), onTargets);
+        return String.format(Locale.ROOT, "at most %d targets work at once, so %dx is the ceiling; the phases above show which "
+                        + "part shrinks with `--parallel`: asking the targets before the plan (%s against %s), the work on them (%s "
+                        + "against %s) and the confirmations (%s against %s), while the start, the loading and resolving of the "
+                        + "model and the record stay one process's. The three targets' agent JVMs, sshds and systemd managers and "
+                        + "the coordinator share %d cores: with `--parallel %d` they were %s busy until the plan (%s with "
+                        + "`--parallel 1`) and %s from the first step to the record (%s): %s",
+                ScaleBenchmark.FEW_TARGETS, ScaleBenchmark.FEW_TARGETS, ms(median(few.one(), ScaleBenchmark.Deploy::planPrinted)),
+                ms(median(few.four(), ScaleBenchmark.Deploy::planPrinted)), ms(median(few.one(), d -> d.lastActivated() - d.firstStep())),
+                ms(median(few.four(), d -> d.lastActivated() - d.firstStep())), ms(median(few.one(), d -> d.deployed() - d.lastActivated())),
+                ms(median(few.four(), d -> d.deployed() - d.lastActivated())), Runtime.getRuntime().availableProcessors(),
+                ScaleBenchmark.FEW_PARALLEL, percent(few.four(), beforePlan), percent(few.one(), beforePlan), percent(few.four(), onTargets),
+                percent(few.one(), onTargets), busyBeforePlan >= 0.9 && busyOnTargets >= 0.9
+                        ? "the targets' work side by side is bounded by the cores they share here; on machines of their own each "
+                                + "would have its processor to itself"
+                        : "the cores had time to spare, so it is not only they that keep the targets from working side by side");
+    }
+
+    /** A phase from {@code start} to {@code end} (ms after the command's start): its length and the cores' busy share, medians. */
+    private static String fewRow(String phase, ScaleBenchmark.Few few, ToDoubleFunction<ScaleBenchmark.Deploy> start,
+            ToDoubleFunction<ScaleBenchmark.Deploy> end) {
+        ToDoubleFunction<ScaleBenchmark.Deploy> length = d -> end.applyAsDouble(d) - start.applyAsDouble(d);
+        ToDoubleFunction<ScaleBenchmark.Deploy> busy = d -> d.usage().busyBetween(start.applyAsDouble(d), end.applyAsDouble(d));
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", phase, ms(median(few.one(), length)), percent(few.one(), busy),
+                ms(median(few.four(), length)), percent(few.four(), busy));
+    }
+
+    private static String percent(List<ScaleBenchmark.Deploy> runs, ToDoubleFunction<ScaleBenchmark.Deploy> share) {
+        List<Double> known = runs.stream().mapToDouble(share).filter(value -> !Double.isNaN(value)).boxed().toList();
+        return known.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * Stats.of(known).median());
     }
 
     private static Phases phases(List<ScaleBenchmark.Deploy> runs, int targets) {
