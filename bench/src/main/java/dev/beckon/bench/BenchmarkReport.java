@@ -124,6 +124,7 @@ final class BenchmarkReport {
                 .append("```sh\n")
                 .append("bench/run            # builds beckon (mvn package, tests skipped), runs every benchmark, writes this page\n")
                 .append("bench/run --help     # the sizes, counts and rounds, and how to run the issue's full sizes\n")
+                .append("bench/run --only scale --scale-targets 3 --docs /tmp/scale   # some of them, on a page of their own\n")
                 .append("```\n\n")
                 .append("It needs root, for the private systemd user manager of the `sandbox` module (as `bin/test` does), and ")
                 .append("touches nothing of the machine's own systemd. `mvn verify` only compiles the `bench` module; nothing of it ")

@@ -99,8 +99,12 @@ public final class BenchmarkRun implements Callable<Integer> {
     @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these of plan, deploy, cold, idle, upgrade, slowloris, scale (default: all).")
     List<String> only;
 
-    @Option(names = "--docs", paramLabel = "DIR", description = "Where benchmarks.md goes (default: ${DEFAULT-VALUE}).", defaultValue = "docs")
+    @Option(names = "--docs", paramLabel = "DIR", description = "Where benchmarks.md goes (default: ${DEFAULT-VALUE}; with --only, "
+            + "required, so that a page of some benchmarks does not take the place of the whole run's).", defaultValue = "docs")
     Path docs;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--keep-work", description = "Keep the temporary directory with the models, units and profiles.")
     boolean keepWork;
@@ -129,6 +133,10 @@ public final class BenchmarkRun implements Callable<Integer> {
         if (!BENCHMARKS.containsAll(selected)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--only takes plan, deploy, cold, idle, upgrade, slowloris, scale; got "
                     + selected);
+        }
+        if (only != null && !spec.commandLine().getParseResult().hasMatchedOption("--docs")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--only writes a page of only those benchmarks: say where with "
+                    + "--docs DIR (docs/benchmarks.md is the whole run's)");
         }
         if (selected.contains("scale") && (scaleTargets < 2 || scaleTargets > 200 || scaleServices < 1 || scaleRounds < 1 || scaleParallel < 1)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--scale-targets takes 2 to 200 (addresses 127.0.0.2 up), "
