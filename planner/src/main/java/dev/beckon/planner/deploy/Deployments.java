@@ -72,7 +72,7 @@ public final class Deployments implements AutoCloseable {
         this.generations = generations;
         this.records = new ProfileRecords(profile, generations);
         this.targets = new ProfileTargets(new TargetSessions(TargetConnector.of(modules, environment), profile), environment);
-        this.records.targetRecords(new TargetRecords(targets.sessions()));
+        this.records.targetRecords(new TargetRecords(targets.sessions(), targets::parallel));
         this.recorder = new GenerationRecorder(records, targets);
         this.recovery = new InterruptedDeploymentRecovery(records, targets);
         this.rollbacks = new Rollbacks(records, targets);

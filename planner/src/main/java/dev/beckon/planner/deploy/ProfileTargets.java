@@ -36,6 +36,10 @@ final class ProfileTargets {
         this.parallel = targets;
     }
 
+    int parallel() {
+        return parallel;
+    }
+
     void confirmTimeout(java.time.Duration timeout) {
         this.confirmTimeout = timeout;
     }

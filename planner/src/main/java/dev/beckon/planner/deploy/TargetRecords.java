@@ -9,6 +9,7 @@ import dev.beckon.planner.plan.PlanningException;
 import dev.beckon.planner.target.DeployedRecord;
 import dev.beckon.planner.target.TargetSessions;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -18,9 +19,12 @@ import java.util.function.Consumer;
  */
 final class TargetRecords {
     private final TargetSessions sessions;
+    /** How many targets record at once: the command's {@code --parallel}, read when they record. */
+    private final java.util.function.IntSupplier parallel;
 
-    TargetRecords(TargetSessions sessions) {
+    TargetRecords(TargetSessions sessions, java.util.function.IntSupplier parallel) {
         this.sessions = sessions;
+        this.parallel = parallel;
     }
 
     /** The store sessions of the same targets. */
@@ -38,13 +42,22 @@ final class TargetRecords {
         }
         DeployedRecord record = new DeployedRecord(generation.number(), recorded);
         sessions.know(manifest);
-        for (Manifest.TargetRecord target : manifest.targets().values()) {
-            try {
-                sessions.of(target.name()).recordDeployed(Path.of(target.stateDirectory()), record);
-            } catch (ActivationException | PlanningException | RuntimeException e) {
-                notices.accept("Target " + target.name() + " does not record that it runs generation " + generation.number()
-                        + " (so `beckon reconstruct` cannot learn it there): " + Messages.printable(String.valueOf(e.getMessage())));
-            }
+        // A round trip to each target: side by side, as the deployment worked on them.
+        try {
+            OrderedParallel.run(List.copyOf(manifest.targets().values()), target -> java.util.Set.of(), parallel.getAsInt(), target -> {
+                try {
+                    sessions.of(target.name()).recordDeployed(Path.of(target.stateDirectory()), record);
+                } catch (ActivationException | PlanningException | RuntimeException e) {
+                    synchronized (notices) {
+                        notices.accept("Target " + target.name() + " does not record that it runs generation " + generation.number()
+                                + " (so `beckon reconstruct` cannot learn it there): " + Messages.printable(String.valueOf(e.getMessage())));
+                    }
+                }
+            });
+        } catch (ActivationException interrupted) {
+            // Each target's own failure is its notice above: what is left is being stopped, after those running ended.
+            notices.accept("Not every target recorded that it runs generation " + generation.number() + ": "
+                    + Messages.printable(String.valueOf(interrupted.getMessage())));
         }
     }
 }
