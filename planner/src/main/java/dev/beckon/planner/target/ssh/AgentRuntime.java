@@ -38,6 +38,15 @@ final class AgentRuntime {
 
     private static Map<String, Path> local() throws IOException {
         Map<String, Path> known = local;
+        return known != null ? known : workOutLocal();
+    }
+
+    /**
+     * Hashes every entry (some 8 MB): once, while the other targets' connections, opened side by side, wait for it
+     * rather than each hashing the same files on the same cores.
+     */
+    private static synchronized Map<String, Path> workOutLocal() throws IOException {
+        Map<String, Path> known = local;
         if (known == null) {
             List<Path> entries = new ArrayList<>();
             agentLocation().ifPresent(entries::add);
