@@ -164,6 +164,34 @@ final class ScaleSection {
         ToDoubleFunction<ScaleBenchmark.Deploy> onTargets = d -> d.usage().busyBetween(d.firstStep(), d.deployed());
         double busyBeforePlan = median(few.four(), beforePlan);
         double busyOnTargets = median(few.four(), onTargets);
+        // Amdahl's bound for this machine, from each --parallel 1 run: what one process does alone (the start until the first
+        // master connection, the plan to the first step, the record to the exit) stays; the rest, the targets' work, takes at
+        // least its share of the targets and at least the processor time it used, which running side by side does not shrink.
+        List<Double> serialParts = new ArrayList<>();
+        List<Double> bestRests = new ArrayList<>();
+        List<Double> ceilings = new ArrayList<>();
+        for (ScaleBenchmark.Deploy run : few.one()) {
+            Double firstMaster = run.usage().masterAt().values().stream().min(Double::compare).orElse(null);
+            double connected = run.usage().busyBetween(firstMaster == null ? 0 : firstMaster, run.planPrinted());
+            double working = run.usage().busyBetween(run.firstStep(), run.deployed());
+            if (firstMaster == null || Double.isNaN(connected) || Double.isNaN(working)) {
+                continue;
+            }
+            double serial = firstMaster + (run.firstStep() - run.planPrinted()) + (run.millis() - run.deployed());
+            double rest = run.millis() - serial;
+            double processorBound = connected * (run.planPrinted() - firstMaster) + working * (run.deployed() - run.firstStep());
+            double bestRest = Math.max(rest / ScaleBenchmark.FEW_TARGETS, processorBound);
+            serialParts.add(serial);
+            bestRests.add(bestRest);
+            ceilings.add(run.millis() / (serial + bestRest));
+        }
+        String bound = ceilings.isEmpty() ? "" : String.format(Locale.ROOT, " Amdahl's bound on this machine, from the `--parallel 1` "
+                        + "runs: what one process does alone (the start to the first master connection, the plan to the first step, "
+                        + "the record to the exit: %s) stays, and the targets' work (the rest) takes at least a third of its time and "
+                        + "at least the processor time it used there spread over the %d cores (%s), so `--parallel` can make the "
+                        + "deployment at most %.2fx faster here (medians)%s.", ms(Stats.of(serialParts).median()),
+                Runtime.getRuntime().availableProcessors(), ms(Stats.of(bestRests).median()), Stats.of(ceilings).median(),
+                Stats.of(ceilings).median() < 2 ? ": 2x cannot be met on this machine, whose cores the three targets share" : "");
         return String.format(Locale.ROOT, "at most %d targets work at once, so %dx is the ceiling; the phases above show which "
                         + "part shrinks with `--parallel`: asking the targets before the plan (%s against %s), the work on them (%s "
                         + "against %s) and the confirmations (%s against %s), while the start, the loading and resolving of the "
@@ -178,7 +206,8 @@ final class ScaleSection {
                 percent(few.one(), onTargets), busyBeforePlan >= 0.9 && busyOnTargets >= 0.9
                         ? "the targets' work side by side is bounded by the cores they share here; on machines of their own each "
                                 + "would have its processor to itself"
-                        : "the cores had time to spare, so it is not only they that keep the targets from working side by side");
+                        : "the cores had time to spare, so it is not only they that keep the targets from working side by side")
+                + bound;
     }
 
     /** A phase from {@code start} to {@code end} (ms after the command's start): its length and the cores' busy share, medians. */
