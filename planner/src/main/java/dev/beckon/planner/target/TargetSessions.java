@@ -132,7 +132,10 @@ public final class TargetSessions implements AutoCloseable {
     /** How many sessions are closed at once: closing an SSH target's is mostly waiting for its agent and master to end. */
     private static final int CLOSED_AT_ONCE = 8;
 
-    /** Closes each session, several at once, and returns when all are closed (a session's close does not throw). */
+    /**
+     * Closes each session, several at once, and returns when all are closed; what one of them threw is thrown then, as
+     * closing them one after another would have.
+     */
     private static void closeSideBySide(List<TargetSession> sessions) {
         if (sessions.size() <= 1) {
             sessions.forEach(TargetSession::close);
@@ -144,9 +147,16 @@ public final class TargetSessions implements AutoCloseable {
                     thread.setDaemon(true);
                     return thread;
                 });
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failed = new java.util.concurrent.atomic.AtomicReference<>();
         try {
             for (TargetSession session : sessions) {
-                closers.execute(session::close);
+                closers.execute(() -> {
+                    try {
+                        session.close();
+                    } catch (RuntimeException e) {
+                        failed.compareAndSet(null, e);
+                    }
+                });
             }
         } finally {
             closers.shutdown();
@@ -164,6 +174,9 @@ public final class TargetSessions implements AutoCloseable {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (failed.get() != null) {
+            throw failed.get();
         }
     }
 

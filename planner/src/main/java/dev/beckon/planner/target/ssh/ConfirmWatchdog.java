@@ -23,8 +23,9 @@ import java.util.Map;
  * changes there, the agent arms it: it writes what the target ran before and runs now to
  * {@code STATE/confirm/TOKEN.json} and starts the watchdog as a process of its own, detached from the SSH session
  * (its own session, reparented away from sshd, no pipe to it), so that it goes on when the deployer, the master
- * connection or sshd itself is gone: a shell that waits ({@link #WAITING}) and, at a deadline not confirmed, this class. The deployer then confirms through a NEW SSH connection, which proves that it
- * can still reach the target after the change.
+ * connection or sshd itself is gone: a shell that waits ({@link #WAITING}) and, at a deadline not confirmed, this
+ * class. The deployer then confirms through a NEW SSH connection, which proves that it can still reach the target after
+ * the change.
  *
  * <p>Who decides is whoever first makes the directory {@code TOKEN.decision} (mkdir is atomic): the deployer's new
  * connection, which confirms, or this watchdog at the deadline, which then puts the target back by itself, from the
