@@ -162,8 +162,6 @@ final class ScaleSection {
     private static String fewReason(ScaleBenchmark.Few few) {
         ToDoubleFunction<ScaleBenchmark.Deploy> beforePlan = d -> d.usage().busyBetween(0, d.planPrinted());
         ToDoubleFunction<ScaleBenchmark.Deploy> onTargets = d -> d.usage().busyBetween(d.firstStep(), d.deployed());
-        double busyBeforePlan = median(few.four(), beforePlan);
-        double busyOnTargets = median(few.four(), onTargets);
         // Amdahl's bound for this machine, from each --parallel 1 run: what one process does alone (the start until the first
         // master connection, the plan to the first step, the record to the exit) stays; the rest, the targets' work, takes at
         // least its share of the targets and at least the processor time it used, which running side by side does not shrink.
@@ -197,17 +195,13 @@ final class ScaleSection {
                         + "against %s) and the confirmations (%s against %s), while the start, the loading and resolving of the "
                         + "model and the record stay one process's. The three targets' agent JVMs, sshds and systemd managers and "
                         + "the coordinator share %d cores: with `--parallel %d` they were %s busy until the plan (%s with "
-                        + "`--parallel 1`) and %s from the first step to the record (%s): %s",
+                        + "`--parallel 1`) and %s from the first step to the record (%s).",
                 ScaleBenchmark.FEW_TARGETS, ScaleBenchmark.FEW_TARGETS, ms(median(few.one(), ScaleBenchmark.Deploy::planPrinted)),
                 ms(median(few.four(), ScaleBenchmark.Deploy::planPrinted)), ms(median(few.one(), d -> d.lastActivated() - d.firstStep())),
                 ms(median(few.four(), d -> d.lastActivated() - d.firstStep())), ms(median(few.one(), d -> d.deployed() - d.lastActivated())),
                 ms(median(few.four(), d -> d.deployed() - d.lastActivated())), Runtime.getRuntime().availableProcessors(),
                 ScaleBenchmark.FEW_PARALLEL, percent(few.four(), beforePlan), percent(few.one(), beforePlan), percent(few.four(), onTargets),
-                percent(few.one(), onTargets), busyBeforePlan >= 0.9 && busyOnTargets >= 0.9
-                        ? "the targets' work side by side is bounded by the cores they share here; on machines of their own each "
-                                + "would have its processor to itself"
-                        : "the cores had time to spare, so it is not only they that keep the targets from working side by side")
-                + bound;
+                percent(few.one(), onTargets)) + bound;
     }
 
     /** A phase from {@code start} to {@code end} (ms after the command's start): its length and the cores' busy share, medians. */
