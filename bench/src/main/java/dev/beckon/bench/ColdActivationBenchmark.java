@@ -15,7 +15,8 @@ import java.util.Map;
  * First-connection latency, connect to first byte, of the hello-world example behind its systemd
  * socket ({@code pass = "listen-fds"}, its default), with the class-data archive beckon makes at deploy
  * and without one ({@code class-data-archive = false}), and without one on standard input ({@code pass = "stdin"}); against the same greeting served with plain
- * {@link System#inheritedChannel()} behind the same kind of socket, with and without an archive, the C
+ * {@link System#inheritedChannel()} behind the same kind of socket, with and without an archive, that greeting through
+ * the idle-monitor ({@link MonitoredGreetingServer}: the library's own cost), with and without an archive, the C
  * example (sd_listen_fds(), built here with gcc), the JVM floor (an empty main, start to exit), and the
  * example's server always running. All but the floor are deployed by beckon into
  * the sandbox's systemd. Between two activations the service is stopped and its socket
@@ -27,6 +28,8 @@ final class ColdActivationBenchmark {
     static final String HELLO_STDIN = "hello-world, socket-activated, without an archive, pass = stdin";
     static final String PLAIN = "plain inheritedChannel() server, socket-activated, with an archive";
     static final String PLAIN_WITHOUT = "plain inheritedChannel() server, socket-activated, without an archive";
+    static final String MONITORED = "the plain server's greeting through the idle-monitor, socket-activated, with an archive";
+    static final String MONITORED_WITHOUT = "the plain server's greeting through the idle-monitor, socket-activated, without an archive";
     static final String C_GREETER = "C server (sd_listen_fds), socket-activated";
     static final String JVM_FLOOR = "JVM floor: an empty main, start to exit (no socket)";
     static final String ALWAYS = "hello-world, always running";
@@ -56,7 +59,7 @@ final class ColdActivationBenchmark {
     Result run() throws IOException, InterruptedException {
         String load = Machine.loadAverage();
         try (SystemdUserManager systemd = SystemdUserManager.start(work.resolve("sandbox"))) {
-            List<Integer> ports = Sockets.freePorts(7);
+            List<Integer> ports = Sockets.freePorts(9);
             Path model = writeModel(systemd, ports);
             beckon.run("deploy", model.toString(), "--home", work.resolve("home").toString()).requireSuccess();
             Map<String, Integer> variants = new LinkedHashMap<>();
@@ -66,9 +69,12 @@ final class ColdActivationBenchmark {
             variants.put(PLAIN_WITHOUT, ports.get(5));
             variants.put(C_GREETER, ports.get(4));
             variants.put(HELLO_STDIN, ports.get(6));
+            variants.put(MONITORED, ports.get(7));
+            variants.put(MONITORED_WITHOUT, ports.get(8));
             Map<String, String> services = Map.of(HELLO, "beckon-default-hello.service", PLAIN, "beckon-default-plain.service",
                     HELLO_WITHOUT, "beckon-default-hellowithout.service", PLAIN_WITHOUT, "beckon-default-plainwithout.service",
-                    C_GREETER, "beckon-default-cgreeter.service", HELLO_STDIN, "beckon-default-hellostdin.service");
+                    C_GREETER, "beckon-default-cgreeter.service", HELLO_STDIN, "beckon-default-hellostdin.service",
+                    MONITORED, "beckon-default-monitored.service", MONITORED_WITHOUT, "beckon-default-monitoredwithout.service");
             requireGreeting(ports.get(0), "hello from local");
             requireGreeting(ports.get(1), "hello from plain");
             requireGreeting(ports.get(2), "hello from local");
@@ -76,6 +82,8 @@ final class ColdActivationBenchmark {
             requireGreeting(ports.get(4), "hello from C (socket greeting)");
             requireGreeting(ports.get(5), "hello from plain");
             requireGreeting(ports.get(6), "hello from stdin");
+            requireGreeting(ports.get(7), "hello from plain");
+            requireGreeting(ports.get(8), "hello from plain");
 
             Map<String, List<Double>> millis = new LinkedHashMap<>();
             for (int i = -WARM_UP; i < activations; i++) {
@@ -109,7 +117,8 @@ final class ColdActivationBenchmark {
                 }
             }
             Map<String, List<Double>> ordered = new LinkedHashMap<>();
-            for (String variant : List.of(HELLO, HELLO_WITHOUT, HELLO_STDIN, PLAIN, PLAIN_WITHOUT, C_GREETER, JVM_FLOOR, ALWAYS)) {
+            for (String variant : List.of(HELLO, HELLO_WITHOUT, HELLO_STDIN, PLAIN, PLAIN_WITHOUT, MONITORED, MONITORED_WITHOUT, C_GREETER,
+                    JVM_FLOOR, ALWAYS)) {
                 ordered.put(variant, millis.get(variant));
             }
             return new Result(activations, ordered, load);
@@ -131,6 +140,7 @@ final class ColdActivationBenchmark {
                     + getClass().getSimpleName());
         }
         Path classes = plainServerJar();
+        Path monitored = monitoredServerJars(example.resolve("target/hello-server/lib"));
         String plain = """
 
                 [services.plain]
@@ -188,6 +198,31 @@ final class ColdActivationBenchmark {
                 idle-timeout = "5s"
                 pass = "stdin"
 
+                [services.monitored]
+                description = "The plain server's greeting through the idle-monitor, with a class-data archive"
+                type = "systemd-unit"
+                package = "%s"
+                exec = ["java", %s, "-cp", "{package}/monitored-server.jar:{package}/beckon-idle-monitor.jar", "%s", "hello from plain"]
+                ports = { greeting = %d }
+
+                [services.monitored.on-demand]
+                listen = ["127.0.0.1:{ports.greeting}"]
+                idle-timeout = "5s"
+                pass = "stdin"
+
+                [services.monitoredwithout]
+                description = "The plain server's greeting through the idle-monitor, without a class-data archive"
+                type = "systemd-unit"
+                class-data-archive = false
+                package = "%s"
+                exec = ["java", %s, "-cp", "{package}/monitored-server.jar:{package}/beckon-idle-monitor.jar", "%s", "hello from plain"]
+                ports = { greeting = %d }
+
+                [services.monitoredwithout.on-demand]
+                listen = ["127.0.0.1:{ports.greeting}"]
+                idle-timeout = "5s"
+                pass = "stdin"
+
                 [services.cgreeter]
                 description = "The C example: sd_listen_fds() from libsystemd"
                 type = "systemd-unit"
@@ -202,12 +237,14 @@ final class ColdActivationBenchmark {
                 example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(2),
                 example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(3),
                 classes, HelloModels.JVM_OPTIONS, PlainGreetingServer.class.getName(), ports.get(5),
-                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(6), buildCGreeter(), ports.get(4));
+                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(6),
+                monitored, HelloModels.JVM_OPTIONS, MonitoredGreetingServer.class.getName(), ports.get(7),
+                monitored, HelloModels.JVM_OPTIONS, MonitoredGreetingServer.class.getName(), ports.get(8), buildCGreeter(), ports.get(4));
         Path model = Files.createDirectories(work.resolve("model"));
         Files.writeString(model.resolve("services.toml"), hello + plain);
         Files.writeString(model.resolve("distribution.toml"),
                 "hello = [\"local\"]\nplain = [\"local\"]\nalways = [\"local\"]\nhellowithout = [\"local\"]\ncgreeter = [\"local\"]\n"
-                + "plainwithout = [\"local\"]\nhellostdin = [\"local\"]\n");
+                + "plainwithout = [\"local\"]\nhellostdin = [\"local\"]\nmonitored = [\"local\"]\nmonitoredwithout = [\"local\"]\n");
         Files.writeString(model.resolve("infrastructure.toml"), HelloModels.infrastructure(systemd, work.resolve("state")));
         return model;
     }
@@ -218,13 +255,33 @@ final class ColdActivationBenchmark {
      */
     private Path plainServerJar() throws IOException {
         Path directory = Files.createDirectories(work.resolve("plain-server"));
-        String entry = PlainGreetingServer.class.getName().replace('.', '/') + ".class";
-        Path classFile = Path.of(BenchmarkRun.codeSource(PlainGreetingServer.class)).resolve(entry);
-        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(
-                Files.newOutputStream(directory.resolve("plain-server.jar")))) {
+        writeJarOf(PlainGreetingServer.class, directory.resolve("plain-server.jar"));
+        return directory;
+    }
+
+    /** A jar holding one class of this module's. */
+    private static void writeJarOf(Class<?> type, Path jarFile) throws IOException {
+        String entry = type.getName().replace('.', '/') + ".class";
+        Path classFile = Path.of(BenchmarkRun.codeSource(type)).resolve(entry);
+        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(Files.newOutputStream(jarFile))) {
             jar.putNextEntry(new java.util.jar.JarEntry(entry));
             jar.write(Files.readAllBytes(classFile));
             jar.closeEntry();
+        }
+    }
+
+    /**
+     * {@link MonitoredGreetingServer} in a jar of its own, as the plain server is, beside the idle-monitor's jar, the one
+     * jar the library is: the directory holding both.
+     */
+    private Path monitoredServerJars(Path exampleLibraries) throws IOException {
+        Path directory = Files.createDirectories(work.resolve("monitored-server"));
+        writeJarOf(MonitoredGreetingServer.class, directory.resolve("monitored-server.jar"));
+        try (var jars = Files.list(exampleLibraries)) {
+            Path library = jars.filter(jar -> jar.getFileName().toString().startsWith("beckon-idle-monitor-")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no beckon-idle-monitor jar in " + exampleLibraries
+                            + "; build the hello-world example first"));
+            Files.copy(library, directory.resolve("beckon-idle-monitor.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         return directory;
     }

@@ -585,7 +585,8 @@ public final class IdleMonitor {
             long pid = environment.containsKey("LISTEN_PID") || environment.containsKey("WATCHDOG_PID")
                     ? OwnProcess.pid() : -1;
             Duration timeout = idleTimeoutFromEnvironment();
-            Duration watchdog = SdNotify.watchdogTimeout(environment, pid).orElse(null);
+            // Only when it is set: SdNotify's class costs a cold start for nothing otherwise.
+            Duration watchdog = environment.containsKey("WATCHDOG_USEC") ? SdNotify.watchdogTimeout(environment, pid).orElse(null) : null;
             Notifier notifier = Notifier.forSocket(environment.get("NOTIFY_SOCKET"));
             int bound = ConnectionBound.fromEnvironment(environment, maxConnections);
             InheritedSockets.Found found = InheritedSockets.find(environment, pid, standardInput);

@@ -34,7 +34,6 @@ public final class Knobs {
     private static final byte[] MAGIC = "BECKNOBS".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
     private static final int HEADER = 32;
-    private static final VarHandle SLOT = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final Knobs NONE = new Knobs(null, Map.of(), "no " + VARIABLE + " in the environment: the service was not"
             + " deployed by beckon with [services.NAME.knobs]");
     private static volatile Knobs fromEnvironment;
@@ -163,7 +162,17 @@ public final class Knobs {
             Reference.reachabilityFence(region);
             return value;
         }
-        return (long) SLOT.getAcquire(region, offset);
+        return (long) SlotHandle.SLOT.getAcquire(region, offset);
+    }
+
+    /**
+     * The VarHandle over a region, in a class of its own: making one costs a cold start about a millisecond, and it is
+     * read only where Unsafe is not ({@link RawSlots}).
+     */
+    private static final class SlotHandle {
+        static final VarHandle SLOT = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+        private SlotHandle() {}
     }
 
     /**

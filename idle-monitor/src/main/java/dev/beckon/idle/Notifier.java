@@ -85,7 +85,7 @@ final class Notifier {
     private void load() {
         try {
             NotifyDatagram.load();
-        } catch (RuntimeException | LinkageError e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             warned = true;
             Log.warning("cannot load the native binding that talks to NOTIFY_SOCKET=" + socket
                     + "; systemd will hear nothing from this process", e);

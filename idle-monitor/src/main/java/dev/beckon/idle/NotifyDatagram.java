@@ -1,77 +1,71 @@
 package dev.beckon.idle;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.SaveError;
-import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
 
 /**
- * Sends one datagram to a Unix socket through libc, which is what sd_notify needs and the JDK lacks
- * (it has Unix stream sockets only). jnr-ffi is loaded the first time this class is used, never
- * before: it costs about 0.4 s, which an on-demand service would otherwise pay on every start.
+ * Sends one datagram to a Unix socket, which is what sd_notify needs and the JDK lacks (it has Unix stream sockets
+ * only), through the native binding {@link NativeBinding} loads the first time this class sends, never before: it
+ * costs about 0.4 s, which an on-demand service would otherwise pay on every start.
  */
 final class NotifyDatagram {
-    // Linux values, the same on every architecture systemd runs on.
     private static final int AF_UNIX = 1;
-    private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int MSG_NOSIGNAL = 0x4000;
     /** sizeof(struct sockaddr_un): a 2-byte family and 108 bytes of path. */
     private static final int SOCKADDR_UN_SIZE = 110;
     private static final int PATH_OFFSET = 2;
 
-    /** The libc functions used, bound by jnr-ffi. Public only because jnr-ffi implements it from outside. */
-    public interface LibC {
-        /** socket(2). */
-        @SaveError
-        int socket(int domain, int type, int protocol);
-
-        /** sendto(2). */
-        @SaveError
-        @ssize_t
-        long sendto(int fd, @In byte[] message, @size_t long length, int flags, @In byte[] address, int addressLength);
-
-        /** close(2). */
-        int close(int fd);
-    }
-
-    private static final class Binding {
-        static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
-        static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(LIBC);
-    }
+    /** The binding's send method once loaded; guarded by the class. */
+    private static Method send;
+    /** Why loading the binding failed, so that every later send says so at once rather than trying again. */
+    private static IOException failure;
 
     private NotifyDatagram() {}
 
     /** Loads the native binding now, so that the first notification does not wait for it. */
-    static void load() {
-        Binding.LIBC.hashCode();
+    static void load() throws IOException {
+        binding();
     }
 
     /**
      * Sends {@code message} to the socket {@code address} names.
      *
-     * @throws IOException with the errno when the socket cannot be created or the datagram not sent
+     * @throws IOException with the errno when the socket cannot be created or the datagram not sent, or when the
+     *     native binding cannot be loaded
      */
     static void send(SocketName address, String message) throws IOException {
         byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
-        LibC libc = Binding.LIBC;
-        int fd = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new IOException("cannot create a Unix datagram socket: errno " + Binding.RUNTIME.getLastError());
-        }
         try {
-            long sent = libc.sendto(fd, bytes, bytes.length, MSG_NOSIGNAL, address.sockaddr, address.length);
-            if (sent < 0) {
-                throw new IOException("cannot send to " + address + ": errno " + Binding.RUNTIME.getLastError());
+            binding().invoke(null, address.sockaddr, address.length, bytes);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new IOException("cannot send to " + address + ": " + io.getMessage(), io);
             }
-        } finally {
-            libc.close(fd);
+            throw new IOException("cannot send to " + address + ": " + e.getCause(), e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IOException("cannot call the sd_notify binding: " + e, e);
         }
+    }
+
+    private static synchronized Method binding() throws IOException {
+        if (send == null) {
+            if (failure != null) {
+                throw new IOException(failure.getMessage(), failure);
+            }
+            try {
+                send = NativeBinding.load().getMethod("send", byte[].class, int.class, byte[].class);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                failure = new IOException("cannot load the sd_notify binding: " + e, e);
+                throw failure;
+            }
+        }
+        return send;
     }
 
     /**

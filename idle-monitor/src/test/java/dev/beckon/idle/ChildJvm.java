@@ -29,11 +29,23 @@ final class ChildJvm {
     }
 
     /**
-     * This JVM's class path: the module's classes, its test classes and the library's runtime jars.
-     * Surefire passes it in {@code java.class.path}; when it is a manifest-only jar instead (its
-     * other setting), the jar's {@code Class-Path} is the real one.
+     * This JVM's class path less jnr-ffi and what it needs: the module's classes, its test classes and the test
+     * libraries, as a service holds the library's jar alone, whose sd_notify binding travels inside it (see {@link
+     * NativeBinding}). Surefire passes it in {@code java.class.path}; when it is a manifest-only jar instead (its other
+     * setting), the jar's {@code Class-Path} is the real one.
      */
     static String classPath() {
+        List<String> paths = new ArrayList<>();
+        for (String path : surefireClassPath()) {
+            String normalized = path.replace(File.separatorChar, '/');
+            if (!normalized.contains("/com/github/jnr/") && !normalized.contains("/org/ow2/asm/")) {
+                paths.add(path);
+            }
+        }
+        return String.join(File.pathSeparator, paths);
+    }
+
+    private static List<String> surefireClassPath() {
         String classPath = System.getProperty("java.class.path");
         String[] entries = classPath.split(File.pathSeparator);
         if (entries.length == 1 && entries[0].endsWith(".jar")) {
@@ -45,13 +57,13 @@ final class ChildJvm {
                     for (String url : listed.trim().split("\\s+")) {
                         paths.add(Path.of(java.net.URI.create(url)).toString());
                     }
-                    return String.join(File.pathSeparator, paths);
+                    return paths;
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        return classPath;
+        return List.of(entries);
     }
 
     /** A shell line for unit files and inetd configurations: every word single-quoted. */
