@@ -15,7 +15,10 @@ import java.util.stream.Collectors;
 /**
  * Planning at scale: synthetic models of growing size, each loaded from its files, resolved and
  * planned in a fresh JVM started as {@code bin/beckon} starts it, since that is what a user waits
- * for; then one more run of the aim's size with the probe's sampler on, to say where the time goes.
+ * for: its options, and a class-data archive of the classes it loads, as bin/beckon maps its start
+ * archive (made here by a training run of the probe on the smallest model, {@code -XX:ArchiveClassesAtExit});
+ * each size once more without it; then one more run of the aim's size with the probe's sampler on, to
+ * say where the time goes.
  */
 final class PlanningBenchmark {
     /** The JVM options of {@code bin/beckon}. */
@@ -29,12 +32,13 @@ final class PlanningBenchmark {
      *
      * @param gc            of each step's time, how much the collector stopped the JVM
      * @param uptimeAtPlan  the JVM's uptime when the first plan was made: JVM start included
+     * @param uptimeAtPlanWithoutArchive the same, in one run without the class-data archive
      * @param retainedBytes heap still used after a full collection, with the model, manifest and plans alive
      * @param peakHeapBytes the sum of the heap pools' peaks
      * @param peakRssBytes  the process's peak resident set
      */
     record Size(int instances, int services, int targets, int runs, Map<String, Double> millis, Map<String, Double> gc,
-            OptionalDouble uptimeAtPlan, OptionalDouble retainedBytes, OptionalDouble peakHeapBytes, OptionalDouble peakRssBytes,
+            OptionalDouble uptimeAtPlan, OptionalDouble uptimeAtPlanWithoutArchive, OptionalDouble retainedBytes, OptionalDouble peakHeapBytes, OptionalDouble peakRssBytes,
             double limitMillis, double stoppedAfterMillis) {
 
         OptionalDouble load() {
@@ -90,7 +94,8 @@ final class PlanningBenchmark {
     /** The beckon method where profile samples of one step landed, and its share of that step's samples. */
     record Hotspot(String step, String method, int samples, int stepSamples) {}
 
-    record Result(List<Size> sizes, int profiledInstances, List<Hotspot> hotspots, String loadAverage) {}
+    /** @param archived whether the probe runs had a class-data archive (its training run may fail; the page says so) */
+    record Result(List<Size> sizes, int profiledInstances, List<Hotspot> hotspots, String loadAverage, boolean archived) {}
 
     private final Path work;
     private final List<Integer> sizes;
@@ -98,6 +103,8 @@ final class PlanningBenchmark {
     private final int repeats;
     private final Duration limit;
     private final int profiledSize;
+    /** The probe's class-data archive, once its training run made one. */
+    private Path archive;
 
     PlanningBenchmark(Path work, List<Integer> sizes, int targets, int repeats, Duration limit, int profiledSize) {
         this.work = work;
@@ -117,13 +124,34 @@ final class PlanningBenchmark {
             Path model = work.resolve("model-" + instances);
             SyntheticModel.write(model, services, targets);
             models.put(instances, model);
+            if (results.isEmpty()) {
+                train(model);
+            }
             results.add(measure(model, services * targets, services));
         }
         List<Hotspot> hotspots = List.of();
         if (models.containsKey(profiledSize)) {
             hotspots = profile(models.get(profiledSize));
         }
-        return new Result(results, profiledSize, hotspots, load);
+        return new Result(results, profiledSize, hotspots, load, archive != null);
+    }
+
+    /**
+     * The class-data archive of the probe's classes, from one run on {@code model}; none when the JVM writes none (its
+     * warnings about classes it leaves out are no failure).
+     */
+    private void train(Path model) throws IOException {
+        Path made = work.resolve("probe.jsa");
+        List<String> command = probeCommand(model, false, false);
+        command.add(1, "-XX:ArchiveClassesAtExit=" + made);
+        Command.Result training = Command.run(command, Map.of(), limit);
+        if (training.timedOut() || training.exitCode() != 0 || !java.nio.file.Files.isRegularFile(made)) {
+            System.out.println("  no class-data archive for the probe (its training run: " + training.lines().stream()
+                    .map(Command.Line::text).filter(text -> text.contains("rror")).findFirst().orElse("exit " + training.exitCode())
+                    + "); planning runs without one");
+            return;
+        }
+        archive = made;
     }
 
     private Size measure(Path model, int instances, int services) throws IOException {
@@ -135,7 +163,7 @@ final class PlanningBenchmark {
         long began = System.nanoTime();
         int runs = 0;
         while (runs < repeats && (runs == 0 || System.nanoTime() - began < REPEAT_BUDGET.toNanos())) {
-            Command.Result probe = Command.run(probeCommand(model, false), Map.of(), limit);
+            Command.Result probe = Command.run(probeCommand(model, false, true), Map.of(), limit);
             runs++;
             for (Command.Line line : probe.lines()) {
                 Map<String, String> words = words(line.text());
@@ -160,8 +188,21 @@ final class PlanningBenchmark {
             System.out.printf(Locale.ROOT, "  %,d instances, run %d: load %.0f ms, resolve %.0f ms, plan %.0f ms, no-op plan %.0f ms%n",
                     instances, runs, last(steps, "load"), last(steps, "resolve"), last(steps, "plan"), last(steps, "replan"));
         }
+        OptionalDouble withoutArchive = OptionalDouble.empty();
+        if (archive != null && stoppedAfter == 0) {
+            Command.Result plain = Command.run(probeCommand(model, false, false), Map.of(), limit);
+            if (!plain.timedOut()) {
+                plain.requireSuccess();
+                for (Command.Line line : plain.lines()) {
+                    if (line.text().startsWith("uptime ")) {
+                        withoutArchive = OptionalDouble.of(Double.parseDouble(words(line.text()).get("millis")));
+                    }
+                }
+            }
+        }
         return new Size(instances, services, targets, runs, medians(steps, runs, stoppedAfter > 0), medians(gc, runs, stoppedAfter > 0),
-                uptimes.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(Stats.of(uptimes).median()), value(memory, "retained"),
+                uptimes.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(Stats.of(uptimes).median()), withoutArchive,
+                value(memory, "retained"),
                 value(memory, "peak"), value(memory, "hwm"), limit.toMillis(), stoppedAfter);
     }
 
@@ -191,10 +232,13 @@ final class PlanningBenchmark {
         return words;
     }
 
-    private List<String> probeCommand(Path model, boolean profile) {
+    private List<String> probeCommand(Path model, boolean profile, boolean withArchive) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(BECKON_JVM_OPTIONS);
-        command.addAll(List.of("-cp", BenchmarkRun.classPath(), PlanningProbe.class.getName(), model.toString()));
+        if (withArchive && archive != null) {
+            command.add("-XX:SharedArchiveFile=" + archive);
+        }
+        command.addAll(List.of("-cp", archivableClassPath(), PlanningProbe.class.getName(), model.toString()));
         if (profile) {
             command.add("--profile");
         }
@@ -203,7 +247,7 @@ final class PlanningBenchmark {
 
     /** Runs the probe once more with its sampler, and keeps each step's three busiest beckon methods. */
     private List<Hotspot> profile(Path model) throws IOException {
-        Command.Result probe = Command.run(probeCommand(model, true), Map.of(), limit);
+        Command.Result probe = Command.run(probeCommand(model, true, true), Map.of(), limit);
         if (probe.timedOut()) {
             return List.of();
         }
@@ -228,6 +272,32 @@ final class PlanningBenchmark {
         System.out.println("  profile of " + model.getFileName() + ": " + hotspots.stream()
                 .map(h -> h.step() + " " + h.method() + " " + h.samples() + "/" + h.stepSamples()).collect(Collectors.joining(", ")));
         return hotspots;
+    }
+
+    /**
+     * The benchmarks' class path with each module's classes directory replaced by the jar Maven packaged from it: a JVM
+     * archives classes of jars only (and refuses to make an archive at all with a directory on the path).
+     */
+    private static String archivableClassPath() {
+        List<String> entries = new ArrayList<>();
+        for (String entry : BenchmarkRun.classPath().split(java.io.File.pathSeparator)) {
+            Path path = Path.of(entry);
+            if (java.nio.file.Files.isDirectory(path) && path.endsWith(Path.of("target", "classes"))) {
+                try (var jars = java.nio.file.Files.list(path.getParent())) {
+                    List<Path> packaged = jars.filter(jar -> jar.getFileName().toString().startsWith("beckon-")
+                            && jar.getFileName().toString().endsWith(".jar") && !jar.getFileName().toString().endsWith("-tests.jar"))
+                            .toList();
+                    if (packaged.size() == 1) {
+                        entries.add(packaged.get(0).toString());
+                        continue;
+                    }
+                } catch (IOException e) {
+                    // Kept as the directory: the training run then makes no archive, and the page says so.
+                }
+            }
+            entries.add(entry);
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     private static double last(Map<String, List<Double>> steps, String step) {
