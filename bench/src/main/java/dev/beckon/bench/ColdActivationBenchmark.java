@@ -198,31 +198,6 @@ final class ColdActivationBenchmark {
                 idle-timeout = "5s"
                 pass = "stdin"
 
-                [services.monitored]
-                description = "The plain server's greeting through the idle-monitor, with a class-data archive"
-                type = "systemd-unit"
-                package = "%s"
-                exec = ["java", %s, "-cp", "{package}/monitored-server.jar:{package}/beckon-idle-monitor.jar", "%s", "hello from plain"]
-                ports = { greeting = %d }
-
-                [services.monitored.on-demand]
-                listen = ["127.0.0.1:{ports.greeting}"]
-                idle-timeout = "5s"
-                pass = "stdin"
-
-                [services.monitoredwithout]
-                description = "The plain server's greeting through the idle-monitor, without a class-data archive"
-                type = "systemd-unit"
-                class-data-archive = false
-                package = "%s"
-                exec = ["java", %s, "-cp", "{package}/monitored-server.jar:{package}/beckon-idle-monitor.jar", "%s", "hello from plain"]
-                ports = { greeting = %d }
-
-                [services.monitoredwithout.on-demand]
-                listen = ["127.0.0.1:{ports.greeting}"]
-                idle-timeout = "5s"
-                pass = "stdin"
-
                 [services.cgreeter]
                 description = "The C example: sd_listen_fds() from libsystemd"
                 type = "systemd-unit"
@@ -237,9 +212,9 @@ final class ColdActivationBenchmark {
                 example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(2),
                 example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(3),
                 classes, HelloModels.JVM_OPTIONS, PlainGreetingServer.class.getName(), ports.get(5),
-                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(6),
-                monitored, HelloModels.JVM_OPTIONS, MonitoredGreetingServer.class.getName(), ports.get(7),
-                monitored, HelloModels.JVM_OPTIONS, MonitoredGreetingServer.class.getName(), ports.get(8), buildCGreeter(), ports.get(4));
+                example.resolve("target/hello-server"), HelloModels.JVM_OPTIONS, ports.get(6), buildCGreeter(), ports.get(4))
+                + monitoredService("monitored", true, monitored, ports.get(7))
+                + monitoredService("monitoredwithout", false, monitored, ports.get(8));
         Path model = Files.createDirectories(work.resolve("model"));
         Files.writeString(model.resolve("services.toml"), hello + plain);
         Files.writeString(model.resolve("distribution.toml"),
@@ -268,6 +243,25 @@ final class ColdActivationBenchmark {
             jar.write(Files.readAllBytes(classFile));
             jar.closeEntry();
         }
+    }
+
+    /** {@link MonitoredGreetingServer} as a service of the model, its socket on standard input as the plain server's. */
+    private static String monitoredService(String name, boolean archive, Path jars, int port) {
+        return """
+
+                [services.%1$s]
+                description = "The plain server's greeting through the idle-monitor, %2$s"
+                type = "systemd-unit"%3$s
+                package = "%4$s"
+                exec = ["java", %5$s, "-cp", "{package}/monitored-server.jar:{package}/beckon-idle-monitor.jar", "%6$s", "hello from plain"]
+                ports = { greeting = %7$d }
+
+                [services.%1$s.on-demand]
+                listen = ["127.0.0.1:{ports.greeting}"]
+                idle-timeout = "5s"
+                pass = "stdin"
+                """.formatted(name, archive ? "with a class-data archive" : "without a class-data archive",
+                archive ? "" : "\nclass-data-archive = false", jars, HelloModels.JVM_OPTIONS, MonitoredGreetingServer.class.getName(), port);
     }
 
     /**

@@ -8,10 +8,6 @@ import dev.beckon.planner.testing.BeckonProcess;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -38,7 +34,7 @@ class ClassDataArchiveIT {
     @Test
     void theArchiveIsMadeAtDeployUsedRemadeWhenTheJdkChangesAndIgnoredWhenCorrupt(SystemdUserManager systemd, @TempDir Path dir)
             throws Exception {
-        int port = freePort();
+        int port = Clients.freePort();
         Path classLoading = dir.resolve("class-load.log");
         Path model = Files.createDirectories(dir.resolve("model"));
         writeModel(model, port, classLoading, "");
@@ -65,7 +61,7 @@ class ClassDataArchiveIT {
         assertTrue(archive.startsWith(dir.resolve("state/store")), "the archive is in the target's store: " + archive);
         assertTrue(Files.size(archive) > 0);
 
-        assertEquals("hello from local\n", greeting(port));
+        assertEquals("hello from local\n", Clients.greeting(port));
         assertTrue(mapsOfService(systemd).contains(archive.toString()), "the started JVM maps the archive");
         assertTrue(awaitLine(classLoading, "dev.beckon.examples.hello.HelloServer source: shared objects file"),
                 "the server's own class comes from the archive");
@@ -90,7 +86,7 @@ class ClassDataArchiveIT {
         new java.util.Random(19).nextBytes(garbage);
         Files.write(archive, garbage);
         Files.deleteIfExists(classLoading);
-        assertEquals("hello from local\n", greeting(port), "a corrupt archive does not stop the service");
+        assertEquals("hello from local\n", Clients.greeting(port), "a corrupt archive does not stop the service");
         assertFalse(mapsOfService(systemd).contains(archive.toString()), "the JVM did not map the corrupt archive");
         assertTrue(beckon("plan", model.toString(), "--home", home).output().contains("(class-data archive: damaged)"));
 
@@ -101,7 +97,7 @@ class ClassDataArchiveIT {
         assertEquals(0, off.exitCode(), off.output());
         assertFalse(off.output().contains("class-data archive"), off.output());
         assertFalse(Files.readString(systemd.unitDirectory().resolve(SERVICE)).contains("SharedArchiveFile"));
-        assertEquals("hello from local\n", greeting(port));
+        assertEquals("hello from local\n", Clients.greeting(port));
     }
 
     /** The example's services.toml, its port moved to a free one, the JVM logging where it loads classes from. */
@@ -141,20 +137,5 @@ class ClassDataArchiveIT {
             Thread.sleep(50);
         }
         return false;
-    }
-
-    private static String greeting(int port) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            socket.setSoTimeout(30_000);
-            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return probe.getLocalPort();
-        }
     }
 }

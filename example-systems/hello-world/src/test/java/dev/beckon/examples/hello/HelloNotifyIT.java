@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.beckon.planner.testing.BeckonProcess;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,30 +31,21 @@ class HelloNotifyIT {
             assertEquals(List.of("beckon-idle-monitor-0.1.0-SNAPSHOT.jar"),
                     jars.map(jar -> jar.getFileName().toString()).sorted().toList(), "the library is one jar");
         }
-        int port = freePort();
+        int port = Clients.freePort();
         Path model = Files.createDirectories(dir.resolve("model"));
         String services = Files.readString(EXAMPLE.resolve("services.toml"))
                 .replace("package = \"target/hello-server\"", "package = \"" + EXAMPLE.resolve("target/hello-server") + "\"")
                 .replace("ports = { greeting = 18080 }", "ports = { greeting = " + port + " }\nnotify = true\nready-timeout = \"60s\"");
         Files.writeString(model.resolve("services.toml"), services);
         Files.copy(EXAMPLE.resolve("distribution.toml"), model.resolve("distribution.toml"));
-        Files.writeString(model.resolve("infrastructure.toml"), """
-                [targets.local]
-                host = "localhost"
-                hostname = "127.0.0.1"
-                state-dir = "%s"
-                [targets.local.containers.systemd-unit]
-                scope = "user"
-                bus = "%s"
-                journal-directory = "%s"
-                """.formatted(dir.resolve("state"), systemd.busAddress(), systemd.journalDirectory()));
+        Files.writeString(model.resolve("infrastructure.toml"), systemd.localTarget(dir.resolve("state")));
         String home = dir.resolve("home").toString();
 
         BeckonProcess.Run deployed = BeckonProcess.withEnvironment(Map.of()).run("deploy", model.toString(), "--home", home);
         assertEquals(0, deployed.exitCode(), deployed.out() + deployed.err());
         assertEquals("notify", show(systemd, "Type"));
 
-        assertEquals("hello from local\n", greeting(port));
+        assertEquals("hello from local\n", Clients.greeting(port));
         // Active is entered on READY=1 only; a start that never hears it stays "activating" until its timeout fails it.
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (show(systemd, "ActiveEnterTimestampMonotonic").equals("0") && System.nanoTime() < deadline) {
@@ -75,20 +61,5 @@ class HelloNotifyIT {
 
     private static String show(SystemdUserManager systemd, String property) {
         return systemd.systemctl("show", "--property=" + property, "--value", SERVICE).stdout().strip();
-    }
-
-    private static String greeting(int port) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            socket.setSoTimeout(60_000);
-            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return probe.getLocalPort();
-        }
     }
 }

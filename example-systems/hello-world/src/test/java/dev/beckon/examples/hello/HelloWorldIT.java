@@ -12,7 +12,6 @@ import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +48,7 @@ class HelloWorldIT {
 
     @Test
     void startedByHandTheServerListensItselfAndGreetsEveryClient() throws Exception {
-        int port = freePort();
+        int port = Clients.freePort();
         Process server = new ProcessBuilder("java", "-jar", EXAMPLE.resolve("target/hello-server/hello-server.jar").toString(),
                 "--greeting", "hello by hand", "--port", String.valueOf(port))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -232,13 +231,6 @@ class HelloWorldIT {
                 }
                 Thread.sleep(50);
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return probe.getLocalPort();
         }
     }
 }
