@@ -38,8 +38,8 @@ final class PlanningBenchmark {
      * @param peakRssBytes  the process's peak resident set
      */
     record Size(int instances, int services, int targets, int runs, Map<String, Double> millis, Map<String, Double> gc,
-            OptionalDouble uptimeAtPlan, OptionalDouble uptimeAtPlanWithoutArchive, OptionalDouble retainedBytes, OptionalDouble peakHeapBytes, OptionalDouble peakRssBytes,
-            double limitMillis, double stoppedAfterMillis) {
+            OptionalDouble uptimeAtPlan, OptionalDouble uptimeAtPlanWithoutArchive, OptionalDouble retainedBytes,
+            OptionalDouble peakHeapBytes, OptionalDouble peakRssBytes, double limitMillis, double stoppedAfterMillis) {
 
         OptionalDouble load() {
             return step("load");
@@ -202,8 +202,7 @@ final class PlanningBenchmark {
         }
         return new Size(instances, services, targets, runs, medians(steps, runs, stoppedAfter > 0), medians(gc, runs, stoppedAfter > 0),
                 uptimes.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(Stats.of(uptimes).median()), withoutArchive,
-                value(memory, "retained"),
-                value(memory, "peak"), value(memory, "hwm"), limit.toMillis(), stoppedAfter);
+                value(memory, "retained"), value(memory, "peak"), value(memory, "hwm"), limit.toMillis(), stoppedAfter);
     }
 
     /**

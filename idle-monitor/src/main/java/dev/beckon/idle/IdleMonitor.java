@@ -586,7 +586,8 @@ public final class IdleMonitor {
                     ? OwnProcess.pid() : -1;
             Duration timeout = idleTimeoutFromEnvironment();
             // Only when it is set: SdNotify's class costs a cold start for nothing otherwise.
-            Duration watchdog = environment.containsKey("WATCHDOG_USEC") ? SdNotify.watchdogTimeout(environment, pid).orElse(null) : null;
+            Duration watchdog = environment.containsKey("WATCHDOG_USEC")
+                    ? SdNotify.watchdogTimeout(environment, pid).orElse(null) : null;
             Notifier notifier = Notifier.forSocket(environment.get("NOTIFY_SOCKET"));
             int bound = ConnectionBound.fromEnvironment(environment, maxConnections);
             InheritedSockets.Found found = InheritedSockets.find(environment, pid, standardInput);

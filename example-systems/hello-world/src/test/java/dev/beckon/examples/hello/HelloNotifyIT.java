@@ -28,8 +28,8 @@ class HelloNotifyIT {
     @Test
     void theLibrarysOwnJarTellsSystemdItIsReady(SystemdUserManager systemd, @TempDir Path dir) throws Exception {
         try (var jars = Files.list(EXAMPLE.resolve("target/hello-server/lib"))) {
-            assertEquals(List.of("beckon-idle-monitor-0.1.0-SNAPSHOT.jar"),
-                    jars.map(jar -> jar.getFileName().toString()).sorted().toList(), "the library is one jar");
+            List<String> names = jars.map(jar -> jar.getFileName().toString()).sorted().toList();
+            assertTrue(names.size() == 1 && names.get(0).startsWith("beckon-idle-monitor-"), "the library is one jar: " + names);
         }
         int port = Clients.freePort();
         Path model = Files.createDirectories(dir.resolve("model"));
