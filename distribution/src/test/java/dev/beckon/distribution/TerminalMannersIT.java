@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.beckon.sandbox.CommandResult;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,10 +33,7 @@ class TerminalMannersIT {
 
     private Path writeModel(SystemdUserManager systemd) throws Exception {
         Path model = Files.createDirectories(dir.resolve("model"));
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = dev.beckon.sandbox.FreePorts.onLoopback();
         Files.writeString(model.resolve("services.toml"), Files.readString(Packaged.EXAMPLE.resolve("services.toml"))
                 .replace("package = \"target/hello-server\"", "package = \"" + Packaged.EXAMPLE.resolve("target/hello-server") + "\"")
                 .replace("greeting = 18080", "greeting = " + port));

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,12 +13,9 @@ import java.time.Duration;
 final class Clients {
     private Clients() {}
 
-    /** A port free on 127.0.0.1 right now. */
+    /** A port free on 127.0.0.1 right now, never handed out twice ({@link dev.beckon.sandbox.FreePorts}). */
     static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return probe.getLocalPort();
-        }
+        return dev.beckon.sandbox.FreePorts.onLoopback();
     }
 
     /** Sends one line, returns the one line answered (without its newline); waits at most {@code limit} for it. */

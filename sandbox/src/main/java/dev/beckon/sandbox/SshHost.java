@@ -2,7 +2,6 @@ package dev.beckon.sandbox;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,10 +143,7 @@ public final class SshHost implements AutoCloseable {
     }
 
     private static int freePort(String address) throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(address, 0));
-            return probe.getLocalPort();
-        }
+        return FreePorts.on(address);
     }
 
     private static boolean accepts(String address, int port) {

@@ -2,7 +2,6 @@ package dev.beckon.sandbox;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
@@ -12,10 +11,7 @@ final class Sockets {
 
     /** A port free on 127.0.0.1 right now. */
     static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return probe.getLocalPort();
-        }
+        return FreePorts.onLoopback();
     }
 
     /** Like {@link #readAll}, but first waits up to 10 s for the port to accept, as after a reload. */

@@ -2,7 +2,6 @@ package dev.beckon.activation.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -33,12 +32,9 @@ public final class TestServices {
         }
     }
 
-    /** A port free on 127.0.0.1 right now. */
+    /** A port free on 127.0.0.1 right now, never handed out twice ({@link dev.beckon.sandbox.FreePorts}). */
     public static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return probe.getLocalPort();
-        }
+        return dev.beckon.sandbox.FreePorts.onLoopback();
     }
 
     /** Connects to 127.0.0.1:port and returns the one line the service sends, without its newline. */

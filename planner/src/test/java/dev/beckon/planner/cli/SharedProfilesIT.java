@@ -15,7 +15,6 @@ import dev.beckon.planner.testing.BeckonProcess.Run;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,9 +41,7 @@ class SharedProfilesIT {
     void setUp(SystemdUserManager systemd) throws IOException {
         this.systemd = systemd;
         state = dir.resolve("state");
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        port = dev.beckon.sandbox.FreePorts.onLoopback();
     }
 
     /** The model of one on-demand greeting service, greeting with {@code greeting}; each version its own directory. */

@@ -2,7 +2,6 @@ package dev.beckon.examples.hello;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
@@ -21,9 +20,6 @@ final class Clients {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return probe.getLocalPort();
-        }
+        return dev.beckon.sandbox.FreePorts.onLoopback();
     }
 }

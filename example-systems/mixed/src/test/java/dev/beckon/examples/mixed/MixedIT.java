@@ -96,10 +96,7 @@ class MixedIT {
 
     @Test
     void startedByHandTheVisitCounterListensWhereItIsToldAndCounts(@TempDir Path dir) throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            port = probe.getLocalPort();
-        }
+        int port = freePort();
         Process counter = new ProcessBuilder("java", "-jar", EXAMPLE.resolve("target/visit-counter/visit-counter.jar").toString(),
                 "--listen", "127.0.0.1:" + port, "--name", "the test")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("counter.log").toFile()).start();
@@ -477,9 +474,7 @@ class MixedIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0)) {
-            return probe.getLocalPort();
-        }
+        return dev.beckon.sandbox.FreePorts.onLoopback();
     }
 
     // ---- the machine -----------------------------------------------------------------------------------------------
