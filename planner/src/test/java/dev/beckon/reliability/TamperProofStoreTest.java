@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beckon.activation.SafeDirectories;
 import dev.beckon.planner.cli.BeckonCommandTest.Run;
+import dev.beckon.planner.manifest.InodeStamp;
 import dev.beckon.planner.manifest.PackageDigest;
 import dev.beckon.sandbox.SystemdSandboxExtension;
 import dev.beckon.sandbox.SystemdUserManager;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The store cannot be changed under beckon without it noticing: entries are read-only and the deployer's, only
  * files, directories and links get in (a FIFO or device is refused with file:line, never opened), and a damaged
- * entry shows in status and plan, is repaired by deploy and by {@code beckon verify --repair}.
+ * entry shows in status and plan, is repaired by deploy and by {@code beckon verify --repair}. An entry found whole
+ * is not read again while its inodes say what they said then; {@code beckon verify} reads every byte each time.
  */
 @ExtendWith(SystemdSandboxExtension.class)
 class TamperProofStoreTest {
@@ -177,6 +179,54 @@ class TamperProofStoreTest {
         Run status = run("status");
         assertEquals(0, status.exitCode(), status.out() + status.err());
         assertEquals("1 store entry checked, all whole.\n", run("verify").out());
+    }
+
+    @Test
+    void anEntryFoundWholeIsReadAgainOnlyWhenItsInodesChangedButVerifyReadsEveryByte() throws Exception {
+        assertEquals(0, run("deploy", model.toString()).exitCode());
+        Path stamp = entry().resolveSibling("." + entry().getFileName() + ".inodes");
+        Path data = entry().resolve("lib/data.txt");
+        // Inodes are recorded only for files whose times lie beyond the racy window when the check begins.
+        Thread.sleep(InodeStamp.RACY_MILLIS + 200);
+        assertEquals(0, run("status").exitCode());
+        assertEquals(InodeStamp.of(entry(), Long.MAX_VALUE).orElseThrow() + "\n", Files.readString(stamp),
+                "status read the entry, found it whole and recorded its inodes");
+
+        // A change moves the file's ctime, so the recorded inodes no longer hold and the content is read again.
+        damage(data);
+        Run status = run("status");
+        assertEquals(1, status.exitCode(), status.out() + status.err());
+        assertTrue(status.out().contains("was changed after it was copied"), status.out());
+        assertFalse(Files.exists(stamp), "an entry found damaged keeps no record of its inodes");
+        assertEquals(0, run("deploy", model.toString()).exitCode());
+        Thread.sleep(InodeStamp.RACY_MILLIS + 200);
+        assertEquals(0, run("status").exitCode());
+        assertTrue(Files.exists(stamp));
+
+        // What no inode shows (a disk's decay) only verify finds: a change made here, then its inodes recorded as
+        // they are now, as if the change had left them as they were.
+        damage(data);
+        Files.delete(stamp);
+        Files.writeString(stamp, InodeStamp.of(entry(), Long.MAX_VALUE).orElseThrow() + "\n");
+        Run trusting = run("status");
+        assertEquals(0, trusting.exitCode(), "status trusts the recorded inodes: " + trusting.out());
+        Run verify = run("verify");
+        assertEquals(1, verify.exitCode(), verify.out() + verify.err());
+        assertTrue(verify.out().contains("was changed after it was copied"), verify.out());
+        assertFalse(Files.exists(stamp), "verify removes the record of a damaged entry's inodes");
+        Run after = run("status");
+        assertEquals(1, after.exitCode(), after.out() + after.err());
+        assertTrue(after.out().contains("was changed after it was copied"), after.out());
+        assertEquals(0, run("verify", "--repair").exitCode());
+        assertEquals("twelve bytes", Files.readString(data));
+
+        Thread.sleep(InodeStamp.RACY_MILLIS + 200);
+        assertEquals(0, run("status").exitCode());
+        assertTrue(Files.exists(stamp));
+        Files.writeString(model.resolve("distribution.toml"), "");
+        assertEquals(0, run("deploy", model.toString()).exitCode());
+        assertEquals(0, run("gc", "--keep", "1").exitCode());
+        assertFalse(Files.exists(stamp), "the record of inodes goes with its entry");
     }
 
     private static void damage(Path file) throws IOException {

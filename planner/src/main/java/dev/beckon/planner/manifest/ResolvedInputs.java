@@ -25,8 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * What a manifest was resolved from, recognised again without loading and resolving the model: the model's three
- * files byte for byte, each package's files by what their inodes say (kind, mode, size, times, inode number; git's
- * index does the same, and for the same reason: reading every byte of every package is what a no-op must not cost),
+ * files byte for byte, each package's files by what their inodes say ({@link InodeStamp}),
  * the environment, the working directory and the beckon build doing the resolving. A deployment records them in the
  * profile once its manifest is the current generation's; a later command whose inputs are the same, while that
  * generation is still the current one, can take the generation's manifest as what the model resolves to.
@@ -35,13 +34,12 @@ import java.util.stream.Stream;
  * secret read (from a file, a command or a prompt), no external module rendering, no target asked. The model's files
  * count by their bytes, read before loading and again when recording: a change in between is no match. A package
  * counts by its files' times, which a change made within the same tick of the file system's clock as the one before
- * would keep: so none is recorded whose files changed since {@value #RACY_SECONDS} seconds before the command began.
+ * would keep: so none is recorded whose files changed since {@value InodeStamp#RACY_MILLIS} ms before the command began.
  */
 public final class ResolvedInputs {
     /** The record's name, in the profile's directory beside its generations. */
     public static final String FILE_NAME = "resolved-inputs";
     private static final String HEADER = "beckon resolved inputs 1";
-    static final int RACY_SECONDS = 2;
     /**
      * Variables left out: those a shell changes on its own from one command to the next, and those only the
      * launcher reads (how it starts the JVM); no resolving reads any of them. Every other variable counts.
@@ -128,7 +126,7 @@ public final class ResolvedInputs {
                     packages.add(Path.of(entry.packageSource()));
                 }
             }
-            inputs = fingerprint(files, List.copyOf(packages), before.beganMillis() - RACY_SECONDS * 1000L);
+            inputs = fingerprint(files, List.copyOf(packages), before.beganMillis() - InodeStamp.RACY_MILLIS);
         }
         if (inputs.isEmpty()) {
             AtomicFiles.delete(record);
@@ -166,27 +164,11 @@ public final class ResolvedInputs {
         });
         PackageDigest.update(digest, "models " + modelFilesDigest(files));
         for (Path root : packages) {
-            if (Files.isSymbolicLink(root)) {
-                return Optional.empty(); // What it names is read, and a link's own times say nothing of that.
+            Optional<String> stamp = InodeStamp.of(root, racyFromMillis);
+            if (stamp.isEmpty()) {
+                return Optional.empty();
             }
-            List<Path> entries;
-            if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-                try (Stream<Path> walk = Files.walk(root)) {
-                    entries = walk.sorted().toList();
-                }
-            } else {
-                entries = List.of(root);
-            }
-            for (Path entry : entries) {
-                Optional<Map<String, Object>> attributes = attributes(entry);
-                if (attributes.isEmpty() || changedSince(attributes.get(), racyFromMillis)) {
-                    return Optional.empty();
-                }
-                Map<String, Object> a = attributes.get();
-                PackageDigest.update(digest, "package " + entry + " " + a.get("mode") + " " + a.get("size") + " " + nanos(a.get("lastModifiedTime"))
-                        + " " + nanos(a.get("ctime")) + " " + a.get("ino") + " " + a.get("dev")
-                        + (Files.isSymbolicLink(entry) ? " -> " + Files.readSymbolicLink(entry) : ""));
-            }
+            PackageDigest.update(digest, "package " + root + " " + stamp.get());
         }
         return Optional.of(HexFormat.of().formatHex(digest.digest()));
     }
@@ -203,18 +185,6 @@ public final class ResolvedInputs {
             }
         }
         return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static Optional<Map<String, Object>> attributes(Path path) throws IOException {
-        try {
-            return Optional.of(Files.readAttributes(path, "unix:mode,size,lastModifiedTime,ctime,ino,dev", LinkOption.NOFOLLOW_LINKS));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static boolean changedSince(Map<String, Object> attributes, long millis) {
-        return ((FileTime) attributes.get("lastModifiedTime")).toMillis() >= millis || ((FileTime) attributes.get("ctime")).toMillis() >= millis;
     }
 
     private static long nanos(Object time) {

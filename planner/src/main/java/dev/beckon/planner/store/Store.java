@@ -3,6 +3,7 @@ package dev.beckon.planner.store;
 import dev.beckon.activation.AtomicFiles;
 import dev.beckon.activation.SafeDirectories;
 import dev.beckon.models.PackageFileKinds;
+import dev.beckon.planner.manifest.InodeStamp;
 import dev.beckon.planner.manifest.PackageDigest;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -30,6 +31,11 @@ import java.util.regex.Pattern;
  * symbolic links are copied. Once it is in place, its content hash is written beside it as
  * {@code store/.HASH-NAME.sha256}, last; an entry without that record, or whose content no longer hashes to
  * its name, is damaged ({@link #damage}), and {@link #put} copies it again from the source.
+ *
+ * <p>Once an entry's content has been read and found whole, {@code store/.HASH-NAME.inodes} records what its
+ * inodes said ({@link InodeStamp}); while they say the same, the entry is whole without being read again. Only
+ * {@code beckon verify} ({@link #damageReadingEveryByte}) reads every byte each time, for what no inode shows (a
+ * disk's decay).
  */
 public final class Store {
     /** A package entry's file: r--r--r--. */
@@ -38,6 +44,7 @@ public final class Store {
     static final Set<PosixFilePermission> READ_ONLY_EXECUTABLE = PosixFilePermissions.fromString("r-xr-xr-x");
     private static final Pattern PACKAGE_NAME = Pattern.compile("([0-9a-f]{64})-.+", Pattern.DOTALL);
     private static final String RECORD_SUFFIX = ".sha256";
+    private static final String STAMP_SUFFIX = ".inodes";
 
     private Store() {}
 
@@ -64,6 +71,11 @@ public final class Store {
     /** The record of a package entry's content hash: {@code store/.HASH-NAME.sha256}. */
     static Path record(Path entry) {
         return entry.resolveSibling("." + entry.getFileName() + RECORD_SUFFIX);
+    }
+
+    /** The record of what a package entry's inodes said when its content was last found whole: {@code store/.HASH-NAME.inodes}. */
+    static Path stamp(Path entry) {
+        return entry.resolveSibling("." + entry.getFileName() + STAMP_SUFFIX);
     }
 
     /**
@@ -125,20 +137,32 @@ public final class Store {
         }
         makeReadOnly(entry);
         String expected = expectedHash(entry);
+        long began = System.currentTimeMillis();
         String actual = PackageDigest.of(entry);
         if (!actual.equals(expected)) {
             removeEntry(entry);
             throw new IOException("the copy " + entry + " hashes to " + actual + ", not to its name; removed it, deploy again");
         }
         writeRecord(entry);
+        InodeStamp.recordAfterCheck(stamp(entry), entry, began);
     }
 
     /**
      * What is wrong with a package entry: missing, no record of its hash (its copying was cut short), a file made
      * writable, or content that no longer hashes to its name (a truncated or edited file). Empty when it is whole.
-     * It reads every byte; it never opens anything but regular files.
+     * It reads every byte unless the entry's inodes are what they were when it was last read and found whole; it
+     * never opens anything but regular files.
      */
     public static Optional<String> damage(Path entry) throws IOException {
+        return damage(entry, true);
+    }
+
+    /** As {@link #damage}, reading every byte whatever the inodes say: {@code beckon verify}'s check. */
+    public static Optional<String> damageReadingEveryByte(Path entry) throws IOException {
+        return damage(entry, false);
+    }
+
+    private static Optional<String> damage(Path entry, boolean trustStamp) throws IOException {
         if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.of("is missing from the store");
         }
@@ -150,6 +174,21 @@ public final class Store {
         if (!recorded.get().equals(expected)) {
             return Optional.of("has a content record (" + record(entry).getFileName() + ") that does not match its name");
         }
+        // The stamp covers every path's kind and mode too, so an entry it vouches for holds nothing unstorable or writable.
+        if (trustStamp && InodeStamp.holds(stamp(entry), entry)) {
+            return Optional.empty();
+        }
+        long began = System.currentTimeMillis();
+        Optional<String> damage = damageOfContent(entry, expected);
+        if (damage.isEmpty()) {
+            InodeStamp.recordAfterCheck(stamp(entry), entry, began);
+        } else {
+            InodeStamp.forget(stamp(entry));
+        }
+        return damage;
+    }
+
+    private static Optional<String> damageOfContent(Path entry, String expected) throws IOException {
         Optional<String> unstorable = PackageFileKinds.firstUnstorable(entry);
         if (unstorable.isPresent()) {
             return unstorable;
@@ -281,6 +320,7 @@ public final class Store {
     /** Removes a store entry: its record first, so that an entry half removed is never taken for whole. */
     public static void removeEntry(Path entry) throws IOException {
         AtomicFiles.delete(record(entry));
+        AtomicFiles.delete(stamp(entry));
         deleteTree(entry);
     }
 

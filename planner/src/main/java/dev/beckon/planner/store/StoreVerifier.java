@@ -75,7 +75,7 @@ public final class StoreVerifier {
             List<Integer> numbers = List.copyOf(new TreeSet<>(entry.getValue()));
             Optional<String> damage;
             try {
-                damage = Store.damage(entry.getKey());
+                damage = Store.damageReadingEveryByte(entry.getKey());
             } catch (IOException e) {
                 damage = Optional.of("cannot be checked: " + e.getMessage());
             }
@@ -98,7 +98,7 @@ public final class StoreVerifier {
                 return "not repaired: its source " + source + " has changed since (it hashes to " + hash.substring(0, 12) + "…)";
             }
             Store.put(source, entry);
-            return Store.damage(entry).isEmpty() ? "repaired" : "not repaired: the new copy is damaged too";
+            return Store.damageReadingEveryByte(entry).isEmpty() ? "repaired" : "not repaired: the new copy is damaged too";
         } catch (IOException e) {
             return "not repaired: " + e.getMessage();
         }

@@ -6,6 +6,7 @@ import dev.beckon.models.ListenAddress;
 import dev.beckon.models.Messages;
 import dev.beckon.models.SocketPassing;
 import dev.beckon.planner.manifest.ClassDataArchive;
+import dev.beckon.planner.manifest.InodeStamp;
 import dev.beckon.planner.manifest.ManifestEntry;
 import dev.beckon.planner.manifest.PackageDigest;
 import java.io.IOException;
@@ -43,6 +44,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClassDataTraining {
     static final String RECORD_NAME = "class-data.jdk";
+    /** What the archive's inode said when it was last found to hash as recorded ({@link InodeStamp}). */
+    static final String STAMP_NAME = "class-data.inodes";
     static final String LOG_NAME = "class-data-training.log";
     private static final String SOCKET_ACTIVATE = "systemd-socket-activate";
     private static final long CONNECT_MILLIS = 20_000;
@@ -91,7 +94,7 @@ public final class ClassDataTraining {
             if (!recorded.get().jdk().equals(jdkBuild(entry).orElse(""))) {
                 return Optional.of(ClassDataArchive.REASON_PREFIX + "JDK changed");
             }
-            if (recorded.get().archiveDigest().isPresent() && !recorded.get().archiveDigest().equals(digest(archive))) {
+            if (recorded.get().archiveDigest().isPresent() && !asMade(archive, recorded.get().archiveDigest().get())) {
                 return Optional.of(ClassDataArchive.REASON_PREFIX + (Files.exists(archive, LinkOption.NOFOLLOW_LINKS) ? "damaged" : "removed"));
             }
             return Optional.empty();
@@ -313,6 +316,25 @@ public final class ClassDataTraining {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether the archive still hashes to {@code digest}, what it hashed to when made: read only when its inode
+     * changed since it last did (an archive is tens of megabytes, and every plan asks this of every instance).
+     */
+    private static boolean asMade(Path archive, String digest) throws IOException {
+        Path stamp = archive.resolveSibling(STAMP_NAME);
+        if (InodeStamp.holds(stamp, archive)) {
+            return true;
+        }
+        long began = System.currentTimeMillis();
+        boolean whole = Optional.of(digest).equals(digest(archive));
+        if (whole) {
+            InodeStamp.recordAfterCheck(stamp, archive, began);
+        } else {
+            InodeStamp.forget(stamp);
+        }
+        return whole;
     }
 
     private static Optional<String> digest(Path archive) throws IOException {

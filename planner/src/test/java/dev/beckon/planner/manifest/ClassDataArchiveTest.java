@@ -101,4 +101,22 @@ class ClassDataArchiveTest {
         Files.writeString(record, Files.readString(record).replaceFirst("jdk [0-9a-f]+", "jdk " + "0".repeat(64)));
         assertEquals(Optional.of("class-data archive: JDK changed"), ClassDataTrainingProbe.staleness(entry));
     }
+
+    @Test
+    void anArchiveFoundAsMadeIsReadAgainOnlyWhenItsInodeChanged() throws Exception {
+        ManifestEntry entry = resolve(service("[\"java\", \"Main\"]", "", true)).entries().get(0);
+        Path archive = Path.of(entry.classDataArchive());
+        Files.createDirectories(archive.getParent());
+        Files.write(archive, new byte[] {1, 2, 3});
+        ClassDataTrainingProbe.record(entry, archive);
+        Path stamp = archive.resolveSibling("class-data.inodes");
+        // Its inode is recorded only once the archive's times lie beyond the racy window when the check begins.
+        Thread.sleep(InodeStamp.RACY_MILLIS + 200);
+        assertEquals(Optional.empty(), ClassDataTrainingProbe.staleness(entry));
+        assertEquals(InodeStamp.of(archive, Long.MAX_VALUE).orElseThrow() + "\n", Files.readString(stamp));
+        assertEquals(Optional.empty(), ClassDataTrainingProbe.staleness(entry));
+        Files.write(archive, new byte[] {1, 2, 4});
+        assertEquals(Optional.of("class-data archive: damaged"), ClassDataTrainingProbe.staleness(entry));
+        assertFalse(Files.exists(stamp), "an archive found damaged keeps no record of its inode");
+    }
 }
