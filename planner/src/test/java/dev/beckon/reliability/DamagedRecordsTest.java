@@ -198,7 +198,7 @@ class DamagedRecordsTest {
             }
             IntentJournal.Intent intent = new IntentJournal.Intent(IntentJournal.FORMAT_VERSION, IntentJournal.Kind.ROLLBACK, "fuzz",
                     2, 1, second, first, Map.of(), "fuzzer", "", List.of("activate svc@local"), 1, "2026-12-01T00:00:00Z");
-            Files.writeString(repository.resolve(IntentJournal.INTENT_FILE), edit.apply(ManifestJson.MAPPER.writeValueAsString(intent)));
+            Files.writeString(repository.resolve(IntentJournal.INTENT_FILE), edit.apply(ManifestJson.mapper().writeValueAsString(intent)));
         };
     }
 

@@ -8,26 +8,38 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
-/** Manifests as JSON: stable key order, so the same manifest always gives the same bytes. */
+/**
+ * Manifests as JSON: stable key order, so the same manifest always gives the same bytes. They are written with
+ * jackson-databind and read with {@link RecordJsonReader}, which every command that reads a profile uses: databind's
+ * mapper is made only by a command that writes (see {@link #mapper}).
+ */
 public final class ManifestJson {
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
-
-    /**
-     * Writes bytes as {@link #write} does: with a supplementary character (an emoji) as itself, not escaped as two
-     * surrogates, which Jackson's byte writer does unless told.
-     */
-    private static final com.fasterxml.jackson.databind.ObjectWriter BYTE_WRITER = MAPPER.writer()
-            .with(com.fasterxml.jackson.core.json.JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8);
-
     private ManifestJson() {}
+
+    /** The mapper manifests (and beckon's other JSON records) are written with; made at the first call. */
+    public static ObjectMapper mapper() {
+        return Mapper.MAPPER;
+    }
+
+    /** Made when first used, not when a manifest is first read: databind's mapper is a noticeable part of a start. */
+    private static final class Mapper {
+        static final ObjectMapper MAPPER = JsonMapper.builder()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
+
+        /**
+         * Writes bytes as {@link #write} does: with a supplementary character (an emoji) as itself, not escaped as
+         * two surrogates, which Jackson's byte writer does unless told.
+         */
+        static final com.fasterxml.jackson.databind.ObjectWriter BYTE_WRITER = MAPPER.writer()
+                .with(com.fasterxml.jackson.core.json.JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8);
+    }
 
     public static byte[] write(Manifest manifest) {
         try {
-            return (MAPPER.writeValueAsString(manifest) + "\n").getBytes(StandardCharsets.UTF_8);
+            return (Mapper.MAPPER.writeValueAsString(manifest) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a manifest as JSON (this is a bug): " + e.getMessage(), e);
         }
@@ -41,7 +53,7 @@ public final class ManifestJson {
     public static String digest(Manifest manifest) {
         java.security.MessageDigest sha256 = PackageDigest.sha256();
         try (java.io.OutputStream out = new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), sha256)) {
-            BYTE_WRITER.writeValue(out, manifest);
+            Mapper.BYTE_WRITER.writeValue(out, manifest);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write a manifest as JSON (this is a bug): " + e.getMessage(), e);
         }
@@ -66,16 +78,10 @@ public final class ManifestJson {
     public static Manifest read(byte[] json, String where) throws IOException {
         Manifest manifest;
         try {
-            manifest = MAPPER.readValue(json, Manifest.class);
-        } catch (JsonProcessingException e) {
-            // Jackson's words may quote the file's own text, line breaks and all.
-            throw new IOException(where + " is not a readable beckon manifest: "
-                    + dev.beckon.models.Messages.printable(String.valueOf(e.getOriginalMessage())), e);
-        }
-        java.util.Optional<String> missing = MissingFields.first(manifest, "", java.util.Set.of());
-        if (missing.isPresent()) {
-            throw new IOException(where + " is not a readable beckon manifest: " + (missing.get().isEmpty() ? "it is JSON null"
-                    : "it has no " + missing.get()));
+            manifest = RecordJsonReader.read(json, Manifest.class);
+        } catch (RecordJsonReader.MismatchException e) {
+            // The parser's words may quote the file's own text, line breaks and all.
+            throw new IOException(where + " is not a readable beckon manifest: " + dev.beckon.models.Messages.printable(e.getMessage()), e);
         }
         if (manifest.formatVersion() != Manifest.FORMAT_VERSION) {
             throw new IOException(where + " has manifest format " + manifest.formatVersion() + "; this beckon reads format "

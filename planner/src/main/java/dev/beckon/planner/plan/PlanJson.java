@@ -43,7 +43,7 @@ public final class PlanJson {
         }
         root.put("summary", summary);
         try {
-            return ManifestJson.MAPPER.writeValueAsString(root) + "\n";
+            return ManifestJson.mapper().writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a plan as JSON (this is a bug): " + e.getMessage(), e);
         }

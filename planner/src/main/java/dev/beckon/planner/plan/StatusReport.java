@@ -90,7 +90,7 @@ public final class StatusReport {
         }).toList();
         root.put("instances", instances);
         try {
-            return ManifestJson.MAPPER.writeValueAsString(root) + "\n";
+            return ManifestJson.mapper().writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a status as JSON (this is a bug): " + e.getMessage(), e);
         }

@@ -101,7 +101,7 @@ public final class IntentJournal implements AutoCloseable {
                         + "; run any beckon command on profile " + intent.profile() + " to recover from it first");
             }
             Files.deleteIfExists(directory.resolve(DONE_FILE));
-            AtomicFiles.write(intentFile, ManifestJson.MAPPER.writeValueAsString(intent) + "\n", AtomicFiles.READABLE);
+            AtomicFiles.write(intentFile, ManifestJson.mapper().writeValueAsString(intent) + "\n", AtomicFiles.READABLE);
             FileChannel done = SafeDirectories.openNoFollow(directory.resolve(DONE_FILE), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             IntentJournal journal = new IntentJournal(directory, intent, environment, done);
@@ -186,7 +186,7 @@ public final class IntentJournal implements AutoCloseable {
                 + " or `beckon rollback` puts them right";
         Intent intent;
         try {
-            intent = ManifestJson.MAPPER.readValue(bytes, Intent.class);
+            intent = ManifestJson.mapper().readValue(bytes, Intent.class);
         } catch (JsonProcessingException e) {
             throw new PlanningException(damaged.formatted(dev.beckon.models.Messages.printable(String.valueOf(e.getOriginalMessage()))
                     .lines().findFirst().orElse("")), e);
