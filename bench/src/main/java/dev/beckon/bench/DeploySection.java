@@ -165,11 +165,11 @@ final class DeploySection {
                         + "loading the model, to %s (`validate`); resolving it and asking systemd about each of the %d instances "
                         + "(unit files read, properties over D-Bus), to %s (`plan` of a copy of the model); the unchanged model "
                         + "recognised instead of resolved, %s (`plan`); the no-op deploy, which also takes the profile's lock, %s. "
-                        + "What is left is what any no-op must do: read the current generation's manifest (JSON, one Jackson "
-                        + "mapper made per process), connect to systemd's bus, ask it about every unit, read every unit file, and "
-                        + "read every byte of each package in the store (its hash is its name: a damaged copy is found); the profile "
+                        + "What is left is what any no-op must do: read the current generation's manifest (JSON, with "
+                        + "jackson-core's parser), connect to systemd's bus, ask it about every unit, read and compare every unit "
+                        + "file, and look at each package's inodes in the store (read again only when they changed); the profile "
                         + "above shows their shares. Under 3x of an empty JVM leaves about %s for all of it, less than loading the "
-                        + "JSON and D-Bus libraries' classes alone takes in a JVM that keeps no state between commands",
+                        + "command line's and D-Bus library's classes alone takes in a JVM that keeps no state between commands",
                         ms(jvm), ms(largest.stats(DeployBenchmark.VERSION).median()),
                         ms(largest.stats(DeployBenchmark.VALIDATE).median()), n, ms(largest.stats(DeployBenchmark.PLAN_RESOLVED).median()),
                         ms(largest.stats(DeployBenchmark.PLAN).median()), ms(largest.stats(DeployBenchmark.NO_OP).median()),
