@@ -104,8 +104,8 @@ class GcCommandIT {
 
     private Set<String> store() throws IOException {
         try (Stream<Path> entries = Files.list(state.resolve("store"))) {
-            // The entries, not the records of their content hashes (.HASH-NAME.sha256), which come and go with them.
-            return entries.map(e -> e.getFileName().toString()).filter(name -> !name.endsWith(".sha256"))
+            // The entries, not the records beside them (.HASH-NAME.sha256, .HASH-NAME.inodes), which come and go with them.
+            return entries.map(e -> e.getFileName().toString()).filter(name -> !name.endsWith(".sha256") && !name.endsWith(".inodes"))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
     }
