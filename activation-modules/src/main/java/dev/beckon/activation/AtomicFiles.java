@@ -45,7 +45,10 @@ public final class AtomicFiles {
         return write(file, bytes, permissions, null);
     }
 
-    /** As {@link #write(Path, byte[], Set)}, the directory's sync left to {@code batch} when there is one. */
+    /**
+     * As {@link #write(Path, byte[], Set)}; with a {@code batch}, the new content is only written beside the file, and
+     * the batch syncs it, renames it into place and syncs the directory when it ends ({@link DirectorySyncs#syncAll}).
+     */
     static boolean write(Path file, byte[] bytes, Set<PosixFilePermission> permissions, DirectorySyncs batch) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
         // The directory first: nobody else may have planted what the comparison below reads. Once per batch: a chain
@@ -61,28 +64,39 @@ public final class AtomicFiles {
             return false;
         }
         Path temporary = Files.createTempFile(directory, "." + file.getFileName() + ".", ".tmp");
+        boolean staged = false;
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buffer = ByteBuffer.wrap(bytes);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
-                channel.force(true);
+                if (batch == null) {
+                    channel.force(true);
+                }
             }
             Files.setPosixFilePermissions(temporary, permissions);
-            try {
-                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot replace " + file + " atomically: " + e.getMessage(), e);
+            if (batch != null) {
+                batch.stage(temporary, file, directory);
+                staged = true;
+                return true;
             }
-            if (batch == null) {
-                syncDirectory(directory);
-            } else {
-                batch.add(directory);
-            }
+            replace(temporary, file);
+            syncDirectory(directory);
             return true;
         } finally {
-            Files.deleteIfExists(temporary);
+            if (!staged) {
+                Files.deleteIfExists(temporary);
+            }
+        }
+    }
+
+    /** Renames a written and synced temporary file over {@code file}, a link there replaced, not followed. */
+    static void replace(Path temporary, Path file) throws IOException {
+        try {
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot replace " + file + " atomically: " + e.getMessage(), e);
         }
     }
 
