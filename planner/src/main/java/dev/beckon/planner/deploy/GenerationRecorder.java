@@ -46,6 +46,7 @@ final class GenerationRecorder {
             throws PlanningException {
         Generations generations = records.generations();
         StoreRoots.protect(plan.desired(), targets.sessions().stores());
+        generations.openInBackground();
         try {
             if (plan.isEmpty()) {
                 // The targets run what the model says, but the current generation's record is damaged: a new one

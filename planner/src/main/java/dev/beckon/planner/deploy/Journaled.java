@@ -1,6 +1,5 @@
 package dev.beckon.planner.deploy;
 
-import dev.beckon.planner.generations.Generation;
 import dev.beckon.planner.generations.Generations;
 import dev.beckon.planner.plan.Plan;
 import dev.beckon.planner.plan.PlanningException;
@@ -25,7 +24,7 @@ record Journaled(DeployResult result, IntentJournal journal) {
             Integer toGeneration, Map<String, byte[]> models, String user, String message, DeployEvents events)
             throws PlanningException {
         Generations generations = records.generations();
-        Integer fromGeneration = generations.current().map(Generation::number).orElse(null);
+        Integer fromGeneration = records.currentNumber().orElse(null);
         IntentJournal[] opened = new IntentJournal[1];
         DeployResult result = targets.deployer(events).deploy(plan, waves, steps -> {
             IntentJournal.Intent intent = new IntentJournal.Intent(IntentJournal.FORMAT_VERSION, kind, records.profile(), fromGeneration,

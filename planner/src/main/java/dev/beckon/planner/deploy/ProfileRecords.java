@@ -22,6 +22,8 @@ final class ProfileRecords {
     private Manifest recorded;
     /** The current generation's manifest as recorded, for {@link #recordedDigest}; null before it is read. */
     private byte[] recordedBytes;
+    /** The number of the generation {@link #recorded} was read from; null until then, or when there is none. */
+    private Integer recordedNumber;
     /** Where warnings about damaged records go: the command's progress printer, once it has given one. */
     private Consumer<String> notices = notice -> {};
     /** Whether the current generation's record was found damaged, so that plans start from an earlier one. */
@@ -81,10 +83,22 @@ final class ProfileRecords {
         return Optional.ofNullable(recordedBytes).map(ManifestJson::digestOfWritten);
     }
 
+    /**
+     * The current generation's number: the one {@link #recorded} was read from when it was read, without asking JGit
+     * (a deployment holds the profile's lock, so it is still the current one); else as the repository says.
+     */
+    Optional<Integer> currentNumber() {
+        if (recorded != null) {
+            return Optional.ofNullable(recordedNumber);
+        }
+        return generations.current().map(Generation::number);
+    }
+
     /** Forgets the manifest read, for the current generation is about to change (or just has). */
     void forget() {
         recorded = null;
         recordedBytes = null;
+        recordedNumber = null;
     }
 
     /**
@@ -152,6 +166,7 @@ final class ProfileRecords {
             byte[] manifest = current.manifest();
             Manifest parsed = parse(manifest, current.number());
             recordedBytes = manifest;
+            recordedNumber = current.number();
             return parsed;
         } catch (GenerationsException e) {
             throw unreadable(current.number(), e);

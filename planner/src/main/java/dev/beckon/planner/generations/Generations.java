@@ -296,6 +296,28 @@ public final class Generations implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts JGit on a thread of its own, for a command about to deploy and then record a generation: JGit's classes
+     * are loaded and the repository opened while the deployment waits on its targets, rather than before it begins
+     * or after it ends. Any failure here is left for the first use that needs JGit, which says what is wrong.
+     */
+    public void openInBackground() {
+        synchronized (this) {
+            if (git != null || closed) {
+                return;
+            }
+        }
+        Thread opening = new Thread(() -> {
+            try {
+                git();
+            } catch (RuntimeException e) {
+                // Said again, with its context, by the call that needs the repository.
+            }
+        }, "beckon-open-generations");
+        opening.setDaemon(true);
+        opening.start();
+    }
+
     /** Whether JGit has been started for this instance (for tests of the shortcut past it). */
     synchronized boolean gitOpened() {
         return git != null;
