@@ -189,7 +189,9 @@ public final class Deployer {
         OrderedParallel.Prerequisites<Step> order = sameTarget(phase);
         OrderedParallel.Prerequisites<Step> dependencies = dependencyOrder(phase);
         OrderedParallel.run(phase, step -> {
-            Set<Step> before = new HashSet<>(order.of(step));
+            // By identity: a step's equality is that of its whole record (an install's holds every manifest entry it installs).
+            Set<Step> before = identitySet();
+            before.addAll(order.of(step));
             before.addAll(dependencies.of(step));
             return before;
         }, parallel, cancellation::requested, step -> {
@@ -384,7 +386,7 @@ public final class Deployer {
         activations.forEach(c -> byService.computeIfAbsent(c.service(), s -> new ArrayList<>()).add(c));
         Map<Change, Integer> level = new IdentityHashMap<>();
         for (Change change : activations) {
-            levelOf(change, byService, level, new HashSet<>());
+            levelOf(change, byService, level, identitySet());
         }
         int deepest = level.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
         List<List<Step>> phases = new ArrayList<>();
@@ -413,6 +415,11 @@ public final class Deployer {
             phases.add(phase);
         }
         return phases;
+    }
+
+    /** A set of steps or changes by identity: each is one object per deployment, and hashing their records is deep. */
+    private static <T> Set<T> identitySet() {
+        return java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     }
 
     private static int levelOf(Change change, Map<String, List<Change>> byService, Map<Change, Integer> level, Set<Change> visiting) {
@@ -464,7 +471,7 @@ public final class Deployer {
             for (Step other : phase) {
                 Optional<ManifestEntry> dependant = deactivated.apply(other);
                 if (other != step && dependant.isPresent() && dependant.get().dependsOn().contains(entry.get().service())) {
-                    before.computeIfAbsent(step, s -> new HashSet<>()).add(other);
+                    before.computeIfAbsent(step, s -> identitySet()).add(other);
                 }
             }
         }
