@@ -36,20 +36,6 @@ public final class BeckonCommand implements Runnable {
         System.exit(commandLine(args).execute(args));
     }
 
-    /**
-     * The libraries (dbus-java, JGit) log through java.util.logging; their informational lines are
-     * not for people running beckon. {@code BECKON_DEBUG=1} shows everything.
-     */
-    private static void quietLibraryLogs() {
-        boolean debug = System.getenv("BECKON_DEBUG") != null && !System.getenv("BECKON_DEBUG").isEmpty();
-        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-        java.util.logging.Level level = debug ? java.util.logging.Level.ALL : java.util.logging.Level.WARNING;
-        root.setLevel(level);
-        for (java.util.logging.Handler handler : root.getHandlers()) {
-            handler.setLevel(level);
-        }
-    }
-
     /** The whole command line, every subcommand in it: for tests that run it in-process, the manual and the completion. */
     public static CommandLine commandLine() {
         return commandLine(SUBCOMMANDS);
@@ -66,7 +52,7 @@ public final class BeckonCommand implements Runnable {
     }
 
     private static CommandLine commandLine(java.util.List<String> subcommands) {
-        quietLibraryLogs();
+        LibraryLogs.configure(System.getenv());
         // picocli's own exit codes already match ExitCodes: 2 for usage errors, 1 for failures.
         CommandLine commandLine = new CommandLine(new BeckonCommand());
         for (String name : subcommands) {

@@ -98,7 +98,7 @@ public final class StartArchiveTraining {
         // first command that asks systemd loaded some 200 of its classes from the jars, about 0.3 s of every plan.
         Map<String, String> libraries = Map.of("org.freedesktop.dbus.connections.impl.DBusConnection", "org/freedesktop/dbus/",
                 "org.freedesktop.dbus.transport.jre.NativeTransportProvider", "org/freedesktop/dbus/",
-                "org.slf4j.LoggerFactory", "org/slf4j/");
+                "org.slf4j.LoggerFactory", "org/slf4j/", "org.slf4j.simple.SimpleServiceProvider", "org/slf4j/simple/");
         for (Map.Entry<String, String> library : libraries.entrySet()) {
             try {
                 Optional<Path> jar = codeSource(Class.forName(library.getKey(), false, loader)).filter(Files::isRegularFile);

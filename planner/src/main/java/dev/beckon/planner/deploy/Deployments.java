@@ -167,7 +167,7 @@ public final class Deployments implements AutoCloseable {
             return Optional.empty();
         }
         // For BECKON_DEBUG=1 (and the tests): that this "No changes" did not come from resolving the model.
-        java.util.logging.Logger.getLogger(Deployments.class.getName()).fine("the model's files and packages are what the"
+        org.slf4j.LoggerFactory.getLogger(Deployments.class).debug("the model's files and packages are what the"
                 + " current generation was resolved from: not resolved again");
         return Optional.of(plan);
     }

@@ -49,7 +49,7 @@ public final class TargetAgent {
         // Only protocol lines may reach stdout; anything a library prints goes to stderr.
         PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
         System.setOut(System.err);
-        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        dev.beckon.planner.cli.LibraryLogs.configure(System.getenv());
         TargetAgent agent = new TargetAgent(protocol, args[0]);
         agent.send(new AgentProtocol.Hello(AgentProtocol.VERSION, ProcessHandle.current().pid(), DeploymentLock.thisHost()));
         agent.serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
