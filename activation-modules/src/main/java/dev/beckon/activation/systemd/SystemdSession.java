@@ -111,10 +111,14 @@ final class SystemdSession implements ModuleSession {
         Installed done = installed.remove(instance.id());
         InstallResult install;
         if (done != null && done.version().equals(instance)) {
-            // What the install left because it ran goes now.
+            // What the install left because it ran goes now. What is there is known without reading the unit
+            // directory again (once per instance, the square of their number): what the install found, less what it
+            // removed; the rest it wrote, and this deployment holds the target's lock.
             Set<String> changed = new TreeSet<>(done.result().changed());
+            Set<String> left = new TreeSet<>(done.result().before());
+            left.removeAll(done.result().changed());
             try {
-                removeStale(instance, rendering(instance), files.existingUnits(instance), changed, false);
+                removeStale(instance, rendering(instance), left, changed, false);
             } catch (IOException e) {
                 throw new ActivationException(instance.id(), "cannot remove its unit files from " + unitDirectory + ": " + e, e);
             } catch (SystemdCallException e) {
