@@ -57,6 +57,28 @@ class GenerationsTest {
         return generations.current().orElseThrow().number();
     }
 
+    /** JGit opened on a thread of its own is the repository the next record goes into; closed first, it opens nothing. */
+    @Test
+    void jGitOpenedInTheBackgroundRecordsAsEverAndAClosedProfileOpensNothing() throws Exception {
+        try (Generations generations = open()) {
+            recordSome(generations, 1);
+        }
+        try (Generations generations = open()) {
+            assertFalse(generations.gitOpened(), "answered from the record");
+            generations.openInBackground();
+            recordSome(generations, 1);
+            assertTrue(generations.gitOpened());
+            assertEquals(2, currentNumber(generations));
+        }
+        Generations closed = open();
+        closed.close();
+        closed.openInBackground();
+        assertFalse(closed.gitOpened());
+        try (Generations generations = open()) {
+            assertEquals(List.of(1, 2), numbers(generations.list()));
+        }
+    }
+
     /**
      * The current manifest comes from the noted record, without JGit, only while it describes the repository: refs
      * moved behind its back, or an object it vouches for gone, and the repository is read (and the damage said) as ever.
